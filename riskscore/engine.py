@@ -1,0 +1,193 @@
+"""The engine: runs the rubrics, weighs them, applies red-flag floors, reports what is missing.
+
+Steps, as the memo's methodology appendix states them:
+
+1. Each enabled rubric scores the profile with its configured parameters. A rubric that
+   raises or returns something other than a valid result is reported as *error*; the
+   others still score.
+2. Weights are normalised over the rubrics that produced a score (missing-data policy
+   ``reallocate``), or a rubric without evidence keeps its weight at the neutral score
+   (``neutral``). Coverage is the share of configured weight backed by evidence.
+3. The weighted mean is the *indicated* score. Each red flag sets a floor; the *adjusted*
+   score is the indicated score raised to the highest floor.
+4. Drivers are the rubrics ranked by contribution (normalised weight × score).
+5. Figures whose sources disagree are listed with the observation chosen and the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from riskscore import evidence as ev
+from riskscore.config import Config
+from riskscore.profile import Profile
+from riskscore.registry import params_for
+from riskscore.rubric import Rubric, RubricParams, RubricResult
+from riskscore.scale import Band, band_for
+
+RESULT_SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RubricOutcome(_Model):
+    id: str
+    title: str
+    version: str
+    status: Literal["scored", "no_data", "error"]
+    configured_weight: float
+    weight: float = Field(description="Normalised weight used in the overall score (0-1).")
+    score: float | None = Field(description="Score used in the overall score (the neutral score under the neutral policy).")
+    band: Band | None
+    contribution: float = Field(description="weight × score, in score points.")
+    coverage: float
+    result: RubricResult | None = None
+    error: str | None = None
+
+
+class FlagReport(_Model):
+    rubric: str
+    id: str
+    title: str
+    detail: str
+    floor: float
+    sources: list[str]
+
+
+class ObservationReport(_Model):
+    value: str
+    source: str
+    source_kind: str
+    filing: str | None = None
+    note: str | None = None
+
+
+class ConflictReport(_Model):
+    field: str
+    chosen: ObservationReport
+    others: list[ObservationReport]
+
+
+class GapReport(_Model):
+    rubric: str
+    field: str
+    reason: str
+
+
+class Assessment(_Model):
+    """Everything the engine concluded about one profile. Serialised by ``score --json``."""
+
+    result_schema_version: int = RESULT_SCHEMA_VERSION
+    profile_id: str
+    company: str
+    as_of: dt.date
+    methodology_version: str
+    missing_data_policy: Literal["reallocate", "neutral"]
+    indicated_score: float | None
+    indicated_band: Band | None
+    adjusted_score: float | None
+    adjusted_band: Band | None
+    floor_applied: float | None
+    coverage: float
+    rubrics: list[RubricOutcome]
+    drivers: list[str] = Field(description="Rubric ids by contribution, largest first.")
+    red_flags: list[FlagReport]
+    data_gaps: list[GapReport]
+    conflicts: list[ConflictReport]
+
+    @property
+    def failed(self) -> list[RubricOutcome]:
+        return [r for r in self.rubrics if r.status == "error"]
+
+
+def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams) -> tuple[RubricResult | None, str | None]:
+    """Score one rubric in isolation: any exception or invalid result becomes an error string."""
+    try:
+        result = rubric().score(profile, params)
+        if not isinstance(result, RubricResult):
+            return None, f"returned {type(result).__name__}, not a RubricResult"
+        # Re-validate: a rubric may have built its result with model_construct or mutated copies.
+        RubricResult.model_validate(result.model_dump())
+        return result, None
+    except ValidationError as exc:
+        return None, f"returned an invalid result: {exc.errors()[0]['msg']}"
+    except Exception as exc:  # a failing rubric is reported, never fatal
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]]) -> Assessment:
+    engine = config.engine
+    params = {r.id: params_for(r, config) for r in rubrics}
+    raw: list[tuple[type[Rubric], float, RubricResult | None, str | None]] = []
+    for rubric in rubrics:
+        result, error = run_rubric(rubric, profile, params[rubric.id])
+        raw.append((rubric, float(config.weight_for(rubric.id, rubric.default_weight)), result, error))
+
+    total_weight = sum(w for _, w, _, _ in raw)
+    used: list[tuple[type[Rubric], float, float | None, str]] = []  # rubric, weight, score, status
+    for rubric, weight, result, error in raw:
+        if error is not None:
+            used.append((rubric, weight, None, "error"))
+        elif result is None or result.score is None:
+            score = engine.neutral_score if engine.missing_data == "neutral" else None
+            used.append((rubric, weight, score, "no_data"))
+        else:
+            used.append((rubric, weight, result.score, "scored"))
+    counted = sum(w for _, w, s, _ in used if s is not None)
+    backed = sum(w * (res.coverage if res is not None and res.score is not None else 0.0) for (_, w, res, _) in raw)
+    coverage = round(backed / total_weight, 4) if total_weight else 0.0
+
+    outcomes = []
+    for (rubric, weight, result, error), (_, _, score, status) in zip(raw, used):
+        norm = weight / counted if score is not None and counted else 0.0
+        outcomes.append(RubricOutcome(
+            id=rubric.id, title=rubric.title, version=rubric.version, status=status, configured_weight=weight,
+            weight=round(norm, 6), score=score, band=band_for(score) if score is not None else None,
+            contribution=round(norm * score, 4) if score is not None else 0.0,
+            coverage=result.coverage if result is not None and result.score is not None else 0.0,
+            result=result, error=error,
+        ))
+
+    indicated = round(sum(o.weight * o.score for o in outcomes if o.score is not None), 2) if counted else None
+    flags = []
+    for o in outcomes:
+        for flag in o.result.red_flags if o.result else []:
+            floor = engine.red_flag_floors.get(flag.id, engine.red_flag_floor)
+            flags.append(FlagReport(rubric=o.id, id=flag.id, title=flag.title, detail=flag.detail, floor=floor, sources=flag.sources))
+    floor = max((f.floor for f in flags), default=None)
+    adjusted = None if indicated is None else round(max(indicated, floor or 0.0), 2)
+    drivers = [o.id for o in sorted(outcomes, key=lambda o: (-o.contribution, o.id)) if o.status == "scored"]
+    gaps = [GapReport(rubric=o.id, field=g.field, reason=g.reason) for o in outcomes for g in (o.result.data_gaps if o.result else [])]
+    gaps += [GapReport(rubric=o.id, field="", reason=f"Not scored: {o.error}") for o in outcomes if o.status == "error"]
+
+    return Assessment(
+        profile_id=profile.id, company=profile.company.name, as_of=profile.as_of,
+        methodology_version=config.methodology_version, missing_data_policy=engine.missing_data,
+        indicated_score=indicated, indicated_band=band_for(indicated) if indicated is not None else None,
+        adjusted_score=adjusted, adjusted_band=band_for(adjusted) if adjusted is not None else None,
+        floor_applied=floor if floor is not None and indicated is not None and floor > indicated else None,
+        coverage=coverage, rubrics=outcomes, drivers=drivers, red_flags=flags, data_gaps=gaps,
+        conflicts=[_conflict_report(profile, sel) for sel in ev.conflicts(profile)],
+    )
+
+
+def _obs_report(profile: Profile, obs: ev.Observation) -> ObservationReport:
+    from riskscore.facts import fmt_obs
+
+    return ObservationReport(
+        value=fmt_obs(profile, obs),
+        source=obs.source, source_kind=profile.source(obs.source).kind, filing=obs.filing, note=obs.note,
+    )
+
+
+def _conflict_report(profile: Profile, sel: ev.Selection) -> ConflictReport:
+    return ConflictReport(
+        field=profile.describe_loc(sel.location),
+        chosen=_obs_report(profile, sel.chosen),
+        others=[_obs_report(profile, o) for o in sel.observations if o is not sel.chosen],
+    )

@@ -1,0 +1,130 @@
+"""Reading profiles from YAML: strict, with every problem reported by file, line and field.
+
+The YAML is composed to a node tree first so that a validation error can name the line of
+the offending key. Duplicate keys, anchors/aliases (a "billion laughs" vector and never
+needed in a profile), non-UTF-8 bytes and files over ``MAX_BYTES`` are refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from riskscore.errors import InputError, Problem
+from riskscore.profile import Profile, describe_loc
+
+MAX_BYTES = 2 * 1024 * 1024
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
+
+
+def _check_no_aliases(node: yaml.Node, seen: set[int]) -> None:
+    if id(node) in seen:
+        raise yaml.composer.ComposerError(None, None, "anchors and aliases are not allowed in profiles", node.start_mark)
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _check_no_aliases(key, seen)
+            _check_no_aliases(value, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_no_aliases(item, seen)
+
+
+def read_yaml(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, yaml.Node | None]:
+    """Parse ``path``; returns the data and the node tree (for line numbers)."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(name, [Problem("", f"file is {size:,} bytes; profiles are limited to {max_bytes:,}")])
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(name, [Problem("", "no such file")]) from None
+    except IsADirectoryError:
+        raise InputError(name, [Problem("", "is a directory, not a profile file")]) from None
+    except OSError as exc:
+        raise InputError(name, [Problem("", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(name, [Problem("", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line)]) from None
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise InputError(name, [Problem("", "the file is empty")])
+        _check_no_aliases(node, set())
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise InputError(name, [Problem("", f"YAML: {exc.problem or exc.context}", line)]) from None
+    except yaml.YAMLError as exc:
+        raise InputError(name, [Problem("", f"YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Line (1-based) of the deepest node along ``loc`` that exists."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def problems_from(exc: ValidationError, data: Any, node: yaml.Node | None) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "list[", "json-or-python"))))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; `riskscore schema profile` lists the keys)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        problems.append(Problem(describe_loc(data, loc), msg, _line_of(node, loc)))
+    return problems
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate a profile; raises :class:`InputError` listing every problem found."""
+    path = Path(path)
+    data, node = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(str(path), [Problem("", f"a profile is a mapping of keys; the file holds a {type(data).__name__}")])
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(str(path), problems_from(exc, data, node)) from None

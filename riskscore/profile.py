@@ -1,0 +1,580 @@
+"""The company profile: sourced facts about one IPO candidate, validated by pydantic.
+
+A profile is data, never code: every figure is an *observation* that cites a source id,
+and a figure may hold several observations when sources disagree (a restatement, a
+rounding, a mistake). Nothing here decides which observation wins for scoring; that is
+:mod:`riskscore.evidence`. Unknown keys are rejected everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, ClassVar, Iterator, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    RootModel,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from riskscore.units import PartialDate, Unit, decimals_of, parse_percent
+
+SCHEMA_VERSION = 1
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+SourceId = Annotated[str, Field(min_length=1, max_length=64)]
+Percent = Annotated[float, BeforeValidator(parse_percent), Field(json_schema_extra={"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?%$"})]
+Text = Annotated[str, Field(max_length=4000)]
+
+SourceKind = Literal["prospectus", "regulator", "exchange", "research", "media"]
+Bound = Literal["exact", "about", "at_least", "at_most"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Source(Strict):
+    """A document that facts are taken from."""
+
+    id: Slug
+    title: Text
+    publisher: Text
+    date: PartialDate
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")] = "zh"
+    kind: SourceKind
+    file: str | None = Field(default=None, description="Path of the stored copy, relative to the profile's sources folder.")
+    url: str | None = None
+    note: Text | None = None
+
+
+# --------------------------------------------------------------------------- figures
+
+
+class _Observation(Strict):
+    source: SourceId
+    filing: Slug | None = Field(default=None, description="Id of the filing the source quotes the figure from.")
+    bound: Bound = Field(default="exact", description="'about' for 约, 'at_least' for 多/超/突破, 'at_most' for 不足/低于.")
+    note: Text | None = None
+
+    _decimals: int = PrivateAttr(default=0)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_written_precision(cls, data: Any, handler: Any) -> Any:
+        obs = handler(data)
+        raw = data.get(cls.value_key) if isinstance(data, dict) else None
+        if isinstance(raw, str):
+            raw = raw.strip().rstrip("%").strip()
+            obs._decimals = len(raw.split(".", 1)[1]) if "." in raw else 0
+        elif isinstance(raw, (int, float)):
+            obs._decimals = decimals_of(raw)
+        return obs
+
+    @property
+    def decimals(self) -> int:
+        return self._decimals
+
+
+class MoneyObservation(_Observation):
+    """An amount as one source states it: ``{amount: 13.7, unit: RMB 亿, source: dingjiaoone}``."""
+
+    value_key: ClassVar[str] = "amount"
+    amount: float = Field(allow_inf_nan=False)
+    unit: Unit
+
+    @property
+    def base(self) -> float:
+        """The amount in base currency units (yuan, dollars)."""
+        return self.amount * self.unit.factor
+
+    @property
+    def half_step(self) -> float:
+        """Half a unit of the last written digit, in base units: the rounding the figure admits."""
+        return 0.5 * 10 ** (-self.decimals) * self.unit.factor
+
+
+class PercentObservation(_Observation):
+    """A percentage as one source states it: ``{value: 77.6%, source: dingjiaoone}``."""
+
+    value_key: ClassVar[str] = "value"
+    value: Percent = Field(allow_inf_nan=False)
+
+    @property
+    def base(self) -> float:
+        return self.value
+
+    @property
+    def half_step(self) -> float:
+        return 0.5 * 10 ** (-self.decimals)
+
+
+def _listify(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else value
+
+
+class _Figure(RootModel):
+    """One figure, as one or more observations. A single mapping is read as a one-item list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        value = _listify(value)
+        if isinstance(value, list) and not value:
+            raise PydanticCustomError("empty_figure", "a figure needs at least one observation; leave the key out when nothing is known")
+        return value
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+
+class MoneyFigure(_Figure):
+    root: list[MoneyObservation]
+
+
+class PercentFigure(_Figure):
+    root: list[PercentObservation]
+
+
+Figure = MoneyFigure | PercentFigure
+
+
+def _check_share(figure: PercentFigure | None, what: str) -> PercentFigure | None:
+    """A share (of revenue, of the company) lies within 0-100%."""
+    if figure is not None:
+        for obs in figure:
+            if not 0 <= obs.value <= 100:
+                raise PydanticCustomError(
+                    "share_range", "{what} must lie within 0%-100%; got {value}%", {"what": what, "value": obs.value}
+                )
+    return figure
+
+
+def _check_margin(figure: PercentFigure | None) -> PercentFigure | None:
+    if figure is not None:
+        for obs in figure:
+            if obs.value > 100:
+                raise PydanticCustomError("margin_range", "a margin cannot exceed 100%; got {value}%", {"value": obs.value})
+    return figure
+
+
+# --------------------------------------------------------------------------- company and filings
+
+FilingStatus = Literal["filed", "lapsed", "withdrawn", "listed"]
+
+
+class Filing(Strict):
+    """A listing application (e.g. an HKEX A1 filing) and what became of it."""
+
+    id: Slug
+    date: PartialDate
+    exchange: Annotated[str, Field(min_length=2, max_length=32)]
+    kind: Literal["listing_application", "prospectus", "other"] = "listing_application"
+    status: FilingStatus
+    periods_reported: list[str] = Field(default_factory=list, description="Period ids the filing's financial information covers.")
+    sources: list[SourceId] = Field(min_length=1)
+    note: Text | None = None
+
+
+class Identity(Strict):
+    name: Text
+    name_zh: Text | None = None
+    domicile: Text | None = None
+    sector: Text | None = None
+    sources: list[SourceId] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- financials
+
+_PERIOD_RE = re.compile(r"^(?:FY(?P<fy>\d{4})|(?P<y>\d{4})(?P<part>H1|H2|Q1|Q2|Q3|Q4|9M))$")
+_PART_MONTHS = {"H1": (6, 6), "H2": (12, 6), "Q1": (3, 3), "Q2": (6, 3), "Q3": (9, 3), "Q4": (12, 3), "9M": (9, 9)}
+
+
+class Segment(Strict):
+    """A business segment: its revenue or share of total revenue, and its gross margin."""
+
+    name: Text
+    name_zh: Text | None = None
+    parent: Text | None = Field(default=None, description="Name of the segment this one is part of (a sub-segment).")
+    revenue: MoneyFigure | None = None
+    share: PercentFigure | None = None
+    gross_margin: PercentFigure | None = None
+    note: Text | None = None
+
+    @field_validator("share")
+    @classmethod
+    def _share_range(cls, v: PercentFigure | None) -> PercentFigure | None:
+        return _check_share(v, "a segment's share of revenue")
+
+    @field_validator("gross_margin")
+    @classmethod
+    def _margin_range(cls, v: PercentFigure | None) -> PercentFigure | None:
+        return _check_margin(v)
+
+
+CounterpartyType = Literal["government", "state_program", "state_owned", "private", "related_party", "consumers", "other"]
+
+
+class Customers(Strict):
+    """Customer concentration. Under ASC 280 a government and the entities it controls are one customer."""
+
+    largest_share: PercentFigure | None = None
+    top5_share: PercentFigure | None = None
+    largest_counterparty: Text | None = None
+    largest_counterparty_type: CounterpartyType | None = None
+    sources: list[SourceId] = Field(default_factory=list, description="Sources for the counterparty's identity and type.")
+    note: Text | None = None
+
+    @field_validator("largest_share", "top5_share")
+    @classmethod
+    def _shares(cls, v: PercentFigure | None, info: Any) -> PercentFigure | None:
+        return _check_share(v, info.field_name.replace("_", " "))
+
+
+class Period(Strict):
+    """One reporting period: a fiscal year (``FY2024``) or an interim (``2025H1``, ``2024Q3``, ``2024-9M``).
+
+    Profit fields carry their sign: a loss is negative (``adjusted_net_profit: -9.1``).
+    """
+
+    id: Annotated[str, Field(pattern=_PERIOD_RE.pattern)]
+    revenue: MoneyFigure | None = None
+    revenue_growth: PercentFigure | None = Field(default=None, description="Year-on-year growth as stated by the source.")
+    gross_profit: MoneyFigure | None = None
+    gross_margin: PercentFigure | None = None
+    net_profit: MoneyFigure | None = Field(default=None, description="IFRS net profit (negative = loss).")
+    adjusted_net_profit: MoneyFigure | None = Field(default=None, description="Non-IFRS adjusted net profit (negative = loss).")
+    adjusted_net_margin: PercentFigure | None = Field(default=None, description="Adjusted net profit / revenue as stated (negative = loss).")
+    operating_cash_flow: MoneyFigure | None = None
+    rnd_expense: MoneyFigure | None = None
+    cash: MoneyFigure | None = Field(default=None, description="Cash and short-term investments at period end.")
+    segments: list[Segment] = Field(default_factory=list)
+    customers: Customers | None = None
+    note: Text | None = None
+
+    @field_validator("gross_margin", "adjusted_net_margin")
+    @classmethod
+    def _margins(cls, v: PercentFigure | None) -> PercentFigure | None:
+        return _check_margin(v)
+
+    @field_validator("revenue", "rnd_expense", "gross_profit")
+    @classmethod
+    def _not_negative(cls, figure: MoneyFigure | None, info: Any) -> MoneyFigure | None:
+        if figure is not None and info.field_name != "gross_profit":
+            for obs in figure:
+                if obs.amount < 0:
+                    raise PydanticCustomError("negative_amount", "{what} cannot be negative; got {amount}", {"what": info.field_name, "amount": obs.amount})
+        return figure
+
+    @property
+    def is_annual(self) -> bool:
+        return self.id.startswith("FY")
+
+    @property
+    def months(self) -> int:
+        match = _PERIOD_RE.match(self.id)
+        assert match
+        return 12 if match["fy"] else _PART_MONTHS[match["part"]][1]
+
+    def end_date(self, fiscal_year_end_month: int = 12) -> dt.date:
+        """Last day of the period, for a fiscal year ending in ``fiscal_year_end_month``."""
+        match = _PERIOD_RE.match(self.id)
+        assert match
+        year = int(match["fy"] or match["y"])
+        offset = 0 if match["fy"] else _PART_MONTHS[match["part"]][0] - 12
+        month = fiscal_year_end_month + offset
+        while month <= 0:
+            month += 12
+            year -= 1
+        import calendar
+
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+# --------------------------------------------------------------------------- governance
+
+GovernanceType = Literal[
+    "criminal_conviction",
+    "criminal_investigation",
+    "securities_regulator_penalty",
+    "exchange_censure",
+    "sector_regulator_penalty",
+    "warning_letter",
+]
+Subject = Literal["company", "founder", "controller", "director", "subsidiary"]
+
+
+class Person(Strict):
+    """Someone whose conduct or stake matters to governance: founder, controller, director."""
+
+    id: Slug
+    name: Text
+    name_zh: Text | None = None
+    roles: list[Literal["founder", "controller", "director", "executive", "shareholder"]] = Field(min_length=1)
+    stake: PercentFigure | None = Field(default=None, description="Current shareholding.")
+    controls: bool = Field(default=False, description="Holds control (votes, WVR or agreement) whatever the stake.")
+    in_management: bool | None = None
+    sources: list[SourceId] = Field(min_length=1)
+    note: Text | None = None
+
+    @field_validator("stake")
+    @classmethod
+    def _stake(cls, v: PercentFigure | None) -> PercentFigure | None:
+        return _check_share(v, "a stake")
+
+
+class GovernanceEvent(Strict):
+    """A penalty, censure, warning or investigation involving the company or its people."""
+
+    id: Slug
+    type: GovernanceType
+    regulator: Text
+    subjects: list[Subject] = Field(min_length=1)
+    persons: list[Slug] = Field(default_factory=list, description="Ids of the people involved (see `people`).")
+    date: PartialDate
+    status: Literal["open", "concluded", "appealed"]
+    fine: MoneyFigure | None = None
+    description: Text
+    sources: list[SourceId] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- technology
+
+class CoreTechnology(Strict):
+    """A technology the business depends on, and who controls it."""
+
+    name: Text
+    control: Literal["proprietary", "third_party", "shared"]
+    provider: Text | None = None
+    alternatives: list[Text] = Field(default_factory=list, description="Other providers in use or under contract.")
+    fallback_tested: bool | None = None
+    description: Text | None = None
+    sources: list[SourceId] = Field(min_length=1)
+
+
+class Technology(Strict):
+    core: list[CoreTechnology] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- capital structure
+
+class Instrument(Strict):
+    """A redeemable or convertible instrument and what revives or triggers its redemption."""
+
+    name: Text
+    kind: Literal["redeemable_preferred", "convertible_redeemable_preferred", "convertible_note", "put_right", "other"]
+    amount: MoneyFigure
+    holder_class: Text | None = None
+    trigger: Literal["listing_failure", "deadline", "other"]
+    trigger_date: PartialDate | None = None
+    converts_at_listing: bool
+    description: Text | None = None
+    sources: list[SourceId] = Field(default_factory=list)
+
+
+class CapitalStructure(Strict):
+    """Balance-sheet facts at ``period`` (a period id), notably the redeemable instruments."""
+
+    period: str | None = Field(default=None, description="Id of the period whose end the figures describe.")
+    instruments: list[Instrument] | None = Field(
+        default=None, description="Omit when not researched; an empty list means none outstanding."
+    )
+    total_liabilities: MoneyFigure | None = None
+    net_liabilities: MoneyFigure | None = Field(default=None, description="Liabilities in excess of assets.")
+    cash: MoneyFigure | None = Field(default=None, description="Cash and short-term investments.")
+    note: Text | None = None
+
+
+# --------------------------------------------------------------------------- the profile
+
+class Profile(Strict):
+    """A company profile. See README "Writing a profile" for the conventions."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: Slug
+    company: Identity
+    as_of: dt.date = Field(description="The date the profile describes; nothing in it may be dated later.")
+    presentation_unit: Unit = Field(description="Unit the memo shows amounts in, e.g. 'RMB 亿'.")
+    fiscal_year_end_month: Annotated[int, Field(ge=1, le=12)] = 12
+    filings: list[Filing] = Field(default_factory=list)
+    periods: list[Period] = Field(default_factory=list)
+    people: list[Person] = Field(default_factory=list)
+    governance_events: list[GovernanceEvent] | None = Field(
+        default=None, description="Omit when not researched; an empty list means searched and none found."
+    )
+    technology: Technology | None = None
+    capital_structure: CapitalStructure | None = None
+    sources: list[Source] = Field(min_length=1)
+    notes: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Profile":
+        errors = list(self._reference_errors())
+        if errors:
+            raise ValidationError.from_exception_data(
+                "Profile",
+                [InitErrorDetails(type=PydanticCustomError("reference", msg), loc=loc, input=value) for loc, msg, value in errors],
+            )
+        return self
+
+    def _reference_errors(self) -> Iterator[tuple[tuple, str, Any]]:
+        as_of = self.as_of
+        source_ids: set[str] = set()
+        for i, src in enumerate(self.sources):
+            if src.id in source_ids:
+                yield ("sources", i, "id"), f"duplicate source id {src.id!r}", src.id
+            source_ids.add(src.id)
+            if src.date.start > as_of:
+                yield ("sources", i, "date"), f"dated {src.date} which is after as_of {as_of}", str(src.date)
+        filing_ids = {f.id for f in self.filings}
+        person_ids = {p.id for p in self.people}
+
+        def unknown(ids: list[str], loc: tuple) -> Iterator[tuple[tuple, str, Any]]:
+            for j, sid in enumerate(ids):
+                if sid not in source_ids:
+                    yield loc + (j,), f"unknown source id {sid!r}; declared sources: {', '.join(sorted(source_ids))}", sid
+
+        for loc, figure in self.iter_figures():
+            for j, obs in enumerate(figure):
+                if obs.source not in source_ids:
+                    yield loc + (j, "source"), f"unknown source id {obs.source!r}; declared sources: {', '.join(sorted(source_ids))}", obs.source
+                if obs.filing is not None and obs.filing not in filing_ids:
+                    yield loc + (j, "filing"), f"unknown filing id {obs.filing!r}", obs.filing
+        seen: dict[str, dict[str, int]] = {"filings": {}, "periods": {}, "people": {}, "governance_events": {}}
+        for name, items in (("filings", self.filings), ("periods", self.periods), ("people", self.people), ("governance_events", self.governance_events or [])):
+            for i, item in enumerate(items):
+                if item.id in seen[name]:
+                    yield (name, i, "id"), f"duplicate id {item.id!r} (also at {name}[{seen[name][item.id]}])", item.id
+                seen[name][item.id] = i
+        for i, filing in enumerate(self.filings):
+            yield from unknown(filing.sources, ("filings", i, "sources"))
+            if filing.date.start > as_of:
+                yield ("filings", i, "date"), f"dated {filing.date} which is after as_of {as_of}", str(filing.date)
+        for i, period in enumerate(self.periods):
+            end = period.end_date(self.fiscal_year_end_month)
+            if end > as_of:
+                yield ("periods", i, "id"), f"period {period.id} ends {end}, after as_of {as_of}", period.id
+            if period.customers is not None:
+                yield from unknown(period.customers.sources, ("periods", i, "customers", "sources"))
+        for i, person in enumerate(self.people):
+            yield from unknown(person.sources, ("people", i, "sources"))
+        for i, event in enumerate(self.governance_events or []):
+            yield from unknown(event.sources, ("governance_events", i, "sources"))
+            if event.date.start > as_of:
+                yield ("governance_events", i, "date"), f"dated {event.date} which is after as_of {as_of}", str(event.date)
+            for j, pid in enumerate(event.persons):
+                if pid not in person_ids:
+                    yield ("governance_events", i, "persons", j), f"unknown person id {pid!r}; declare them under `people`", pid
+        if self.technology:
+            for i, tech in enumerate(self.technology.core):
+                yield from unknown(tech.sources, ("technology", "core", i, "sources"))
+        if self.capital_structure:
+            cs = self.capital_structure
+            period_ids = {p.id for p in self.periods}
+            if cs.period is not None and cs.period not in period_ids:
+                yield ("capital_structure", "period"), f"unknown period id {cs.period!r}", cs.period
+            for i, inst in enumerate(cs.instruments or []):
+                yield from unknown(inst.sources, ("capital_structure", "instruments", i, "sources"))
+                if inst.trigger == "deadline" and inst.trigger_date is None:
+                    yield ("capital_structure", "instruments", i, "trigger_date"), "a deadline trigger needs trigger_date", None
+        yield from unknown(self.company.sources, ("company", "sources"))
+
+    # ------------------------------------------------------------------ navigation
+
+    def iter_figures(self) -> Iterator[tuple[tuple, MoneyFigure | PercentFigure]]:
+        """Every figure in the profile with its location, in document order."""
+        yield from _walk(self, ())
+
+    def describe_loc(self, loc: tuple) -> str:
+        """``('periods', 3, 'revenue')`` -> ``periods[FY2022].revenue``: list items named by their id."""
+        return describe_loc(self, loc)
+
+    def source(self, source_id: str) -> Source:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        raise KeyError(source_id)
+
+    def filing(self, filing_id: str) -> Filing:
+        for f in self.filings:
+            if f.id == filing_id:
+                return f
+        raise KeyError(filing_id)
+
+    def person(self, person_id: str) -> Person:
+        for p in self.people:
+            if p.id == person_id:
+                return p
+        raise KeyError(person_id)
+
+    def period(self, period_id: str) -> Period:
+        for p in self.periods:
+            if p.id == period_id:
+                return p
+        raise KeyError(period_id)
+
+    def periods_by_end(self) -> list[Period]:
+        """Periods oldest first; for one end date, the longer period first."""
+        return sorted(self.periods, key=lambda p: (p.end_date(self.fiscal_year_end_month), -p.months))
+
+    def annual_periods(self) -> list[Period]:
+        return [p for p in self.periods_by_end() if p.is_annual]
+
+
+def _walk(node: Any, loc: tuple) -> Iterator[tuple[tuple, Any]]:
+    if isinstance(node, (MoneyFigure, PercentFigure)):
+        yield loc, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            value = getattr(node, name)
+            if value is not None:
+                yield from _walk(value, loc + (name,))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _walk(item, loc + (i,))
+
+
+def describe_loc(data: Any, loc: tuple) -> str:
+    """A location as a reader names it: list items by their ``id`` (or ``name``) where they have one.
+
+    Works on a validated model or on the raw mapping loaded from YAML, so validation errors
+    read ``periods[FY2022].revenue[0].amount`` rather than ``periods.3.revenue.0.amount``.
+    """
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(node, _Figure):
+            node = node.root
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            ident = _ident(item)
+            out += f"[{ident if ident is not None else part}]"
+            node = item
+        else:
+            out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, dict) else getattr(node, str(part), None)
+    return out
+
+
+def _ident(item: Any) -> str | None:
+    for key in ("id", "name"):
+        value = item.get(key) if isinstance(item, dict) else getattr(item, key, None)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+    return None

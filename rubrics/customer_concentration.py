@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from riskscore import facts
+from riskscore.evidence import sources_of
+from riskscore.profile import Profile
+from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, RedFlag, Rubric, RubricParams, RubricResult
+from riskscore.scale import GridParam
+
+
+class CustomerConcentration(Rubric):
+    """Reliance on one customer, or a few, for revenue.
+
+    Scores the largest customer's share of revenue in the latest period that reports it
+    (`largest_share_grid`, anchored at the ASC 280 disclosure line of 10% and at majority
+    reliance, 50%), and the top-five share (`top5_share_grid`), as a weighted mean
+    (`largest_share_weight`, `top5_share_weight`). A rise of `rise_threshold_pp` percentage
+    points or more in the largest share across the periods on file adds `rise_points`.
+    A government and the programmes or entities it controls count as one customer (ASC 280),
+    so a state counterparty is read as a single customer, not as many.
+    Red flag: the largest customer at `red_flag_largest_share` or more of revenue — HKEX
+    treats material reliance on one counterparty as a question of business sustainability.
+    """
+
+    id = "customer_concentration"
+    title = "Customer concentration"
+    version = "1.0"
+    default_weight = 20
+
+    class Params(RubricParams):
+        largest_share_grid: GridParam
+        top5_share_grid: GridParam
+        largest_share_weight: float
+        top5_share_weight: float
+        rise_threshold_pp: float
+        rise_points: float
+        red_flag_largest_share: float
+
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+        largest = facts.series(profile, lambda p: p.customers.largest_share if p.customers else None)
+        top5 = facts.series(profile, lambda p: p.customers.top5_share if p.customers else None)
+        metrics, evidence, gaps, flags, adjustments = [], [], [], [], []
+
+        if largest:
+            period, obs = largest[-1]
+            metrics.append(Metric(
+                id="largest_customer_share", label="Largest customer share of revenue", value=obs.value, unit="%",
+                period=period.id, grid=params.largest_share_grid, score=round(params.largest_share_grid.score(obs.value), 2),
+                weight=params.largest_share_weight, display=facts.fmt_obs(profile, obs), sources=[obs.source],
+            ))
+            customers = period.customers
+            who = f" ({customers.largest_counterparty})" if customers and customers.largest_counterparty else ""
+            evidence.append(Evidence(statement=f"The largest customer{who} provided {facts.fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
+            if customers and customers.largest_counterparty_type in ("government", "state_program", "state_owned"):
+                evidence.append(Evidence(
+                    statement=f"The largest counterparty is a {customers.largest_counterparty_type.replace('_', ' ')}; under ASC 280 a government and the entities it controls count as one customer.",
+                    sources=customers.sources,
+                ))
+            if obs.value >= params.red_flag_largest_share:
+                flags.append(RedFlag(
+                    id="largest_customer_majority", title="Majority reliance on one customer",
+                    detail=f"The largest customer provided {facts.fmt_obs(profile, obs)} of revenue in {period.id} (threshold {params.red_flag_largest_share:g}%).",
+                    sources=[obs.source],
+                ))
+            if len(largest) > 1:
+                first_period, first = largest[0]
+                rise = obs.value - first.value
+                evidence.append(Evidence(
+                    statement=f"The largest customer's share moved from {facts.fmt_obs(profile, first)} ({first_period.id}) to {facts.fmt_obs(profile, obs)} ({period.id}), {rise:+.1f} percentage points.",
+                    sources=sources_of([first, obs]),
+                ))
+                if rise >= params.rise_threshold_pp:
+                    adjustments.append(Adjustment(label=f"Largest-customer share rose {rise:.1f} pp ({first_period.id}→{period.id})", points=params.rise_points))
+        else:
+            metrics.append(Metric(id="largest_customer_share", label="Largest customer share of revenue", value=None, unit="%", grid=params.largest_share_grid, weight=params.largest_share_weight))
+            gaps.append(DataGap(field="periods[*].customers.largest_share", reason="No period reports the largest customer's share of revenue."))
+
+        if top5:
+            period, obs = top5[-1]
+            metrics.append(Metric(
+                id="top5_customer_share", label="Top-five customers' share of revenue", value=obs.value, unit="%",
+                period=period.id, grid=params.top5_share_grid, score=round(params.top5_share_grid.score(obs.value), 2),
+                weight=params.top5_share_weight, display=facts.fmt_obs(profile, obs), sources=[obs.source],
+            ))
+            evidence.append(Evidence(statement=f"The five largest customers provided {facts.fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
+        else:
+            metrics.append(Metric(id="top5_customer_share", label="Top-five customers' share of revenue", value=None, unit="%", grid=params.top5_share_grid, weight=params.top5_share_weight))
+            gaps.append(DataGap(field="periods[*].customers.top5_share", reason="No period reports the top-five customers' share of revenue."))
+
+        result = RubricResult.from_metrics(metrics, adjustments, evidence=evidence, red_flags=flags, data_gaps=gaps)
+        return result.model_copy(update={"narrative": _narrative(result, largest)})
+
+
+def _narrative(result: RubricResult, largest: list) -> str:
+    if result.score is None:
+        return "No customer-concentration figures are on file, so this aspect is not scored."
+    if largest:
+        period, obs = largest[-1]
+        return (
+            f"One customer accounts for {obs.value:.1f}% of revenue ({period.id}); the business depends on that "
+            f"relationship continuing on its current terms. Scored {result.score:.1f} ({result.band})."
+        )
+    return f"Only the top-five share is on file. Scored {result.score:.1f} ({result.band})."

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from riskscore.evidence import value
+from riskscore.profile import GovernanceEvent, Profile
+from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, RedFlag, Rubric, RubricParams, RubricResult
+from riskscore.scale import band_for, clamp
+from riskscore.units import months_between
+
+
+class Governance(Rubric):
+    """Regulatory penalties, censures and investigations involving the company or its people.
+
+    Each event starts from a base severity by type (`base_severity`: criminal conviction or
+    open criminal investigation 100, securities-regulator penalty 85, exchange public
+    censure 70, sector-regulator penalty 50, warning letter 35), scaled by its subject
+    (`subject_factor`: the company, its founder, controller or directors fully; a subsidiary
+    less). Concluded events decay with a half-life of `half_life_years`; open or appealed
+    ones do not. While a person involved in the event still holds `holder_stake_threshold`
+    percent or more, or control, the event keeps at least `holder_floor` of its severity: an
+    old incident weighs less, but not while the person responsible still controls the
+    company (ISS, MSCI controversies practice).
+    The rubric score is worst-of, not an average (one severe controversy is not diluted by
+    clean categories): the worst event plus `additional_event_points` for each further event,
+    at most `max_additional_points`.
+    Red flag: an event of a type in `red_flag_types` within `red_flag_window_months` of the
+    as-of date involving a person who still holds the threshold stake or control (HKEX
+    GL68-13 on non-compliance by directors and controlling shareholders; CSRC Trial Measures
+    Art. 8). With no events section in the profile the aspect is unscored; an empty list
+    means the sources were searched and nothing was found.
+    """
+
+    id = "governance"
+    title = "Governance violations"
+    version = "1.0"
+    default_weight = 15
+
+    class Params(RubricParams):
+        base_severity: dict[str, float]
+        subject_factor: dict[str, float]
+        half_life_years: float
+        holder_stake_threshold: float
+        holder_floor: float
+        additional_event_points: float
+        max_additional_points: float
+        red_flag_types: list[str]
+        red_flag_window_months: float
+
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+        events = profile.governance_events
+        if events is None:
+            return RubricResult(coverage=0.0, data_gaps=[DataGap(field="governance_events", reason="The profile does not say whether penalties or censures were searched for.")],
+                                narrative="Governance events have not been researched for this profile, so this aspect is not scored.")
+        if not events:
+            return RubricResult(score=0.0, band="Low", evidence=[Evidence(statement="The sources were searched and record no penalty, censure or investigation.", sources=[])],
+                                narrative="No governance events are on file. Scored 0.0 (Low).")
+
+        metrics, evidence, flags = [], [], []
+        scored = []
+        for event in sorted(events, key=lambda e: (e.date.start, e.id)):
+            score, detail, holders = self._event_score(profile, event, params)
+            scored.append(score)
+            metrics.append(Metric(id=event.id, label=f"{event.type.replace('_', ' ').capitalize()}: {event.regulator} ({event.date})",
+                                  value=round(score, 2), unit="severity", period=str(event.date), score=round(score, 2), note=detail, sources=event.sources))
+            fine = value(profile, event.fine)
+            fine_text = f", fine {fine.amount:g} {fine.unit}" if fine is not None else ""
+            evidence.append(Evidence(statement=f"{event.date}: {event.regulator}, {event.type.replace('_', ' ')} involving {', '.join(event.subjects)} ({event.status}{fine_text}). {event.description}",
+                                     sources=event.sources + ([fine.source] if fine is not None and fine.source not in event.sources else [])))
+            months = months_between(event.date.end, profile.as_of)
+            if event.type in params.red_flag_types and months <= params.red_flag_window_months and holders:
+                flags.append(RedFlag(
+                    id=f"governance_{event.id}", title=f"Recent {event.type.replace('_', ' ')} involving a controlling holder",
+                    detail=f"{event.regulator}, {event.date} ({months:.0f} months before {profile.as_of}); {', '.join(holders)} still hold(s) the threshold stake or control.",
+                    sources=event.sources,
+                ))
+        for person in profile.people:
+            stake = value(profile, person.stake)
+            if stake is not None:
+                evidence.append(Evidence(statement=f"{person.name} ({', '.join(person.roles)}) holds {stake.value:g}%{' and control' if person.controls else ''}" + (" and no longer holds a management role." if person.in_management is False else "."),
+                                         sources=[stake.source] + [s for s in person.sources if s != stake.source]))
+        worst = max(scored)
+        further = max(0, sum(1 for s in scored if s > 0) - 1)
+        extra = min(params.max_additional_points, params.additional_event_points * further)
+        score = round(clamp(worst + extra), 2)
+        narrative = (f"{len(events)} event(s) on file; the worst scores {worst:.1f} after recency"
+                     + (f", plus {extra:g} for the others" if extra else "") + f". Scored {score:.1f} ({band_for(score)}).")
+        return RubricResult(score=score, band=band_for(score), metrics=metrics, evidence=evidence, red_flags=flags,
+                            adjustments=[Adjustment(label=f"{further} further event(s)", points=extra)] if extra else [],
+                            narrative=narrative)
+
+    @staticmethod
+    def _event_score(profile: Profile, event: GovernanceEvent, params: "Governance.Params") -> tuple[float, str, list[str]]:
+        base = params.base_severity.get(event.type, 0.0)
+        factor = max(params.subject_factor.get(s, 1.0) for s in event.subjects)
+        raw = base * factor
+        age_years = max(0.0, months_between(event.date.end, profile.as_of) / 12)
+        decay = 1.0 if event.status != "concluded" else 0.5 ** (age_years / params.half_life_years)
+        holders = []
+        for pid in event.persons:
+            person = profile.person(pid)
+            stake = value(profile, person.stake)
+            if person.controls or (stake is not None and stake.value >= params.holder_stake_threshold):
+                holders.append(person.name)
+        decayed = raw * decay
+        floor = raw * params.holder_floor if holders else 0.0
+        score = max(decayed, floor)
+        detail = f"base {base:g} × subject {factor:g} = {raw:g}; {age_years:.1f} years old, recency × {decay:.2f} → {decayed:.1f}"
+        if holders:
+            detail += f"; floor {floor:.1f} while {', '.join(holders)} hold(s) ≥{params.holder_stake_threshold:g}% or control"
+        return score, detail, holders

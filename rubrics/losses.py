@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from riskscore import facts
+from riskscore.evidence import sources_of, value
+from riskscore.profile import Period, Profile
+from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, Rubric, RubricParams, RubricResult
+from riskscore.scale import GridParam
+
+
+class Losses(Rubric):
+    """Whether the business loses money, for how long, and whether it burns cash.
+
+    Three metrics, as a weighted mean: the adjusted (non-IFRS) net margin of the latest
+    period (`adjusted_net_margin_grid`: +10% or better scores 0, -30% or worse 100); the
+    number of consecutive loss-making fiscal years up to the latest one (`loss_years_grid`);
+    and the operating cash flow margin of the latest period that reports it
+    (`operating_cash_flow_margin_grid`: negative operating cash flow scores high, positive
+    low — an ISA 570 going-concern indicator).
+    A year counts as loss-making on its adjusted result where one is on file, else on its
+    IFRS result: an IFRS loss driven by fair-value changes of preferred shares (JD Health
+    2019) is not an operating loss, and both figures are shown as evidence.
+    Trend: comparing the latest period with the previous period of the same length, a loss
+    rate narrowed by `trend_min_change_pp` points or more takes `trend_points` off the
+    score; one widened by as much adds them.
+    """
+
+    id = "losses"
+    title = "Losses and cash burn"
+    version = "1.0"
+    default_weight = 20
+
+    class Params(RubricParams):
+        adjusted_net_margin_grid: GridParam
+        loss_years_grid: GridParam
+        operating_cash_flow_margin_grid: GridParam
+        adjusted_net_margin_weight: float
+        loss_years_weight: float
+        operating_cash_flow_weight: float
+        trend_min_change_pp: float
+        trend_points: float
+
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+        metrics, evidence, gaps, adjustments = [], [], [], []
+
+        margins = _adjusted_margins(profile)
+        if margins:
+            period, margin, srcs, basis = margins[-1]
+            grid = params.adjusted_net_margin_grid
+            metrics.append(Metric(id="adjusted_net_margin", label=f"Net margin ({basis})", value=round(margin, 2), unit="%", period=period.id,
+                                  grid=grid, score=round(grid.score(margin), 2), weight=params.adjusted_net_margin_weight, sources=srcs))
+            evidence.append(Evidence(statement=f"The {basis} net margin was {margin:.1f}% in {period.id}.", sources=srcs))
+            earlier = [m for m in margins[:-1] if m[0].months == period.months]
+            if earlier:
+                prev_period, prev, prev_srcs, _ = earlier[-1]
+                change = margin - prev
+                evidence.append(Evidence(statement=f"The {basis} net margin moved from {prev:.1f}% ({prev_period.id}) to {margin:.1f}% ({period.id}).", sources=prev_srcs + [s for s in srcs if s not in prev_srcs]))
+                if margin < 0 or prev < 0:
+                    if change >= params.trend_min_change_pp:
+                        adjustments.append(Adjustment(label=f"Loss rate narrowed {change:.1f} pp ({prev_period.id}→{period.id})", points=-params.trend_points))
+                    elif change <= -params.trend_min_change_pp:
+                        adjustments.append(Adjustment(label=f"Loss rate widened {-change:.1f} pp ({prev_period.id}→{period.id})", points=params.trend_points))
+        else:
+            metrics.append(Metric(id="adjusted_net_margin", label="Net margin", value=None, unit="%", grid=params.adjusted_net_margin_grid, weight=params.adjusted_net_margin_weight))
+            gaps.append(DataGap(field="periods[*].adjusted_net_profit", reason="No period gives a net result with revenue."))
+
+        years, year_srcs, stop = _consecutive_loss_years(profile)
+        if years is not None:
+            grid = params.loss_years_grid
+            metrics.append(Metric(id="consecutive_loss_years", label="Consecutive loss-making fiscal years", value=years, unit="years",
+                                  period=profile.annual_periods()[-1].id if profile.annual_periods() else None,
+                                  grid=grid, score=round(grid.score(years), 2), weight=params.loss_years_weight, sources=year_srcs, note=stop))
+            if years:
+                evidence.append(Evidence(statement=f"Loss-making in each of the last {years} fiscal years on file{(' (' + stop + ')') if stop else ''}.", sources=year_srcs))
+        else:
+            metrics.append(Metric(id="consecutive_loss_years", label="Consecutive loss-making fiscal years", value=None, unit="years", grid=params.loss_years_grid, weight=params.loss_years_weight))
+            gaps.append(DataGap(field="periods[FY*].adjusted_net_profit", reason="No fiscal year has a net result on file."))
+
+        ocf = _ocf_margin(profile)
+        if ocf:
+            period, pct, srcs, amount = ocf
+            grid = params.operating_cash_flow_margin_grid
+            metrics.append(Metric(id="operating_cash_flow_margin", label="Operating cash flow / revenue", value=round(pct, 2), unit="%", period=period.id,
+                                  grid=grid, score=round(grid.score(pct), 2), weight=params.operating_cash_flow_weight, sources=srcs))
+            direction = "an inflow" if pct >= 0 else "an outflow"
+            evidence.append(Evidence(statement=f"Operating cash flow was {direction} of {amount} in {period.id} ({pct:.1f}% of revenue).", sources=srcs))
+        else:
+            metrics.append(Metric(id="operating_cash_flow_margin", label="Operating cash flow / revenue", value=None, unit="%", grid=params.operating_cash_flow_margin_grid, weight=params.operating_cash_flow_weight))
+            gaps.append(DataGap(field="periods[*].operating_cash_flow", reason="No period gives operating cash flow with revenue."))
+
+        evidence.extend(_ifrs_vs_adjusted(profile))
+        result = RubricResult.from_metrics(metrics, adjustments, evidence=evidence, data_gaps=gaps)
+        return result.model_copy(update={"narrative": _narrative(result)})
+
+
+def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list[str], str]]:
+    """Per period: the adjusted net margin (stated, or adjusted result / revenue), else the IFRS one."""
+    out = []
+    for period in profile.periods_by_end():
+        stated = value(profile, period.adjusted_net_margin)
+        revenue = value(profile, period.revenue)
+        adjusted = value(profile, period.adjusted_net_profit)
+        ifrs = value(profile, period.net_profit)
+        if adjusted is not None and revenue is not None and (pct := facts.ratio_pct(adjusted, revenue)) is not None:  # type: ignore[arg-type]
+            out.append((period, pct, sources_of([adjusted, revenue]), "adjusted"))
+        elif stated is not None:
+            out.append((period, stated.value, [stated.source], "adjusted"))
+        elif ifrs is not None and revenue is not None and (pct := facts.ratio_pct(ifrs, revenue)) is not None:  # type: ignore[arg-type]
+            out.append((period, pct, sources_of([ifrs, revenue]), "IFRS"))
+    # Prefer one basis for the latest comparison: the latest period's.
+    if out:
+        basis = out[-1][3]
+        out = [m for m in out if m[3] == basis]
+    return out
+
+
+def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list[str], str | None]:
+    years = profile.annual_periods()
+    results = []
+    for period in years:
+        obs = value(profile, period.adjusted_net_profit) or value(profile, period.net_profit)
+        results.append((period, obs))
+    known = [(p, o) for p, o in results if o is not None]
+    if not known:
+        return None, [], None
+    count, srcs, stop = 0, [], None
+    expected_year = None
+    for period, obs in reversed(known):
+        year = int(period.id[2:])
+        if expected_year is not None and year != expected_year:
+            stop = f"FY{expected_year} is not on file; counting stops there"
+            break
+        if obs.base >= 0:
+            break
+        count += 1
+        srcs += [obs.source] if obs.source not in srcs else []
+        expected_year = year - 1
+    return count, srcs, stop
+
+
+def _ocf_margin(profile: Profile) -> tuple[Period, float, list[str], str] | None:
+    for period in reversed(profile.periods_by_end()):
+        ocf, revenue = value(profile, period.operating_cash_flow), value(profile, period.revenue)
+        if ocf is not None and revenue is not None and (pct := facts.ratio_pct(ocf, revenue)) is not None:  # type: ignore[arg-type]
+            return period, pct, sources_of([ocf, revenue]), facts.fmt_obs(profile, ocf)
+    return None
+
+
+def _ifrs_vs_adjusted(profile: Profile) -> list[Evidence]:
+    out = []
+    for period in profile.periods_by_end():
+        ifrs, adjusted = value(profile, period.net_profit), value(profile, period.adjusted_net_profit)
+        if ifrs is not None and adjusted is not None and ifrs.base < adjusted.base:
+            out.append(Evidence(
+                statement=f"{period.id}: IFRS net result {facts.fmt_obs(profile, ifrs)} against an adjusted result of {facts.fmt_obs(profile, adjusted)}; the difference is non-operating (e.g. fair-value changes of preferred shares, share-based pay) and is not scored as an operating loss.",
+                sources=sources_of([ifrs, adjusted]),
+            ))
+    return out
+
+
+def _narrative(result: RubricResult) -> str:
+    if result.score is None:
+        return "No profit or cash-flow figures are on file, so this aspect is not scored."
+    parts = []
+    for m in result.metrics:
+        if m.value is None:
+            continue
+        parts.append(f"{m.label.lower()} {m.value:g} {m.unit}".replace(" %", "%") + (f" ({m.period})" if m.period and m.unit != "years" else ""))
+    return f"{'; '.join(parts).capitalize()}. Scored {result.score:.1f} ({result.band})."

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from riskscore import facts
+from riskscore.evidence import sources_of, value
+from riskscore.profile import Period, Profile
+from riskscore.rubric import DataGap, Evidence, Metric, Rubric, RubricParams, RubricResult
+from riskscore.scale import GridParam
+
+
+class Margin(Rubric):
+    """Gross margin of the company and of the segments that carry its revenue.
+
+    Scores the consolidated gross margin of the latest period that reports it (stated, or
+    gross profit over revenue) and the gross margin of the core segment(s) on one grid,
+    `gross_margin_grid` (50% or more scores 0; 0% or less scores 100), as a weighted mean
+    (`consolidated_weight`, `core_weight`). The core segments are the largest top-level
+    segments of the latest period with segment data, taken in order of revenue share until
+    they carry `core_revenue_share` percent of revenue; their margins are averaged by share.
+    Scoring the core separately catches the pattern where a consolidated margin is propped
+    up by a shrinking high-margin segment while the business that is growing earns almost
+    nothing. Any segment with a negative gross margin carrying `negative_margin_min_share`
+    percent of revenue or more is reported as a finding.
+    """
+
+    id = "margin"
+    title = "Margin"
+    version = "1.0"
+    default_weight = 15
+
+    class Params(RubricParams):
+        gross_margin_grid: GridParam
+        consolidated_weight: float
+        core_weight: float
+        core_revenue_share: float
+        negative_margin_min_share: float
+
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+        grid = params.gross_margin_grid
+        metrics, evidence, gaps = [], [], []
+
+        consolidated = _consolidated_series(profile)
+        if consolidated:
+            period, margin, sources = consolidated[-1]
+            metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=round(margin, 2), unit="%", period=period.id,
+                                  grid=grid, score=round(grid.score(margin), 2), weight=params.consolidated_weight, sources=sources))
+            evidence.append(Evidence(statement=f"Consolidated gross margin was {margin:.1f}% in {period.id}.", sources=sources))
+        else:
+            metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=None, unit="%", grid=grid, weight=params.consolidated_weight))
+            gaps.append(DataGap(field="periods[*].gross_margin", reason="No period states a gross margin or gross profit with revenue."))
+
+        seg_period = next((p for p in reversed(profile.periods_by_end()) if any(not s.parent for s in p.segments)), None)
+        core = _core_segments(profile, seg_period, params.core_revenue_share) if seg_period else []
+        if core:
+            share_total = sum(share for _, share, _, _ in core)
+            core_margin = sum(share * m for _, share, m, _ in core) / share_total
+            names = ", ".join(name for name, *_ in core)
+            sources = sources_of_list(core)
+            metrics.append(Metric(id="core_segment_gross_margin", label=f"Core segment gross margin ({names})", value=round(core_margin, 2), unit="%",
+                                  period=seg_period.id, grid=grid, score=round(grid.score(core_margin), 2), weight=params.core_weight, sources=sources))
+            evidence.append(Evidence(statement=f"{names} carried {share_total:.1f}% of revenue in {seg_period.id} at a gross margin of {core_margin:.1f}%.", sources=sources))
+            evidence.extend(_segment_history(profile, [name for name, *_ in core]))
+            if consolidated and consolidated[-1][0].id == seg_period.id and consolidated[-1][1] - core_margin >= 5:
+                evidence.append(Evidence(
+                    statement=f"The consolidated margin ({consolidated[-1][1]:.1f}%) sits {consolidated[-1][1] - core_margin:.1f} points above the core business's ({core_margin:.1f}%): the rest of the company props it up.",
+                    sources=sources + consolidated[-1][2],
+                ))
+        else:
+            metrics.append(Metric(id="core_segment_gross_margin", label="Core segment gross margin", value=None, unit="%", grid=grid, weight=params.core_weight))
+            gaps.append(DataGap(field="periods[*].segments", reason="No period gives segment shares with gross margins, so the core business cannot be scored apart."))
+
+        evidence.extend(_negative_segments(profile, params.negative_margin_min_share))
+        result = RubricResult.from_metrics(metrics, evidence=evidence, data_gaps=gaps)
+        return result.model_copy(update={"narrative": _narrative(result)})
+
+
+def sources_of_list(core: list) -> list[str]:
+    out: list[str] = []
+    for *_, srcs in core:
+        out += [s for s in srcs if s not in out]
+    return out
+
+
+def _consolidated_series(profile: Profile) -> list[tuple[Period, float, list[str]]]:
+    out = []
+    for period in profile.periods_by_end():
+        stated = value(profile, period.gross_margin)
+        if stated is not None:
+            out.append((period, stated.value, [stated.source]))
+            continue
+        gp, rev = value(profile, period.gross_profit), value(profile, period.revenue)
+        if gp is not None and rev is not None:
+            pct = facts.ratio_pct(gp, rev)  # type: ignore[arg-type]
+            if pct is not None:
+                out.append((period, pct, sources_of([gp, rev])))
+    return out
+
+
+def _core_segments(profile: Profile, period: Period, threshold: float) -> list[tuple[str, float, float, list[str]]]:
+    """Largest top-level segments with a margin, by share, until they carry ``threshold``% of revenue."""
+    shares = {name: (share, srcs) for name, share, srcs in facts.revenue_share(profile, period)}
+    ranked = []
+    for seg in period.segments:
+        margin = value(profile, seg.gross_margin)
+        if seg.parent or seg.name not in shares or margin is None:
+            continue
+        share, srcs = shares[seg.name]
+        ranked.append((seg.name, share, margin.value, srcs + [s for s in [margin.source] if s not in srcs]))
+    ranked.sort(key=lambda item: (-item[1], item[0]))
+    core, carried = [], 0.0
+    for item in ranked:
+        core.append(item)
+        carried += item[1]
+        if carried >= threshold:
+            break
+    return core
+
+
+def _segment_history(profile: Profile, names: list[str]) -> list[Evidence]:
+    out = []
+    for name in names:
+        points = []
+        srcs: list[str] = []
+        for period in profile.periods_by_end():
+            for seg in period.segments:
+                margin = value(profile, seg.gross_margin)
+                if seg.name == name and margin is not None:
+                    points.append(f"{margin.value:.1f}% ({period.id})")
+                    srcs += [margin.source] if margin.source not in srcs else []
+        if len(points) > 1:
+            out.append(Evidence(statement=f"{name} gross margin over the periods on file: {', '.join(points)}.", sources=srcs))
+    return out
+
+
+def _negative_segments(profile: Profile, min_share: float) -> list[Evidence]:
+    out = []
+    for period in profile.periods_by_end():
+        shares = {name: share for name, share, _ in facts.revenue_share(profile, period)}
+        for seg in period.segments:
+            margin = value(profile, seg.gross_margin)
+            share_obs = value(profile, seg.share)
+            share = share_obs.value if share_obs is not None else shares.get(seg.name)
+            if margin is not None and margin.value < 0 and share is not None and share >= min_share:
+                out.append(Evidence(
+                    statement=f"Finding: {seg.name} ran a negative gross margin of {margin.value:.1f}% on {share:.1f}% of revenue in {period.id}.",
+                    sources=sources_of([margin] + ([share_obs] if share_obs is not None else [])),
+                ))
+    return out
+
+
+def _narrative(result: RubricResult) -> str:
+    if result.score is None:
+        return "No margin figures are on file, so this aspect is not scored."
+    parts = [f"{m.label}: {m.value:.1f}% ({m.period})" for m in result.metrics if m.value is not None]
+    return f"{'; '.join(parts)}. Thin margins leave little room to absorb price or cost pressure. Scored {result.score:.1f} ({result.band})."

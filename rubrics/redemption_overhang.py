@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from riskscore import facts
+from riskscore.evidence import value
+from riskscore.profile import MoneyObservation, Profile
+from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, RedFlag, Rubric, RubricParams, RubricResult, Scenario
+from riskscore.scale import GridParam, band_for, clamp
+from riskscore.units import months_between
+
+
+class RedemptionOverhang(Rubric):
+    """Redeemable instruments whose claim falls due if the listing does not happen.
+
+    Pre-IPO investors often hold preferred shares with a redemption right that ends at
+    listing, and HKEX GL43-12 lets such exit rights survive only *if the listing does not
+    happen*: the claim is an overhang that a failed listing turns into debt. Two scenarios
+    are scored and both are shown. *Listed*: instruments that convert at listing fall away
+    and only the others remain. *Listing fails*: every redeemable instrument's claim falls
+    due. The claim is divided by cash and short-term investments (capital structure, else
+    the latest period with cash) and the ratio scored on `claim_ratio_grid` (0.25× or less
+    scores 10, 10× or more 100; no claim at all scores 0). Where cash is not on file, the
+    latest fiscal year's revenue is the denominator and the memo says so. A trigger date
+    within `trigger_window_months` of the as-of date adds `trigger_points`.
+    `headline_scenario` (default: listing fails, the risk the listing is meant to retire)
+    is the scenario the rubric score uses.
+    Red flag: the listing-fails claim exceeds cash plus a year of operating cash flow (with
+    cash unknown, a year of revenue stands in for it, as stated in the flag).
+    """
+
+    id = "redemption_overhang"
+    title = "Redemption overhang"
+    version = "1.0"
+    default_weight = 20
+
+    class Params(RubricParams):
+        claim_ratio_grid: GridParam
+        trigger_window_months: float
+        trigger_points: float
+        headline_scenario: Literal["listing_fails", "listed"]
+
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+        cs = profile.capital_structure
+        if cs is None or cs.instruments is None:
+            return RubricResult(coverage=0.0, data_gaps=[DataGap(field="capital_structure.instruments", reason="The profile does not say whether redeemable instruments exist.")],
+                                narrative="The capital structure has not been researched, so this aspect is not scored.")
+        if not cs.instruments:
+            return RubricResult(score=0.0, band="Low", evidence=[Evidence(statement="No redeemable or convertible instruments are outstanding.", sources=[])],
+                                narrative="No redemption claim is outstanding. Scored 0.0 (Low).")
+
+        evidence, gaps, flags = [], [], []
+        amounts: list[tuple[object, MoneyObservation]] = []
+        for inst in cs.instruments:
+            obs = value(profile, inst.amount)
+            amounts.append((inst, obs))  # type: ignore[arg-type]
+            trigger = {"listing_failure": "if the listing fails", "deadline": f"at {inst.trigger_date}", "other": "on another trigger"}[inst.trigger]
+            evidence.append(Evidence(
+                statement=f"{inst.name}: {facts.fmt_obs(profile, obs)}{(', held by ' + inst.holder_class) if inst.holder_class else ''}; redemption revives {trigger}; "
+                          f"{'converts' if inst.converts_at_listing else 'does not convert'} at listing." + (f" {inst.description}" if inst.description else ""),
+                sources=[obs.source] + [s for s in inst.sources if s != obs.source],
+            ))
+        currency = amounts[0][1].unit.currency
+        if any(obs.unit.currency != currency for _, obs in amounts):
+            return RubricResult(coverage=0.0, evidence=evidence, data_gaps=[DataGap(field="capital_structure.instruments[*].amount", reason="Instruments are in different currencies and the profile gives no exchange rate.")],
+                                narrative="The claims cannot be added up across currencies, so this aspect is not scored.")
+        claim_fail = sum(obs.base for _, obs in amounts)
+        claim_listed = sum(obs.base for inst, obs in amounts if not inst.converts_at_listing)  # type: ignore[attr-defined]
+        claim_sources = sorted({obs.source for _, obs in amounts})
+        at_least = any(obs.bound == "at_least" for _, obs in amounts)
+
+        denominator, denom_label, denom_sources, proxy = self._denominator(profile)
+        if denominator is None or denominator.unit.currency != currency or denominator.base <= 0:
+            gaps.append(DataGap(field="capital_structure.cash", reason="Neither cash nor annual revenue in the instruments' currency is on file."))
+            return RubricResult(coverage=0.0, evidence=evidence, data_gaps=gaps, narrative="There is no denominator for the claim, so this aspect is not scored.")
+        if proxy:
+            gaps.append(DataGap(field="capital_structure.cash", reason=f"Cash is not on file; {denom_label} is used as the denominator instead."))
+
+        grid = params.claim_ratio_grid
+        ratio_fail = claim_fail / denominator.base
+        ratio_listed = claim_listed / denominator.base
+        near_trigger = [inst for inst, _ in amounts if inst.trigger_date is not None  # type: ignore[attr-defined]
+                        and months_between(profile.as_of, inst.trigger_date.start) <= params.trigger_window_months]  # type: ignore[attr-defined]
+        adjustments = [Adjustment(label=f"Redemption date within {params.trigger_window_months:g} months", points=params.trigger_points)] if near_trigger else []
+
+        def scenario_score(claim: float, ratio: float) -> float:
+            if claim <= 0:
+                return 0.0
+            return round(clamp(grid.score(ratio) + sum(a.points for a in adjustments)), 2)
+
+        fail_score = scenario_score(claim_fail, ratio_fail)
+        listed_score = scenario_score(claim_listed, ratio_listed)
+        headline = params.headline_scenario
+        scenarios = [
+            Scenario(id="listed", label="Listed: convertible instruments convert", score=listed_score, band=band_for(listed_score), headline=headline == "listed",
+                     note=f"Remaining claim {facts.fmt_money(profile, claim_listed)}."),
+            Scenario(id="listing_fails", label="Listing fails: redemption rights revive", score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
+                     note=f"Claim {'at least ' if at_least else ''}{facts.fmt_money(profile, claim_fail)}, {ratio_fail:.2f}× {denom_label}."),
+        ]
+        ratio_sources = claim_sources + [s for s in denom_sources if s not in claim_sources]
+        metrics = [
+            Metric(id="claim_ratio_listing_fails", label=f"Claim if the listing fails / {denom_label}", value=round(ratio_fail, 3), unit="×", grid=grid,
+                   score=fail_score, weight=1.0 if headline == "listing_fails" else 0.0, sources=ratio_sources,
+                   display=f"{'≥ ' if at_least else ''}{ratio_fail:.2f}×"),
+            Metric(id="claim_ratio_listed", label=f"Claim once listed / {denom_label}", value=round(ratio_listed, 3), unit="×", grid=grid,
+                   score=listed_score, weight=1.0 if headline == "listed" else 0.0, sources=ratio_sources, display=f"{ratio_listed:.2f}×"),
+        ]
+        evidence.append(Evidence(statement=f"Denominator: {denom_label}, {facts.fmt_obs(profile, denominator)}.", sources=denom_sources))
+
+        ocf_period, ocf = facts.latest(profile, lambda p: p.operating_cash_flow)
+        annual_ocf = ocf.base * 12 / ocf_period.months if ocf is not None and ocf.unit.currency == currency else 0.0  # type: ignore[union-attr]
+        capacity = denominator.base + annual_ocf
+        if claim_fail > capacity:
+            basis = f"{denom_label}" + (f" plus a year of operating cash flow at the {ocf_period.id} rate" if ocf is not None else " (no operating cash flow on file)")  # type: ignore[union-attr]
+            flags.append(RedFlag(
+                id="redemption_claim_exceeds_resources", title="Redemption claim exceeds the means to pay it",
+                detail=f"If the listing fails, a claim of {'at least ' if at_least else ''}{facts.fmt_money(profile, claim_fail)} falls due against {facts.fmt_money(profile, capacity)} of {basis}.",
+                sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),  # type: ignore[union-attr]
+            ))
+        score = fail_score if headline == "listing_fails" else listed_score
+        narrative = (f"If the listing fails, {'at least ' if at_least else ''}{facts.fmt_money(profile, claim_fail)} of redemption claims fall due, "
+                     f"{ratio_fail:.1f}× {denom_label}; if it succeeds, {facts.fmt_money(profile, claim_listed)} remains. "
+                     f"The headline uses the {headline.replace('_', ' ')} scenario. Scored {score:.1f} ({band_for(score)}).")
+        return RubricResult(score=score, band=band_for(score), metrics=metrics, adjustments=adjustments, evidence=evidence,
+                            red_flags=flags, data_gaps=gaps, scenarios=scenarios, narrative=narrative)
+
+    @staticmethod
+    def _denominator(profile: Profile) -> tuple[MoneyObservation | None, str, list[str], bool]:
+        cs = profile.capital_structure
+        cash = value(profile, cs.cash) if cs else None
+        if cash is not None:
+            return cash, "cash and short-term investments", [cash.source], False  # type: ignore[return-value]
+        period, cash = facts.latest(profile, lambda p: p.cash)
+        if cash is not None:
+            return cash, f"cash at {period.id}", [cash.source], False  # type: ignore[union-attr,return-value]
+        years = facts.series(profile, lambda p: p.revenue, annual_only=True)
+        if years:
+            period, revenue = years[-1]
+            return revenue, f"{period.id} revenue", [revenue.source], True  # type: ignore[return-value]
+        return None, "", [], True
