@@ -171,6 +171,6 @@ class Rubric:
 
     @classmethod
     def method(cls) -> str:
-        """The docstring after its first paragraph: how the rubric scores."""
-        parts = cls.doc().split("\n\n", 1)
-        return parts[1] if len(parts) > 1 else ""
+        """The docstring after its first paragraph, one line per paragraph: how the rubric scores."""
+        paragraphs = cls.doc().split("\n\n")[1:]
+        return "\n\n".join(" ".join(p.split()) for p in paragraphs)

@@ -68,8 +68,8 @@ class Governance(Rubric):
             months = months_between(event.date.end, profile.as_of)
             if event.type in params.red_flag_types and months <= params.red_flag_window_months and holders:
                 flags.append(RedFlag(
-                    id=f"governance_{event.id}", title=f"Recent {event.type.replace('_', ' ')} involving a controlling holder",
-                    detail=f"{event.regulator}, {event.date} ({months:.0f} months before {profile.as_of}); {', '.join(holders)} still hold(s) the threshold stake or control.",
+                    id=f"governance_{event.id}", title=f"Recent {event.type.replace('_', ' ')} involving a significant holder",
+                    detail=f"{event.regulator}, {event.date} ({months:.0f} months before {profile.as_of}); still holding {params.holder_stake_threshold:g}% or more, or control: {', '.join(holders)}.",
                     sources=event.sources,
                 ))
         for person in profile.people:
@@ -105,5 +105,5 @@ class Governance(Rubric):
         score = max(decayed, floor)
         detail = f"base {base:g} × subject {factor:g} = {raw:g}; {age_years:.1f} years old, recency × {decay:.2f} → {decayed:.1f}"
         if holders:
-            detail += f"; floor {floor:.1f} while {', '.join(holders)} hold(s) ≥{params.holder_stake_threshold:g}% or control"
+            detail += f"; floor {floor:.1f} while holding ≥{params.holder_stake_threshold:g}% or control: {', '.join(holders)}"
         return score, detail, holders

@@ -160,9 +160,15 @@ def _ifrs_vs_adjusted(profile: Profile) -> list[Evidence]:
 def _narrative(result: RubricResult) -> str:
     if result.score is None:
         return "No profit or cash-flow figures are on file, so this aspect is not scored."
+    values = {m.id: m for m in result.metrics if m.value is not None}
     parts = []
-    for m in result.metrics:
-        if m.value is None:
-            continue
-        parts.append(f"{m.label.lower()} {m.value:g} {m.unit}".replace(" %", "%") + (f" ({m.period})" if m.period and m.unit != "years" else ""))
-    return f"{'; '.join(parts).capitalize()}. Scored {result.score:.1f} ({result.band})."
+    if "adjusted_net_margin" in values:
+        m = values["adjusted_net_margin"]
+        parts.append(f"{m.label.lower()} of {m.value:.1f}% in {m.period}")
+    if "consecutive_loss_years" in values:
+        parts.append(f"{values['consecutive_loss_years'].value:g} consecutive loss-making fiscal years")
+    if "operating_cash_flow_margin" in values:
+        m = values["operating_cash_flow_margin"]
+        parts.append(f"operating cash flow at {m.value:.1f}% of revenue in {m.period}")
+    text = "; ".join(parts)
+    return f"{text[:1].upper()}{text[1:]}. Scored {result.score:.1f} ({result.band})."

@@ -54,8 +54,9 @@ class TechnologyDependence(Rubric):
                 fallback = {True: "; fallback tested", False: "; no tested fallback", None: ""}[tech.fallback_tested]
                 evidence.append(Evidence(statement=f"{tech.name}: control {tech.control.replace('_', ' ')}{provider}{alt}{fallback}." + (f" {tech.description}" if tech.description else ""), sources=tech.sources))
             tech, key = worst  # type: ignore[misc]
+            scale = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in params.control_score.items())
             metrics.append(Metric(id="core_technology_control", label=f"Control of core technology ({tech.name})", value=None, display=key.replace("_", " "),
-                                  score=worst_score, weight=params.control_weight, sources=tech.sources))
+                                  score=worst_score, weight=params.control_weight, sources=tech.sources, note=scale))
         else:
             metrics.append(Metric(id="core_technology_control", label="Control of core technology", value=None, weight=params.control_weight))
             gaps.append(DataGap(field="technology.core", reason="No core technology and its control is on file."))
@@ -105,4 +106,5 @@ def _narrative(result: RubricResult) -> str:
         parts.append(f"core technology control: {control.display}")
     if rnd:
         parts.append(f"R&D at {rnd.value:.1f}% of revenue ({rnd.period})")
-    return f"{'; '.join(parts).capitalize()}. Scored {result.score:.1f} ({result.band})."
+    text = "; ".join(parts)
+    return f"{text[:1].upper()}{text[1:]}. Scored {result.score:.1f} ({result.band})."

@@ -1,0 +1,293 @@
+"""Inline SVG charts for the self-contained HTML memo, in pure Python with no dependencies.
+
+Two charts: :func:`score_weight_chart` (one bar per rubric, coloured by band, with its weight)
+and :func:`period_panels` (small multiples of key metrics across reporting periods).
+
+Both return a complete ``<svg>`` element that references nothing outside itself (no fonts,
+images, scripts or links) and is deterministic: every number is written with a fixed number of
+decimals and nothing carries an id (the interim hatch is drawn as lines, not a ``<pattern>``
+referenced by ``url(#…)``), so the same input gives byte-identical output and any number of
+charts can share one page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Sequence
+
+WIDTH = 760.0
+FONT = "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
+BAND_COLOURS = {"Low": "#2e7d32", "Moderate": "#9e9d24", "Elevated": "#f9a825", "High": "#ef6c00", "Severe": "#c62828"}
+NOT_SCORED = "#9e9e9e"
+SERIES_COLOURS = ("#1f4e79", "#e07b00", "#6a1b9a")
+GRID, AXIS, INK, MUTED = "#e6e6e6", "#9e9e9e", "#212121", "#616161"
+INTERIM_FILL = "#dbe5f0"
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class ScoreBar:
+    label: str            # rubric title, e.g. "Customer concentration"
+    score: float | None   # 0-100 risk score, None = not scored
+    weight_pct: float     # normalised weight in percent (0-100), e.g. 20.0
+    band: str | None      # "Low" | "Moderate" | "Elevated" | "High" | "Severe" | None
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str                                  # legend label, e.g. "Consolidated"
+    points: Sequence[tuple[str, float]]        # (period id, value) oldest first
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str                 # e.g. "Revenue (RMB 亿)"
+    unit: str                  # "%" or "" (shown on value labels)
+    series: Sequence[Series]   # 1 to 3 series
+    kind: str = "line"         # "bar" (first series as bars, any others as lines) or "line"
+
+
+# --- SVG building blocks -------------------------------------------------------------------
+
+def _esc(text: object) -> str:
+    """XML-escape text (and drop characters XML 1.0 cannot carry at all)."""
+    s = _NOT_XML.sub("", str(text))
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
+
+
+def _el(tag: str, *children: str, **attrs: object) -> str:
+    """One element. ``font_size=`` becomes ``font-size``, ``class_=`` becomes ``class``; numbers
+    are written with one decimal, strings escaped, ``None`` attributes left out. Children are
+    already-rendered markup (escape text with :func:`_esc`)."""
+    parts = []
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        name = key.rstrip("_").replace("_", "-")
+        text = f"{value:.1f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else _esc(value)
+        parts.append(f' {name}="{text}"')
+    if not children:
+        return f"<{tag}{''.join(parts)}/>"
+    return f"<{tag}{''.join(parts)}>{''.join(children)}</{tag}>"
+
+
+def _text(x: float, y: float, content: str, size: float = 11, anchor: str = "start", **attrs: object) -> str:
+    attrs.setdefault("fill", INK)
+    return _el("text", _esc(content), x=x, y=y, font_size=size, text_anchor=anchor, **attrs)
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, **attrs: object) -> str:
+    return _el("line", x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke, stroke_width=attrs.pop("stroke_width", 1), **attrs)
+
+
+def _svg(title: str, height: float, body: Sequence[str]) -> str:
+    """The root element: accessible name, viewBox sized to the print page, inherited font."""
+    children = [_el("title", _esc(title))]
+    children.append(_text(12, 22, title, size=14, font_weight="600"))
+    children.extend(body)
+    return _el("svg", *children, xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {WIDTH:.0f} {height:.0f}",
+               width="100%", role="img", aria_label=title, font_family=FONT)
+
+
+def _num(value: float, decimals: int | None = None) -> str:
+    """A number label with thousands separators and no ``-0``: ``decimals`` fixed places, or by
+    default at most one decimal (``30``, ``13.7``)."""
+    s = f"{value:,.{1 if decimals is None else decimals}f}"
+    s = s.removesuffix(".0") if decimals is None else s
+    return s[1:] if s.startswith("-") and not s.strip("-0.,") else s
+
+
+def _text_width(text: str, size: float) -> float:
+    """Rough rendered width: wide (CJK) characters take a full em, others about half."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text) * size
+
+
+def _fit(text: str, width: float, size: float) -> str:
+    """Shorten ``text`` with an ellipsis so it fits ``width`` at font ``size``."""
+    if _text_width(text, size) <= width:
+        return text
+    while text and _text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+# --- score and weight chart ----------------------------------------------------------------
+
+def _band_colour(band: str | None, score: float) -> str:
+    """The band's colour; a missing or unknown band is derived from the score (edges 20/40/60/80)."""
+    if band in BAND_COLOURS:
+        return BAND_COLOURS[band]
+    names = ("Low", "Moderate", "Elevated", "High", "Severe")
+    return BAND_COLOURS[names[min(4, max(0, int(score // 20)))]]
+
+
+def score_weight_chart(bars: Sequence[ScoreBar], title: str = "Rubric scores and weights") -> str:
+    """One row per rubric, in the given order: label, 0-100 score bar coloured by band with the
+    score at its end (or a grey "not scored" placeholder), and a "weight N%" column."""
+    x0, plot_w, row_h, bar_h, top = 220.0, 400.0, 28.0, 14.0, 54.0
+    bottom = top + row_h * max(1, len(bars))
+    to_x = lambda score: x0 + plot_w * max(0.0, min(100.0, score)) / 100  # noqa: E731
+    body = []
+    for tick in range(0, 101, 20):
+        body.append(_text(to_x(tick), top - 10, str(tick), size=10, anchor="middle", fill=MUTED))
+        if 0 < tick < 100:
+            body.append(_line(to_x(tick), top - 4, to_x(tick), bottom, GRID, class_="gridline"))
+    body.append(_line(x0, top - 4, x0, bottom, AXIS))
+    if not bars:
+        body.append(_text(x0 + plot_w / 2, top + row_h / 2 + 4, "no data on file", anchor="middle", fill=MUTED))
+    for i, bar in enumerate(bars):
+        body.append(_score_row(bar, top + i * row_h + (row_h - bar_h) / 2, bar_h, x0, plot_w, to_x))
+    legend_y = bottom + 22
+    body.append(_legend([(c, n) for n, c in BAND_COLOURS.items()] + [(NOT_SCORED, "not scored")], 12, legend_y))
+    return _svg(title, legend_y + 14, body)
+
+
+def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x) -> str:  # type: ignore[no-untyped-def]
+    """One rubric row as a ``<g class="score-row">`` with a tooltip title."""
+    mid = y + h / 2 + 4
+    weight = f"weight {_num(bar.weight_pct)}%"
+    parts = [_text(12, mid, _fit(bar.label, x0 - 24, 11))]
+    if _finite(bar.score):
+        colour = _band_colour(bar.band, bar.score)  # type: ignore[arg-type]
+        band = bar.band or "no band"
+        tip = f"{bar.label}: score {_num(bar.score)} ({band}), {weight}"  # type: ignore[arg-type]
+        parts.append(_el("rect", x=x0, y=y, width=to_x(bar.score) - x0, height=h, fill=colour, class_="score-bar"))
+        parts.append(_text(to_x(bar.score) + 5, mid, _num(bar.score), font_weight="600"))  # type: ignore[arg-type]
+    else:
+        tip = f"{bar.label}: not scored, {weight}"
+        parts.append(_el("rect", x=x0, y=y, width=plot_w, height=h, fill=NOT_SCORED, fill_opacity="0.15",
+                         stroke=NOT_SCORED, stroke_dasharray="3 2", class_="score-bar"))
+        parts.append(_text(x0 + 6, mid, "not scored", fill=MUTED, font_style="italic"))
+    parts.append(_text(WIDTH - 12, mid, weight, anchor="end", fill=MUTED))
+    return _el("g", _el("title", _esc(tip)), *parts, class_="score-row")
+
+
+def _legend(items: Sequence[tuple[str, str]], x: float, y: float, size: float = 10) -> str:
+    """Colour swatches with names, left to right from ``(x, y)`` (text baseline)."""
+    parts = []
+    for colour, name in items:
+        parts.append(_el("rect", x=x, y=y - 8, width=10, height=10, fill=colour))
+        parts.append(_text(x + 14, y, name, size=size))
+        x += 14 + _text_width(name, size) + 12
+    return _el("g", *parts, class_="legend")
+
+
+# --- period panels -------------------------------------------------------------------------
+
+def _is_interim(period: str) -> bool:
+    """Annual periods are ``FY…``; anything else (``2025H1``, ``2024H1``) is interim."""
+    return not period.upper().startswith("FY")
+
+
+def _nice_scale(values: Sequence[float]) -> tuple[float, float, list[float], int]:
+    """Axis ``(low, high, ticks, decimals)`` covering the values and 0, on a 1-2-5 step, with
+    headroom for value labels above (and below negative) points."""
+    lo, hi = min(0.0, *values), max(0.0, *values)
+    span = (hi - lo) or 1.0
+    lo, hi = (lo - 0.1 * span if lo < 0 else 0.0), (hi + 0.1 * span if hi > 0 or lo == 0 else 0.0)
+    raw = (hi - lo) / 4
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    ticks = [k * step for k in range(first, last + 1)]
+    return ticks[0], ticks[-1], ticks, max(0, -math.floor(math.log10(step) + 1e-9))
+
+
+def period_panels(panels: Sequence[Panel], title: str = "Key metrics across periods") -> str:
+    """Small multiples: 1×N for fewer than 3 panels, otherwise two columns (2×2 for four).
+    Each panel is a ``<g class="panel">``."""
+    pad, gap, header, panel_h = 12.0, 16.0, 34.0, 250.0
+    cols = max(1, len(panels) if len(panels) < 3 else 2)
+    rows = max(1, math.ceil(len(panels) / cols))
+    panel_w = (WIDTH - 2 * pad - (cols - 1) * gap) / cols
+    body = [] if panels else [_text(WIDTH / 2, header + 40, "no data on file", anchor="middle", fill=MUTED)]
+    for i, panel in enumerate(panels):
+        x, y = pad + (i % cols) * (panel_w + gap), header + (i // cols) * (panel_h + gap)
+        body.append(_el("g", _panel(panel, panel_w, panel_h), class_="panel", transform=f"translate({x:.1f} {y:.1f})"))
+    height = header + rows * panel_h + (rows - 1) * gap + pad if panels else header + 60
+    return _svg(title, height, body)
+
+
+def _hatch(x: float, y: float, w: float, h: float, colour: str, spacing: float = 6.0) -> str:
+    """45° hatch lines clipped to the rectangle, as one path (no ``<pattern>``, so no ids)."""
+    segments = []
+    for k in range(1, math.ceil((w + h) / spacing)):
+        start = x - h + k * spacing                     # where the line meets the bottom edge's extension
+        lo, hi = max(0.0, x - start), min(h, x + w - start)
+        if hi - lo > 0.5:
+            segments.append(f"M{start + lo:.1f} {y + h - lo:.1f}L{start + hi:.1f} {y + h - hi:.1f}")
+    return _el("path", d="".join(segments), stroke=colour, stroke_width=1, class_="hatch") if segments else ""
+
+
+def _panel(panel: Panel, w: float, h: float) -> str:
+    """One panel's markup in local coordinates."""
+    if panel.kind not in ("bar", "line"):
+        raise ValueError(f"panel kind must be 'bar' or 'line', not {panel.kind!r}")
+    frame = _el("rect", x=0.5, y=0.5, width=w - 1, height=h - 1, rx=4, fill="none", stroke=GRID)
+    parts = [frame, _el("title", _esc(panel.title)), _text(10, 18, _fit(panel.title, w - 20, 12), size=12, font_weight="600")]
+    data = [{p: float(v) for p, v in s.points if _finite(float(v))} for s in panel.series]
+    periods = list(dict.fromkeys(p for s in data for p in s))
+    if not periods:
+        parts.append(_text(w / 2, h / 2, "no data on file", anchor="middle", fill=MUTED))
+        return "".join(parts)
+    if len(panel.series) > 1:
+        names = [(SERIES_COLOURS[k % 3], s.name) for k, s in enumerate(panel.series)]
+        parts.append(_legend(names, 10, 36, size=9))
+    left, right, top, bottom = 46.0, w - 12, 48.0, h - 40
+    lo, hi, ticks, decimals = _nice_scale([v for s in data for v in s.values()])
+    to_y = lambda v: bottom - (v - lo) / (hi - lo) * (bottom - top)  # noqa: E731
+    slot = (right - left) / len(periods)
+    to_x = {p: left + (k + 0.5) * slot for k, p in enumerate(periods)}
+    for t in ticks:
+        parts.append(_line(left, to_y(t), right, to_y(t), GRID, class_="gridline"))
+        parts.append(_text(left - 4, to_y(t) + 3, _num(t, decimals), size=9, anchor="end", fill=MUTED))
+    parts.append(_line(left, bottom, right, bottom, AXIS, class_="axis"))
+    if lo < 0:
+        parts.append(_line(left, to_y(0), right, to_y(0), INK, class_="zero-line"))
+    for p in periods:
+        parts.append(_text(to_x[p], bottom + 14, p, size=10, anchor="middle", font_style="italic" if _is_interim(p) else None))
+    hatched = False
+    for k, values in enumerate(data):
+        colour = SERIES_COLOURS[k % 3]
+        if panel.kind == "bar" and k == 0:
+            parts.extend(_bars(values, to_x, to_y, min(slot * 0.6, 48), colour, panel.unit))
+            hatched = any(_is_interim(p) for p in values)
+        else:
+            parts.extend(_line_series(values, to_x, to_y, colour, panel.unit))
+    if any(_is_interim(p) for p in periods):
+        marker = "Hatched bar" if hatched else "Hollow marker"
+        parts.append(_text(10, h - 8, f"{marker} = interim period; H1 = half-year", size=9, fill=MUTED, class_="interim-note"))
+    return "".join(parts)
+
+
+def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, colour: str, unit: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Bars from zero; interim periods pale and hatched. Labels above positive bars, below negative."""
+    out = []
+    for p, v in values.items():
+        x, (y0, y1) = to_x[p] - bar_w / 2, sorted((to_y(0), to_y(v)))
+        interim = _is_interim(p)
+        out.append(_el("rect", x=x, y=y0, width=bar_w, height=y1 - y0, fill=INTERIM_FILL if interim else colour,
+                       stroke=colour, class_="bar interim" if interim else "bar"))
+        if interim:
+            out.append(_hatch(x, y0, bar_w, y1 - y0, colour))
+        out.append(_text(to_x[p], to_y(v) - 4 if v >= 0 else to_y(v) + 11, _num(v) + unit, size=9, anchor="middle"))
+    return out
+
+
+def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour: str, unit: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """A polyline with a marker per point (hollow for interim periods) and a value label above
+    it (below for negative values)."""
+    pts = " ".join(f"{to_x[p]:.1f},{to_y(v):.1f}" for p, v in values.items())
+    out = [_el("polyline", points=pts, fill="none", stroke=colour, stroke_width=2)] if len(values) > 1 else []
+    for p, v in values.items():
+        out.append(_el("circle", cx=to_x[p], cy=to_y(v), r=3.5, fill="#ffffff" if _is_interim(p) else colour,
+                       stroke=colour, stroke_width=1.5, class_="point interim" if _is_interim(p) else "point"))
+        out.append(_text(to_x[p], to_y(v) - 7 if v >= 0 else to_y(v) + 14, _num(v) + unit, size=9, anchor="middle", fill=colour))
+    return out

@@ -1,0 +1,251 @@
+"""The ``riskscore`` command line.
+
+Exit codes: 0 ok; 1 a failure that is not the input's fault (including a rubric that
+failed while the others scored — the output is still written); 2 invalid input (the
+message names the file, the field and the reason).
+
+``--json`` writes only JSON to stdout; everything meant for a person goes to stderr.
+Heavy modules (Jinja2, the charts) are imported only by the commands that render.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Callable, Literal, Optional, TypeVar
+
+import typer
+
+from riskscore.errors import InputError, RubricLoadError
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+
+app = typer.Typer(
+    name="riskscore",
+    help="Score the listing risk of IPO candidates from sourced company profiles.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+schema_app = typer.Typer(help="Print JSON Schemas.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(schema_app, name="schema")
+
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="TOML file with weights, engine settings and rubric parameters.", show_default=False)]
+T = TypeVar("T")
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Run ``action``; turn input errors into exit 2 and anything else into exit 1, without a traceback."""
+    try:
+        return action()
+    except InputError as exc:
+        _err(f"error: {exc}" if len(exc.problems) == 1 else f"error: {len(exc.problems)} problems\n{exc}")
+        raise typer.Exit(EXIT_INVALID) from None
+    except RubricLoadError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_FAILURE) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        if os.environ.get("RISKSCORE_DEBUG"):
+            raise
+        _err(f"error: {type(exc).__name__}: {exc} (set RISKSCORE_DEBUG=1 for a traceback)")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+def _prepare(profile_path: Path, config_path: Path | None):  # type: ignore[no-untyped-def]
+    from riskscore import registry
+    from riskscore.config import load_config
+    from riskscore.engine import assess
+    from riskscore.loader import load_profile
+
+    config = load_config(config_path)
+    rubrics = registry.select(config)
+    profile = load_profile(profile_path)
+    return profile, config, rubrics, assess(profile, config, rubrics)
+
+
+def _report_failures(assessment) -> int:  # type: ignore[no-untyped-def]
+    for outcome in assessment.failed:
+        _err(f"warning: rubric {outcome.id} was not scored: {outcome.error}")
+    return EXIT_FAILURE if assessment.failed else EXIT_OK
+
+
+@app.command()
+def score(
+    profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Write the full assessment as JSON to stdout.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Score a profile and print the result (a table, or JSON with --json)."""
+    _, _, _, assessment = _guard(lambda: _prepare(profile, config))
+    if as_json:
+        typer.echo(assessment.model_dump_json(indent=2))
+    else:
+        typer.echo(_score_table(assessment))
+    raise typer.Exit(_report_failures(assessment))
+
+
+def _score_table(a) -> str:  # type: ignore[no-untyped-def]
+    def num(v: float | None) -> str:
+        return "—" if v is None else f"{v:.1f}"
+
+    rows = [("Rubric", "Weight", "Score", "Band", "Contrib.")]
+    for o in a.rubrics:
+        rows.append((o.title if o.status != "error" else f"{o.title} (error)", f"{100 * o.weight:.1f}%", num(o.score), o.band or "—", num(o.contribution)))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    fmt = lambda r: "  ".join(c.ljust(widths[i]) if i in (0, 3) else c.rjust(widths[i]) for i, c in enumerate(r))  # noqa: E731
+    lines = [f"{a.company} — as of {a.as_of}", "", fmt(rows[0]), "  ".join("-" * w for w in widths)]
+    lines += [fmt(r) for r in rows[1:]]
+    lines += ["", f"Indicated score  {num(a.indicated_score)} ({a.indicated_band or 'not scored'})",
+              f"Adjusted score   {num(a.adjusted_score)} ({a.adjusted_band or 'not scored'})"
+              + (f" — floored by red flags at {a.floor_applied:g}" if a.floor_applied is not None else ""),
+              f"Coverage         {100 * a.coverage:.0f}% of weight backed by evidence ({a.missing_data_policy})"]
+    if a.red_flags:
+        lines += ["", "Red flags:"] + [f"  - {f.title}: {f.detail}" for f in a.red_flags]
+    if a.conflicts:
+        lines += ["", f"Source conflicts: {len(a.conflicts)} (see the memo or --json)"]
+    return "\n".join(lines)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@app.command()
+def memo(
+    profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
+    fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", help="Memo format.")] = "all",
+    out: Annotated[Path, typer.Option("--out", help="Directory to write <id>.md / <id>.html into.")] = Path("reports"),
+    config: ConfigOption = None,
+) -> None:
+    """Write the risk memo for a profile as Markdown and/or self-contained HTML."""
+
+    def build() -> tuple[object, dict[Path, str]]:
+        from riskscore.memo import build_memo
+        from riskscore.render import render
+
+        prof, cfg, rubrics, assessment = _prepare(profile, config)
+        model = build_memo(prof, assessment, cfg, rubrics)
+        formats = ("md", "html") if fmt == "all" else (fmt,)
+        # Render everything before writing anything: a failure leaves no partial output.
+        return assessment, {out / f"{prof.id}.{f}": render(model, f) for f in formats}
+
+    assessment, documents = _guard(build)
+    if out.exists() and not out.is_dir():
+        _err(f"error: {out}: --out must be a directory")
+        raise typer.Exit(EXIT_INVALID)
+    for path, text in documents.items():
+        _guard(lambda: write_atomic(path, text))
+        _err(f"wrote {path}")
+    raise typer.Exit(_report_failures(assessment))
+
+
+@app.command()
+def validate(
+    profiles: Annotated[list[Path], typer.Argument(help="Profiles to check.", show_default=False)],
+) -> None:
+    """Check profiles against the schema and their cross-references; report every problem."""
+    from riskscore.loader import load_profile
+
+    bad = 0
+    for path in profiles:
+        try:
+            load_profile(path)
+        except InputError as exc:
+            bad += 1
+            _err(str(exc))
+            continue
+        _err(f"ok: {path}")
+    if bad:
+        _err(f"{bad} of {len(profiles)} profile(s) invalid")
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def rubrics(
+    detail: Annotated[bool, typer.Option("--detail", help="Show each rubric's method and parameters.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """List the rubrics found (built-in and plugins) with their origin, version, weight and status."""
+    from riskscore import registry
+    from riskscore.config import load_config
+
+    cfg = _guard(lambda: load_config(config))
+    loaded = registry.discover()
+    for item in loaded:
+        if not item.ok:
+            typer.echo(f"{item.name:<24} ERROR  {item.origin}: {item.error}")
+            continue
+        cls = item.rubric
+        assert cls is not None
+        enabled = cfg.enabled is None or cls.id in cfg.enabled
+        typer.echo(f"{cls.id:<24} v{cls.version:<5} weight {cfg.weight_for(cls.id, cls.default_weight):>4g}  "
+                   f"{'enabled ' if enabled else 'disabled'}  {item.origin}  — {cls.title}")
+        if detail:
+            typer.echo("")
+            typer.echo(_indent(cls.description()))
+            if cls.method():
+                typer.echo("")
+                typer.echo(_indent(cls.method()))
+            params = _guard(lambda: registry.params_for(cls, cfg))
+            typer.echo("\n    Parameters:")
+            for key, value in params.model_dump(mode="json").items():
+                typer.echo(f"      {key} = {json.dumps(value, ensure_ascii=False)}")
+            typer.echo("")
+    if any(not item.ok for item in loaded):
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _indent(text: str, width: int = 92) -> str:
+    import textwrap
+
+    return "\n\n".join(textwrap.fill(p, width, initial_indent="    ", subsequent_indent="    ") for p in text.split("\n\n"))
+
+
+@schema_app.command("profile")
+def schema_profile() -> None:
+    """The JSON Schema of a company profile."""
+    from riskscore.profile import Profile
+
+    typer.echo(json.dumps(Profile.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@schema_app.command("result")
+def schema_result() -> None:
+    """The JSON Schema of `riskscore score --json` output."""
+    from riskscore.engine import Assessment
+
+    typer.echo(json.dumps(Assessment.model_json_schema(mode="serialization"), indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    app(prog_name="riskscore")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

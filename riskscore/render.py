@@ -1,0 +1,87 @@
+"""Rendering the memo model to Markdown and self-contained HTML with Jinja2.
+
+Jinja2 is imported here and only here, so commands that do not render never pay for it.
+HTML is autoescaped; Markdown escapes the characters that would break its tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from riskscore.memo import Memo
+
+TEMPLATES = Path(__file__).parent / "templates"
+Format = Literal["md", "html"]
+
+
+def _md(text: object) -> str:
+    """Escape text for a Markdown table cell or paragraph."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+
+
+def _md_text(text: object) -> str:
+    """Escape text for Markdown paragraphs, keeping paragraph breaks."""
+    return "\n\n".join(_md(p) for p in str(text).split("\n\n"))
+
+
+def _cite_md(refs: tuple[int, ...]) -> str:
+    return " " + "".join(f"[{r}]" for r in refs) if refs else ""
+
+
+def _bytecode_cache():  # type: ignore[no-untyped-def]
+    """Compiled templates cached on disk, like Python's own .pyc files.
+
+    Compiling the templates is most of a cold render's cost. Entries are keyed by the
+    template source's checksum, so an edited template is never served stale. Where no
+    cache directory can be created, templates are simply compiled every time.
+    """
+    import jinja2
+
+    base = os.environ.get("RISKSCORE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "riskscore"
+    )
+    directory = os.path.join(base, f"templates-jinja{jinja2.__version__}")
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(directory)
+
+
+def _environment(fmt: Format):  # type: ignore[no-untyped-def]
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        bytecode_cache=_bytecode_cache(),
+        autoescape=fmt == "html",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = _md
+    env.filters["md_text"] = _md_text
+    env.filters["cite_md"] = _cite_md
+    return env
+
+
+def render(memo: Memo, fmt: Format) -> str:
+    env = _environment(fmt)
+    if fmt == "md":
+        return env.get_template("memo.md.j2").render(memo=memo)
+    from markupsafe import Markup
+
+    from riskscore import charts
+
+    bars = [charts.ScoreBar(s.title, None if s.status == "error" or s.score == "—" else float(s.score), float(s.weight.rstrip("%")),
+                            None if s.band == "Not scored" else s.band) for s in memo.rubrics]
+    panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts) for name, pts in k.series if pts] or [], k.kind) for k in memo.key_metrics]
+    return env.get_template("memo.html.j2").render(
+        memo=memo,
+        css=Markup((TEMPLATES / "memo.css").read_text(encoding="utf-8")),
+        score_chart=Markup(charts.score_weight_chart(bars)),
+        metrics_chart=Markup(charts.period_panels(panels)),
+    )
