@@ -48,6 +48,7 @@ class Panel:
     unit: str                  # "%" or "" (shown on value labels)
     series: Sequence[Series]   # 1 to 3 series
     kind: str = "line"         # "bar" (first series as bars, any others as lines) or "line"
+    periods: Sequence[str] = ()  # x-axis order (e.g. chronological); periods not listed follow, first-seen
 
 
 # --- SVG building blocks -------------------------------------------------------------------
@@ -233,7 +234,8 @@ def _panel(panel: Panel, w: float, h: float) -> str:
     frame = _el("rect", x=0.5, y=0.5, width=w - 1, height=h - 1, rx=4, fill="none", stroke=GRID)
     parts = [frame, _el("title", _esc(panel.title)), _text(10, 18, _fit(panel.title, w - 20, 12), size=12, font_weight="600")]
     data = [{p: float(v) for p, v in s.points if _finite(float(v))} for s in panel.series]
-    periods = list(dict.fromkeys(p for s in data for p in s))
+    seen = dict.fromkeys(p for s in data for p in s)
+    periods = [p for p in panel.periods if p in seen] + [p for p in seen if p not in set(panel.periods)]
     if not periods:
         parts.append(_text(w / 2, h / 2, "no data on file", anchor="middle", fill=MUTED))
         return "".join(parts)
@@ -251,8 +253,11 @@ def _panel(panel: Panel, w: float, h: float) -> str:
     parts.append(_line(left, bottom, right, bottom, AXIS, class_="axis"))
     if lo < 0:
         parts.append(_line(left, to_y(0), right, to_y(0), INK, class_="zero-line"))
-    for p in periods:
-        parts.append(_text(to_x[p], bottom + 14, p, size=10, anchor="middle", font_style="italic" if _is_interim(p) else None))
+    label_size = 10.0 if slot >= 46 else 8.5
+    staggered = max(_text_width(p, label_size) for p in periods) > slot - 2
+    for k, p in enumerate(periods):
+        y = bottom + 13 + (11 if staggered and k % 2 else 0)
+        parts.append(_text(to_x[p], y, p, size=label_size, anchor="middle", font_style="italic" if _is_interim(p) else None))
     hatched = False
     for k, values in enumerate(data):
         colour = SERIES_COLOURS[k % 3]

@@ -34,7 +34,15 @@ class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode):  # type: ignore[no-untyped-def]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:  # 2025-02-30 parses as a timestamp, then fails as a date
+            raise yaml.constructor.ConstructorError(None, None, f"not a calendar date: {node.value!r} ({exc})", node.start_mark) from None
+
+
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 
 def _check_no_aliases(node: yaml.Node, seen: set[int]) -> None:

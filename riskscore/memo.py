@@ -108,6 +108,7 @@ class Memo:
     sources: list[SourceRef]
     notes: list[str]
     key_metrics: list[KeyMetric]
+    period_order: list[str]
     failed: list[str] = field(default_factory=list)
 
 
@@ -172,6 +173,7 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         sources=[SourceRef(numbers[s.id], s.id, s.title, s.publisher, str(s.date), s.kind, s.language, s.file, s.url, s.note) for s in profile.sources],
         notes=list(profile.notes),
         key_metrics=_key_metrics(profile),
+        period_order=[p.id for p in profile.periods_by_end()],
         failed=[f"{o.title}: {o.error}" for o in assessment.failed],
     )
 

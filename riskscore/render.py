@@ -78,7 +78,8 @@ def render(memo: Memo, fmt: Format) -> str:
 
     bars = [charts.ScoreBar(s.title, None if s.status == "error" or s.score == "—" else float(s.score), float(s.weight.rstrip("%")),
                             None if s.band == "Not scored" else s.band) for s in memo.rubrics]
-    panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts) for name, pts in k.series if pts] or [], k.kind) for k in memo.key_metrics]
+    panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts) for name, pts in k.series if pts], k.kind, memo.period_order)
+              for k in memo.key_metrics]
     return env.get_template("memo.html.j2").render(
         memo=memo,
         css=Markup((TEMPLATES / "memo.css").read_text(encoding="utf-8")),

@@ -177,5 +177,18 @@ def decimals_of(value: float) -> int:
 
 
 def months_between(earlier: dt.date, later: dt.date) -> float:
-    """Whole-and-fractional months from ``earlier`` to ``later`` (negative when reversed)."""
-    return (later - earlier).days / (365.2425 / 12)
+    """Calendar months from ``earlier`` to ``later`` (negative when reversed).
+
+    Whole months count as whole (2023-06-30 to 2026-06-30 is exactly 36, month-ends
+    matching month-ends); the remaining days count as a fraction of an average month.
+    """
+    if later < earlier:
+        return -months_between(later, earlier)
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    last_earlier = calendar.monthrange(earlier.year, earlier.month)[1]
+    last_later = calendar.monthrange(later.year, later.month)[1]
+    if earlier.day == last_earlier and later.day == last_later:
+        days = 0
+    else:
+        days = later.day - earlier.day
+    return months + days / (365.2425 / 12)

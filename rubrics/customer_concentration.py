@@ -55,7 +55,8 @@ class CustomerConcentration(Rubric):
                     statement=f"The largest counterparty is a {customers.largest_counterparty_type.replace('_', ' ')}; under ASC 280 a government and the entities it controls count as one customer.",
                     sources=customers.sources,
                 ))
-            if obs.value >= params.red_flag_largest_share:
+            # 'at most 50%' does not establish majority reliance; 'at least' and 'about' do.
+            if obs.bound != "at_most" and obs.value >= params.red_flag_largest_share:
                 flags.append(RedFlag(
                     id="largest_customer_majority", title="Majority reliance on one customer",
                     detail=f"The largest customer provided {facts.fmt_obs(profile, obs)} of revenue in {period.id} (threshold {params.red_flag_largest_share:g}%).",
@@ -63,7 +64,7 @@ class CustomerConcentration(Rubric):
                 ))
             if len(largest) > 1:
                 first_period, first = largest[0]
-                rise = obs.value - first.value
+                rise = round(obs.value - first.value, 9)  # 17.4 - 12.4 is 4.999…; compare as written
                 evidence.append(Evidence(
                     statement=f"The largest customer's share moved from {facts.fmt_obs(profile, first)} ({first_period.id}) to {facts.fmt_obs(profile, obs)} ({period.id}), {rise:+.1f} percentage points.",
                     sources=sources_of([first, obs]),

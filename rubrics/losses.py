@@ -52,7 +52,7 @@ class Losses(Rubric):
             earlier = [m for m in margins[:-1] if m[0].months == period.months]
             if earlier:
                 prev_period, prev, prev_srcs, _ = earlier[-1]
-                change = margin - prev
+                change = round(margin - prev, 9)  # -3.1 - -5.1 is 1.999…; compare as written
                 evidence.append(Evidence(statement=f"The {basis} net margin moved from {prev:.1f}% ({prev_period.id}) to {margin:.1f}% ({period.id}).", sources=prev_srcs + [s for s in srcs if s not in prev_srcs]))
                 if margin < 0 or prev < 0:
                     if change >= params.trend_min_change_pp:
@@ -63,11 +63,11 @@ class Losses(Rubric):
             metrics.append(Metric(id="adjusted_net_margin", label="Net margin", value=None, unit="%", grid=params.adjusted_net_margin_grid, weight=params.adjusted_net_margin_weight))
             gaps.append(DataGap(field="periods[*].adjusted_net_profit", reason="No period gives a net result with revenue."))
 
-        years, year_srcs, stop = _consecutive_loss_years(profile)
+        years, year_srcs, stop, last_year = _consecutive_loss_years(profile)
         if years is not None:
             grid = params.loss_years_grid
             metrics.append(Metric(id="consecutive_loss_years", label="Consecutive loss-making fiscal years", value=years, unit="years",
-                                  period=profile.annual_periods()[-1].id if profile.annual_periods() else None,
+                                  period=last_year,
                                   grid=grid, score=round(grid.score(years), 2), weight=params.loss_years_weight, sources=year_srcs, note=stop))
             if years:
                 evidence.append(Evidence(statement=f"Loss-making in each of the last {years} fiscal years on file{(' (' + stop + ')') if stop else ''}.", sources=year_srcs))
@@ -113,7 +113,8 @@ def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list[str], 
     return out
 
 
-def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list[str], str | None]:
+def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list[str], str | None, str | None]:
+    """Loss-making fiscal years counted back from the latest one with a result on file."""
     years = profile.annual_periods()
     results = []
     for period in years:
@@ -121,7 +122,7 @@ def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list[str], st
         results.append((period, obs))
     known = [(p, o) for p, o in results if o is not None]
     if not known:
-        return None, [], None
+        return None, [], None, None
     count, srcs, stop = 0, [], None
     expected_year = None
     for period, obs in reversed(known):
@@ -134,7 +135,7 @@ def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list[str], st
         count += 1
         srcs += [obs.source] if obs.source not in srcs else []
         expected_year = year - 1
-    return count, srcs, stop
+    return count, srcs, stop, known[-1][0].id
 
 
 def _ocf_margin(profile: Profile) -> tuple[Period, float, list[str], str] | None:

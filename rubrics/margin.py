@@ -14,7 +14,7 @@ class Margin(Rubric):
     gross profit over revenue) and the gross margin of the core segment(s) on one grid,
     `gross_margin_grid` (50% or more scores 0; 0% or less scores 100), as a weighted mean
     (`consolidated_weight`, `core_weight`). The core segments are the largest top-level
-    segments of the latest period with segment data, taken in order of revenue share until
+    segments of the latest period giving segment shares with margins, taken in order of revenue share until
     they carry `core_revenue_share` percent of revenue; their margins are averaged by share.
     Scoring the core separately catches the pattern where a consolidated margin is propped
     up by a shrinking high-margin segment while the business that is growing earns almost
@@ -48,8 +48,12 @@ class Margin(Rubric):
             metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=None, unit="%", grid=grid, weight=params.consolidated_weight))
             gaps.append(DataGap(field="periods[*].gross_margin", reason="No period states a gross margin or gross profit with revenue."))
 
-        seg_period = next((p for p in reversed(profile.periods_by_end()) if any(not s.parent for s in p.segments)), None)
-        core = _core_segments(profile, seg_period, params.core_revenue_share) if seg_period else []
+        seg_period, core = None, []
+        for period in reversed(profile.periods_by_end()):
+            core = _core_segments(profile, period, params.core_revenue_share)
+            if core:
+                seg_period = period
+                break
         if core:
             share_total = sum(share for _, share, _, _ in core)
             core_margin = sum(share * m for _, share, m, _ in core) / share_total

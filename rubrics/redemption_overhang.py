@@ -79,18 +79,22 @@ class RedemptionOverhang(Rubric):
         grid = params.claim_ratio_grid
         ratio_fail = claim_fail / denominator.base
         ratio_listed = claim_listed / denominator.base
-        near_trigger = [inst for inst, _ in amounts if inst.trigger_date is not None  # type: ignore[attr-defined]
-                        and months_between(profile.as_of, inst.trigger_date.start) <= params.trigger_window_months]  # type: ignore[attr-defined]
-        adjustments = [Adjustment(label=f"Redemption date within {params.trigger_window_months:g} months", points=params.trigger_points)] if near_trigger else []
+        def near(inst) -> bool:  # type: ignore[no-untyped-def]
+            return inst.trigger_date is not None and months_between(profile.as_of, inst.trigger_date.start) <= params.trigger_window_months
 
-        def scenario_score(claim: float, ratio: float) -> float:
+        bonus = Adjustment(label=f"Redemption date within {params.trigger_window_months:g} months", points=params.trigger_points)
+        fail_adjustments = [bonus] if any(near(inst) for inst, _ in amounts) else []
+        listed_adjustments = [bonus] if any(near(inst) and not inst.converts_at_listing for inst, _ in amounts) else []  # type: ignore[attr-defined]
+
+        def scenario_score(claim: float, ratio: float, adjustments: list[Adjustment]) -> float:
             if claim <= 0:
                 return 0.0
             return round(clamp(grid.score(ratio) + sum(a.points for a in adjustments)), 2)
 
-        fail_score = scenario_score(claim_fail, ratio_fail)
-        listed_score = scenario_score(claim_listed, ratio_listed)
+        fail_score = scenario_score(claim_fail, ratio_fail, fail_adjustments)
+        listed_score = scenario_score(claim_listed, ratio_listed, listed_adjustments)
         headline = params.headline_scenario
+        adjustments = fail_adjustments if headline == "listing_fails" else listed_adjustments
         scenarios = [
             Scenario(id="listed", label="Listed: convertible instruments convert", score=listed_score, band=band_for(listed_score), headline=headline == "listed",
                      note=f"Remaining claim {facts.fmt_money(profile, claim_listed)}."),

@@ -78,7 +78,7 @@ class TechnologyDependence(Rubric):
             (p0, first), (p1, last) = spend[0], spend[-1]
             a0, a1 = first.base * 12 / p0.months, last.base * 12 / p1.months
             if a0 > 0:
-                fall = 100 * (a0 - a1) / a0
+                fall = round(100 * (a0 - a1) / a0, 9)
                 evidence.append(Evidence(statement=f"R&D expense went from {facts.fmt_obs(profile, first)} ({p0.id}) to {facts.fmt_obs(profile, last)} ({p1.id}); annualised, {-fall:+.0f}%.", sources=sources_of([first, last])))
                 if fall > params.rnd_fall_threshold:
                     adjustments.append(Adjustment(label=f"R&D spending fell {fall:.0f}% annualised ({p0.id}→{p1.id})", points=params.rnd_fall_points))
