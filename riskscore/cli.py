@@ -34,7 +34,10 @@ app = typer.Typer(
 schema_app = typer.Typer(help="Print JSON Schemas.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(schema_app, name="schema")
 
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="TOML file with weights, engine settings and rubric parameters.", show_default=False)]
+ConfigOption = Annotated[Optional[Path], typer.Option(
+    "--config", help="TOML configuration (default: riskscore.toml or [tool.riskscore] in pyproject.toml, searched upwards).", show_default=False)]
+RubricSetOption = Annotated[Optional[str], typer.Option("--rubric-set", help="Named rubric set from the configuration.", show_default=False)]
+RubricsDirOption = Annotated[Optional[list[Path]], typer.Option("--rubrics-dir", help="Directory of local rubric modules (repeatable).", show_default=False)]
 T = TypeVar("T")
 
 
@@ -61,14 +64,23 @@ def _guard(action: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_FAILURE) from None
 
 
-def _prepare(profile_path: Path, config_path: Path | None):  # type: ignore[no-untyped-def]
-    from riskscore import registry
+def _config(config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None):  # type: ignore[no-untyped-def]
     from riskscore.config import load_config
+
+    return load_config(config_path, rubric_set=rubric_set, rubrics_dirs=rubrics_dirs or (), discover=True)
+
+
+def _prepare(profile_path: Path, config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None):  # type: ignore[no-untyped-def]
+    from riskscore import registry
     from riskscore.engine import assess
     from riskscore.loader import load_profile
 
-    config = load_config(config_path)
-    rubrics = registry.select(config)
+    config = _config(config_path, rubric_set, rubrics_dirs)
+    loaded = registry.discover(config.rubrics_dirs)
+    for item in loaded:
+        if not item.ok:
+            _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}")
+    rubrics = registry.select(config, loaded)
     profile = load_profile(profile_path)
     return profile, config, rubrics, assess(profile, config, rubrics)
 
@@ -84,9 +96,11 @@ def score(
     profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Write the full assessment as JSON to stdout.")] = False,
     config: ConfigOption = None,
+    rubric_set: RubricSetOption = None,
+    rubrics_dir: RubricsDirOption = None,
 ) -> None:
     """Score a profile and print the result (a table, or JSON with --json)."""
-    _, _, _, assessment = _guard(lambda: _prepare(profile, config))
+    _, _, _, assessment = _guard(lambda: _prepare(profile, config, rubric_set, rubrics_dir))
     if as_json:
         typer.echo(assessment.model_dump_json(indent=2))
     else:
@@ -142,6 +156,8 @@ def memo(
     fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", help="Memo format.")] = "all",
     out: Annotated[Path, typer.Option("--out", help="Directory to write <id>.md / <id>.html into.")] = Path("reports"),
     config: ConfigOption = None,
+    rubric_set: RubricSetOption = None,
+    rubrics_dir: RubricsDirOption = None,
 ) -> None:
     """Write the risk memo for a profile as Markdown and/or self-contained HTML."""
 
@@ -149,7 +165,7 @@ def memo(
         from riskscore.memo import build_memo
         from riskscore.render import render
 
-        prof, cfg, rubrics, assessment = _prepare(profile, config)
+        prof, cfg, rubrics, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
         model = build_memo(prof, assessment, cfg, rubrics)
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
@@ -186,26 +202,37 @@ def validate(
         raise typer.Exit(EXIT_INVALID)
 
 
-@app.command()
+rubrics_app = typer.Typer(help="List rubrics, or scaffold a new one.", invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(rubrics_app, name="rubrics")
+
+
+@rubrics_app.callback()
 def rubrics(
+    ctx: typer.Context,
     detail: Annotated[bool, typer.Option("--detail", help="Show each rubric's method and parameters.")] = False,
     config: ConfigOption = None,
+    rubric_set: RubricSetOption = None,
+    rubrics_dir: RubricsDirOption = None,
 ) -> None:
-    """List the rubrics found (built-in and plugins) with their origin, version, weight and status."""
+    """List every rubric found (entry points, then rubrics directories) with origin, version, weight and status."""
+    if ctx.invoked_subcommand is not None:
+        return
     from riskscore import registry
-    from riskscore.config import load_config
 
-    cfg = _guard(lambda: load_config(config))
-    loaded = registry.discover()
+    cfg = _guard(lambda: _config(config, rubric_set, rubrics_dir))
+    loaded = registry.discover(cfg.rubrics_dirs)
+    dupes = registry.duplicates(loaded)
     for item in loaded:
         if not item.ok:
-            typer.echo(f"{item.name:<24} ERROR  {item.origin}: {item.error}")
+            typer.echo(f"{item.name:<24} {'':<6} {'':<11} ERROR     {item.origin}: {item.error}")
             continue
         cls = item.rubric
         assert cls is not None
-        enabled = cfg.enabled is None or cls.id in cfg.enabled
-        typer.echo(f"{cls.id:<24} v{cls.version:<5} weight {cfg.weight_for(cls.id, cls.default_weight):>4g}  "
-                   f"{'enabled ' if enabled else 'disabled'}  {item.origin}  — {cls.title}")
+        if item.name in dupes:
+            status = "DUPLICATE"
+        else:
+            status = "enabled" if cfg.enabled is None or cls.id in cfg.enabled else "disabled"
+        typer.echo(f"{cls.id:<24} v{cls.version:<5} weight {cfg.weight_for(cls.id, cls.default_weight):>4g} {status:<9} {item.origin} — {cls.title}")
         if detail:
             typer.echo("")
             typer.echo(_indent(cls.description()))
@@ -217,8 +244,47 @@ def rubrics(
             for key, value in params.model_dump(mode="json").items():
                 typer.echo(f"      {key} = {json.dumps(value, ensure_ascii=False)}")
             typer.echo("")
-    if any(not item.ok for item in loaded):
+    for rid, where in sorted(dupes.items()):
+        _err(f"error: two rubrics share the id {rid!r}: {' and '.join(where)}")
+    if dupes or any(not item.ok for item in loaded):
         raise typer.Exit(EXIT_FAILURE)
+
+
+@rubrics_app.command("new")
+def rubrics_new(
+    name: Annotated[str, typer.Argument(help="Rubric id, e.g. cash_runway.", show_default=False)],
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write the module, its tests and its doc.")] = Path("local_rubrics"),
+) -> None:
+    """Write a working rubric module, its tests and a doc stub (they pass the contract kit as generated)."""
+    from riskscore.scaffold import write_scaffold
+
+    written = _guard(lambda: write_scaffold(name, directory))
+    for path in written:
+        _err(f"wrote {path}")
+    _err(f"next: riskscore rubrics --rubrics-dir {directory}   and   python -m pytest {directory}")
+
+
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    as_json: Annotated[bool, typer.Option("--json", help="Write {key: {value, origin}} as JSON.")] = False,
+    config: ConfigOption = None,
+    rubric_set: RubricSetOption = None,
+    rubrics_dir: RubricsDirOption = None,
+) -> None:
+    """Print the effective configuration (TOML) and where each value came from."""
+    from riskscore.showconfig import effective
+
+    entries = _guard(lambda: effective(_config(config, rubric_set, rubrics_dir)))
+    if as_json:
+        typer.echo(json.dumps({key: {"value": value, "origin": origin} for key, value, origin in entries}, indent=2, ensure_ascii=False))
+        return
+    from riskscore.showconfig import as_toml
+
+    typer.echo(as_toml(entries))
 
 
 def _indent(text: str, width: int = 92) -> str:

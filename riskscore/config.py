@@ -1,8 +1,18 @@
-"""Configuration: engine settings, rubric weights and each rubric's parameters.
+"""Configuration: engine settings, rubric weights, enabled rubrics and each rubric's parameters.
 
-Layers, later wins: the packaged ``defaults.toml`` (the methodology's starting values),
-then the file given with ``--config``. A rubric's parameters are validated by that rubric's
-own parameter model, so a misspelt key is an error naming the file and the key.
+Layers, later wins, each value remembering where it came from (``riskscore config show``):
+
+1. **default** — the packaged ``defaults.toml`` (the methodology's starting values); for a
+   plugin's parameters, the defaults of its own parameter model;
+2. **file** — ``--config FILE``, else the first ``riskscore.toml`` or ``pyproject.toml`` with
+   a ``[tool.riskscore]`` table found from the working directory upwards;
+3. **command line** — ``--rubric-set NAME`` and ``--rubrics-dir DIR``.
+
+A named rubric set (``[rubric_sets.NAME]``: ``enabled``, ``weights``, ``rubrics``) is applied
+over the layers when selected with ``--rubric-set`` or ``rubric_set = "NAME"`` in the file.
+A rubric's parameters are validated by that rubric's own parameter model (see
+:func:`riskscore.registry.params_for`), so a misspelt key is an error naming the file and
+the key, never a silent default.
 """
 
 from __future__ import annotations
@@ -16,6 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskscore.errors import InputError, Problem
 
+DEFAULTS = Path(__file__).parent / "defaults.toml"
+DEFAULTS_LABEL = "riskscore/defaults.toml"
+
 
 class EngineSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -24,6 +37,16 @@ class EngineSettings(BaseModel):
     neutral_score: float = Field(ge=0, le=100)
     red_flag_floor: float = Field(ge=0, le=100)
     red_flag_floors: dict[str, float] = Field(default_factory=dict)
+    rubric_timeout_seconds: float | None = Field(default=None, gt=0, description="A rubric running longer is reported as not scored.")
+
+
+class _RubricSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = None
+    enabled: list[str] | None = None
+    weights: dict[str, float] = Field(default_factory=dict)
+    rubrics: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class _FileModel(BaseModel):
@@ -33,6 +56,9 @@ class _FileModel(BaseModel):
     engine: dict[str, Any] = Field(default_factory=dict)
     weights: dict[str, float] = Field(default_factory=dict)
     enabled: list[str] | None = None
+    rubric_set: str | None = None
+    rubric_sets: dict[str, _RubricSet] = Field(default_factory=dict)
+    rubrics_dirs: list[str] = Field(default_factory=list)
     rubrics: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
@@ -44,53 +70,135 @@ class Config:
     enabled: list[str] | None
     rubric_params: dict[str, dict[str, Any]]
     files: tuple[str, ...] = field(default=())
+    rubrics_dirs: tuple[Path, ...] = field(default=())
+    rubric_set: str | None = None
+    rubric_sets: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
 
     def weight_for(self, rubric_id: str, default: float) -> float:
         return self.weights.get(rubric_id, default)
 
+    def origin(self, key: str) -> str:
+        """Where the value at dotted ``key`` came from: 'default (…)', 'file (…)' or 'command line (…)'."""
+        return self.origins.get(key, "")
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "red_flag_floors":
-            out[key] = _merge(out[key], value)
+    @property
+    def user_file(self) -> str:
+        """The file to name in an error about a user-set value (the packaged defaults if none)."""
+        return self.files[-1]
+
+
+def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value and key != "rubric_sets":
+            out.update(_leaves(value, dotted + "."))
         else:
-            out[key] = value
+            out[dotted] = value
     return out
 
 
-def _read(path: Path | None) -> tuple[str, dict[str, Any]]:
-    if path is None:
-        text = (Path(__file__).parent / "defaults.toml").read_text(encoding="utf-8")
-        name = "riskscore/defaults.toml"
-    else:
-        name = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(name, [Problem("", "no such file")]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(name, [Problem("", f"cannot read: {exc}")]) from None
+def _merge(base: dict[str, Any], over: dict[str, Any], origins: dict[str, str], label: str, prefix: str = "") -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "rubric_sets":
+            out[key] = _merge(out[key], value, origins, label, dotted + ".")
+        else:
+            out[key] = value
+            for leaf in _leaves({key: value}, prefix) if isinstance(value, dict) else [dotted]:
+                origins[leaf] = label
+    return out
+
+
+def _parse(text: str, name: str, table: str | None = None) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(name, [Problem("", f"not valid TOML: {exc}")]) from None
+    if table is not None:
+        data = data.get("tool", {}).get(table, {})
     try:
         _FileModel.model_validate(data)
     except ValidationError as exc:
-        raise InputError(name, [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
-    return name, data
+        prefix = f"tool.{table}." if table else ""
+        raise InputError(name, [Problem(prefix + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    return data
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """The packaged defaults, overlaid with the file at ``path`` when given."""
-    names = []
-    name, data = _read(None)
-    names.append(name)
+def _read_file(path: Path) -> tuple[str, dict[str, Any]]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(name, [Problem("", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(name, [Problem("", f"cannot read: {exc}")]) from None
+    table = "riskscore" if path.name == "pyproject.toml" else None
+    return name, _parse(text, name, table)
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """The first ``riskscore.toml``, or ``pyproject.toml`` with ``[tool.riskscore]``, from ``start`` upwards."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "riskscore.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                if "riskscore" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}):
+                    return pyproject
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                pass
+    return None
+
+
+def load_config(
+    path: str | Path | None = None,
+    *,
+    rubric_set: str | None = None,
+    rubrics_dirs: tuple[str | Path, ...] | list[str | Path] = (),
+    discover: bool = False,
+) -> Config:
+    """The packaged defaults, overlaid with a configuration file and command-line choices.
+
+    ``path`` names the file; with ``discover=True`` and no ``path``, :func:`find_config_file`
+    looks for one. ``rubric_set`` and ``rubrics_dirs`` are the command line's.
+    """
+    origins: dict[str, str] = {}
+    default_label = f"default ({DEFAULTS_LABEL})"
+    data = _merge({}, _parse(DEFAULTS.read_text(encoding="utf-8"), DEFAULTS_LABEL), origins, default_label)
+    names = [DEFAULTS_LABEL]
+    file_dir: Path | None = None
+    if path is None and discover:
+        path = find_config_file()
     if path is not None:
-        name, user = _read(Path(path))
+        name, user = _read_file(Path(path))
         names.append(name)
-        data = _merge(data, user)
+        file_dir = Path(path).parent
+        data = _merge(data, user, origins, f"file ({name})")
+
+    dirs = [((file_dir or Path.cwd()) / d) for d in data.get("rubrics_dirs", [])] if "rubrics_dirs" in data else []
+    if rubrics_dirs:
+        dirs += [Path(d) for d in rubrics_dirs]
+        origins["rubrics_dirs"] = "command line (--rubrics-dir)"
+        data["rubrics_dirs"] = [str(d) for d in dirs]
+
+    sets = data.get("rubric_sets", {})
+    chosen = rubric_set or data.get("rubric_set")
+    if rubric_set:
+        origins["rubric_set"] = "command line (--rubric-set)"
+    if chosen:
+        if chosen not in sets:
+            where = names[-1] if not rubric_set else "--rubric-set"
+            raise InputError(where, [Problem("rubric_set", f"no rubric set named {chosen!r}; defined: {', '.join(sorted(sets)) or 'none'}")])
+        label = f"{origins.get('rubric_set', 'file')} → rubric set {chosen!r}"
+        chosen_set = {k: v for k, v in sets[chosen].items() if k in ("enabled", "weights", "rubrics")}
+        data = _merge(data, chosen_set, origins, label)
+
     try:
         engine = EngineSettings.model_validate(data.get("engine", {}))
     except ValidationError as exc:
@@ -102,4 +210,8 @@ def load_config(path: str | Path | None = None) -> Config:
         enabled=data.get("enabled"),
         rubric_params=data.get("rubrics", {}),
         files=tuple(names),
+        rubrics_dirs=tuple(dirs),
+        rubric_set=chosen,
+        rubric_sets={name: (s.get("description") or "") for name, s in sorted(sets.items())},
+        origins=origins,
     )

@@ -17,6 +17,7 @@ Steps, as the memo's methodology appendix states them:
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -105,8 +106,11 @@ class Assessment(_Model):
         return [r for r in self.rubrics if r.status == "error"]
 
 
-def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams) -> tuple[RubricResult | None, str | None]:
-    """Score one rubric in isolation: any exception or invalid result becomes an error string."""
+def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams, timeout: float | None = None) -> tuple[RubricResult | None, str | None]:
+    """Score one rubric in isolation: an exception, an invalid result or running past
+    ``timeout`` seconds becomes an error string instead of stopping the others."""
+    if timeout is not None:
+        return _run_with_timeout(rubric, profile, params, timeout)
     try:
         result = rubric().score(profile, params)
         if not isinstance(result, RubricResult):
@@ -120,12 +124,24 @@ def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams) -> 
         return None, f"{type(exc).__name__}: {exc}"
 
 
+def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricParams, timeout: float) -> tuple[RubricResult | None, str | None]:
+    # A Python thread cannot be killed: a rubric that hangs is abandoned on a daemon thread
+    # (which ends with the process) and reported; the assessment goes on without it.
+    box: list[tuple[RubricResult | None, str | None]] = []
+    worker = threading.Thread(target=lambda: box.append(run_rubric(rubric, profile, params)), name=f"rubric-{rubric.id}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not box:
+        return None, f"did not finish within {timeout:g} s (engine.rubric_timeout_seconds)"
+    return box[0]
+
+
 def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]]) -> Assessment:
     engine = config.engine
     params = {r.id: params_for(r, config) for r in rubrics}
     raw: list[tuple[type[Rubric], float, RubricResult | None, str | None]] = []
     for rubric in rubrics:
-        result, error = run_rubric(rubric, profile, params[rubric.id])
+        result, error = run_rubric(rubric, profile, params[rubric.id], engine.rubric_timeout_seconds)
         raw.append((rubric, float(config.weight_for(rubric.id, rubric.default_weight)), result, error))
 
     total_weight = sum(w for _, w, _, _ in raw)

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from riskscore.profile import Profile
 
 CONTRACT_VERSION = 1
-"""Version of this contract. A rubric built for another major version is refused."""
+"""Version of this contract. A rubric declares the version it was built for."""
+SUPPORTED_CONTRACT_VERSIONS: tuple[int, ...] = (1,)
+"""Contract versions this riskscore can run; a rubric built for another is refused at load."""
 
 
 class _Frozen(BaseModel):

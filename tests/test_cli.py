@@ -155,7 +155,7 @@ class _Exploding(Rubric):
 
 def test_failing_rubric_is_reported_others_still_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = registry.discover
-    monkeypatch.setattr(registry, "discover", lambda: real() + [registry.LoadedRubric(_Exploding, "exploding", "tests")])
+    monkeypatch.setattr(registry, "discover", lambda directories=(): real(directories) + [registry.LoadedRubric(_Exploding, "exploding", "tests")])
     result = run("memo", WEDOCTOR, "--out", tmp_path)
     assert result.exit_code == 1
     assert "rubric exploding was not scored: RuntimeError: boom" in result.stderr

@@ -1,0 +1,70 @@
+"""``riskscore config show``: the effective configuration, each value with its origin."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from riskscore.config import Config
+
+
+def effective(config: Config) -> list[tuple[str, Any, str]]:
+    """``(dotted key, value, origin)`` for every setting that affects a run, in TOML order."""
+    from riskscore import registry
+
+    loaded = registry.discover(config.rubrics_dirs)
+    rubrics = registry.select(config, loaded)
+    origin_of = {item.name: item.origin for item in loaded if item.ok}
+    default = "default"
+
+    def origin(key: str, fallback: str = default) -> str:
+        return config.origin(key) or fallback
+
+    entries: list[tuple[str, Any, str]] = [("methodology_version", config.methodology_version, origin("methodology_version"))]
+    if config.rubric_set:
+        entries.append(("rubric_set", config.rubric_set, origin("rubric_set")))
+    if config.rubrics_dirs:
+        entries.append(("rubrics_dirs", [str(d) for d in config.rubrics_dirs], origin("rubrics_dirs")))
+    entries.append(("enabled", [r.id for r in rubrics], origin("enabled", "default (every rubric found)")))
+    for key, value in config.engine.model_dump(mode="json").items():
+        entries.append((f"engine.{key}", value, origin(f"engine.{key}")))
+    for rubric in rubrics:
+        key = f"weights.{rubric.id}"
+        entries.append((key, config.weight_for(rubric.id, rubric.default_weight), origin(key, f"rubric default ({origin_of[rubric.id]})")))
+    for rubric in rubrics:
+        params = registry.params_for(rubric, config).model_dump(mode="json")
+        for name, value in params.items():
+            key = f"rubrics.{rubric.id}.{name}"
+            if isinstance(value, dict) and set(value) == {"points"}:
+                value = value["points"]
+            entries.append((key, value, origin(key, f"rubric default ({origin_of[rubric.id]})")))
+    return entries
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return '""  # not set'
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }" if value else "{}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value, ensure_ascii=False)
+
+
+def as_toml(entries: list[tuple[str, Any, str]]) -> str:
+    """TOML a person can read and copy into riskscore.toml, the origin as a comment."""
+    lines = ["# Effective riskscore configuration; each value's origin is in its comment."]
+    table = None
+    for key, value, origin in entries:
+        head, _, name = key.rpartition(".")
+        if head != table:
+            lines.append("")
+            if head:
+                lines.append(f"[{head}]")
+            table = head
+        lines.append(f"{name} = {_toml(value)}".ljust(60) + f"  # {origin}")
+    return "\n".join(lines)

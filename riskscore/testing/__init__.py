@@ -1,0 +1,129 @@
+"""The contract kit: check a rubric against the rubric contract in one line from pytest.
+
+    from riskscore.testing import check_rubric
+    from my_plugin import CashRunway
+
+    def test_contract():
+        check_rubric(CashRunway)
+
+:func:`check_rubric` runs the rubric on the sample profiles shipped here (a complete one and
+an empty one) and on any profiles you pass, and raises :class:`ContractError` listing
+*every* check that failed, each with what to change. The checks:
+
+- metadata: ``id`` (lower-case slug), ``title``, ``version``, ``default_weight`` (a number
+  >= 0), a supported ``contract_version``;
+- docs: a docstring whose first paragraph describes the rubric and whose rest explains its
+  method (shown by ``riskscore rubrics --detail`` and in the memo);
+- parameters: ``Params`` subclasses ``RubricParams`` and validates from the configuration
+  (for a plugin, from its own defaults);
+- result: ``score`` returns a ``RubricResult`` that re-validates, with a score within 0–100
+  (or ``None``) and the band the score implies; its evidence cites sources of the profile;
+- purity: the same profile gives the same result twice, and the profile is not mutated;
+- missing data: on a profile with no facts the rubric returns a result (no exception), and
+  a ``None`` score comes with at least one data gap saying what is missing.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Iterable
+
+from riskscore.profile import Profile
+
+HERE = Path(__file__).parent
+SAMPLE_PROFILE = HERE / "sample_profile.yaml"
+EMPTY_PROFILE = HERE / "empty_profile.yaml"
+
+
+class ContractError(AssertionError):
+    """A rubric that breaks the contract; the message lists every failed check."""
+
+
+def sample_profiles() -> list[Profile]:
+    from riskscore.loader import load_profile
+
+    return [load_profile(SAMPLE_PROFILE), load_profile(EMPTY_PROFILE)]
+
+
+def check_rubric(rubric: type, profiles: Iterable[Profile | str | Path] = (), config_path: str | Path | None = None) -> None:
+    """Check ``rubric`` against the contract; raise :class:`ContractError` listing all failures."""
+    failures = contract_failures(rubric, profiles, config_path)
+    if failures:
+        name = getattr(rubric, "__name__", repr(rubric))
+        raise ContractError(f"{name} breaks the rubric contract:\n" + "\n".join(f"  - {f}" for f in failures))
+
+
+def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (), config_path: str | Path | None = None) -> list[str]:
+    """Every contract check ``rubric`` fails, as readable sentences (empty when it passes)."""
+    from riskscore import registry
+    from riskscore.config import load_config
+    from riskscore.errors import InputError, RubricLoadError
+    from riskscore.loader import load_profile
+    from riskscore.rubric import Rubric, RubricParams, RubricResult
+    from riskscore.scale import band_for
+
+    failures: list[str] = []
+    if not (isinstance(rubric, type) and issubclass(rubric, Rubric)):
+        return [f"{rubric!r} is not a subclass of riskscore.rubric.Rubric"]
+    rid = getattr(rubric, "id", None)
+    if not isinstance(rid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", rid):
+        failures.append(f"id must be a lower-case slug such as 'cash_runway'; got {rid!r}")
+    if not isinstance(getattr(rubric, "title", None), str) or not rubric.title.strip():
+        failures.append("title must be a non-empty string")
+    if not isinstance(getattr(rubric, "version", None), str) or not rubric.version.strip():
+        failures.append("version must be a string such as '1.0'")
+    weight = getattr(rubric, "default_weight", None)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+        failures.append(f"default_weight must be a number >= 0; got {weight!r}")
+    if not rubric.description():
+        failures.append("the docstring must start with a one-paragraph description")
+    elif not rubric.method():
+        failures.append("the docstring must explain the method after its first paragraph (metrics, grids, red flags)")
+    if not (isinstance(rubric.Params, type) and issubclass(rubric.Params, RubricParams)):
+        failures.append("Params must be a subclass of riskscore.rubric.RubricParams")
+        return failures
+    try:
+        registry.check_rubric_class(rubric)
+    except RubricLoadError as exc:
+        if "contract" in str(exc):
+            failures.append(str(exc))
+    try:
+        params = registry.params_for(rubric, load_config(config_path))
+    except InputError as exc:
+        failures.append(f"Params does not validate from the configuration (give every parameter a default, or configure it): {exc}")
+        return failures
+
+    checked = sample_profiles() + [p if isinstance(p, Profile) else load_profile(p) for p in profiles]
+    for index, profile in enumerate(checked):
+        label = "the empty sample profile" if index == 1 else f"profile {profile.id!r}"
+        before = profile.model_dump_json()
+        guard = copy.deepcopy(profile)
+        try:
+            first = rubric().score(guard, params)
+            second = rubric().score(guard, params)
+        except Exception as exc:  # the point is to report it
+            failures.append(f"score raised {type(exc).__name__}: {exc} on {label}" + (" — handle missing data by returning RubricResult(score=None, data_gaps=[...])" if index == 1 else ""))
+            continue
+        if guard.model_dump_json() != before:
+            failures.append(f"score mutated {label}; treat the profile as read-only")
+        if not isinstance(first, RubricResult):
+            failures.append(f"score returned {type(first).__name__} on {label}, not a RubricResult")
+            continue
+        try:
+            RubricResult.model_validate(first.model_dump())
+        except Exception as exc:
+            failures.append(f"the result on {label} does not validate: {exc}")
+            continue
+        if first.score is not None and first.band != band_for(first.score):
+            failures.append(f"band {first.band!r} does not match score {first.score} on {label}")
+        if first.score is None and not first.data_gaps:
+            failures.append(f"a result without a score on {label} must list data gaps saying what is missing")
+        if not isinstance(second, RubricResult) or second.model_dump_json() != first.model_dump_json():
+            failures.append(f"score is not deterministic on {label}: two runs gave different results")
+        known = {s.id for s in profile.sources}
+        cited = {s for e in first.evidence for s in e.sources} | {s for f in first.red_flags for s in f.sources}
+        if cited - known:
+            failures.append(f"evidence on {label} cites unknown source ids {sorted(cited - known)}")
+    return failures
