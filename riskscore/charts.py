@@ -53,9 +53,16 @@ class Panel:
 
 # --- SVG building blocks -------------------------------------------------------------------
 
+_NEEDS_WORK = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTR_NAMES: dict[str, str] = {}
+
+
 def _esc(text: object) -> str:
     """XML-escape text (and drop characters XML 1.0 cannot carry at all)."""
-    s = _NOT_XML.sub("", str(text))
+    s = str(text)
+    if not _NEEDS_WORK.search(s):  # most labels and every colour: nothing to do
+        return s
+    s = _NOT_XML.sub("", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
 
 
@@ -67,7 +74,7 @@ def _el(tag: str, *children: str, **attrs: object) -> str:
     for key, value in attrs.items():
         if value is None:
             continue
-        name = key.rstrip("_").replace("_", "-")
+        name = _ATTR_NAMES.get(key) or _ATTR_NAMES.setdefault(key, key.rstrip("_").replace("_", "-"))
         text = f"{value:.1f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else _esc(value)
         parts.append(f' {name}="{text}"')
     if not children:

@@ -76,19 +76,25 @@ def _prepare(profile_path: Path, config_path: Path | None, rubric_set: str | Non
     from riskscore.loader import load_profile
 
     config = _config(config_path, rubric_set, rubrics_dirs)
+    _LOAD_FAILURES.clear()
     loaded = registry.discover(config.rubrics_dirs)
     for item in loaded:
         if not item.ok:
             _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}")
+            _LOAD_FAILURES.append(item.name)
     rubrics = registry.select(config, loaded)
-    profile = load_profile(profile_path)
+    profile = load_profile(profile_path, max_bytes=config.limits.max_profile_bytes)
     return profile, config, rubrics, assess(profile, config, rubrics)
 
 
+_LOAD_FAILURES: list[str] = []
+
+
 def _report_failures(assessment) -> int:  # type: ignore[no-untyped-def]
+    """Exit code 1 when a rubric failed, or a plugin failed to load; the output was still written."""
     for outcome in assessment.failed:
         _err(f"warning: rubric {outcome.id} was not scored: {outcome.error}")
-    return EXIT_FAILURE if assessment.failed else EXIT_OK
+    return EXIT_FAILURE if assessment.failed or _LOAD_FAILURES else EXIT_OK
 
 
 @app.command()
@@ -184,14 +190,17 @@ def memo(
 @app.command()
 def validate(
     profiles: Annotated[list[Path], typer.Argument(help="Profiles to check.", show_default=False)],
+    max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", min=1, help="Refuse larger files (default: limits.max_profile_bytes).", show_default=False)] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Check profiles against the schema and their cross-references; report every problem."""
     from riskscore.loader import load_profile
 
+    limit = max_bytes or _guard(lambda: _config(config)).limits.max_profile_bytes
     bad = 0
     for path in profiles:
         try:
-            load_profile(path)
+            load_profile(path, max_bytes=limit)
         except InputError as exc:
             bad += 1
             _err(str(exc))
@@ -200,6 +209,64 @@ def validate(
     if bad:
         _err(f"{bad} of {len(profiles)} profile(s) invalid")
         raise typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[str], typer.Argument(help="Profiles: files, directories (their *.yaml) or globs.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Output directory.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: md, html, json.")] = "md,html,json",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    summary_format: Annotated[Optional[list[str]], typer.Option("--summary-format", help="Also write the summary as parquet or xlsx (repeatable).", show_default=False)] = None,
+    max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", min=1, help="Refuse larger profile files (default: limits.max_profile_bytes).", show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
+    config: ConfigOption = None,
+    rubric_set: RubricSetOption = None,
+    rubrics_dir: RubricsDirOption = None,
+) -> None:
+    """Score many profiles: one memo/result per profile plus summary.csv and summary.json.
+
+    A bad profile never stops the batch; every failure is listed with file, field and
+    reason. Exit code 0 when everything was written, 2 when only invalid inputs failed, 1
+    when anything else failed.
+    """
+    from riskscore.batch import BatchSettings, run_batch
+
+    formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
+    settings = BatchSettings(out=out, formats=formats, config_path=str(config) if config else None, rubric_set=rubric_set,
+                             rubrics_dirs=tuple(str(d) for d in rubrics_dir or ()), max_bytes=max_bytes)
+    progress, finish = _batch_progress(quiet)
+    try:
+        report = _guard(lambda: run_batch(inputs, settings, workers, summary_format or (), progress))
+    finally:
+        finish()
+    ok = sum(1 for o in report.outcomes if o.status == "ok")
+    for o in report.failed:
+        _err(f"{o.status}: {o.error}" if o.status == "invalid" else f"{o.status}: {o.path}: {o.error}")
+    _err(f"{ok} of {len(report.outcomes)} profile(s) written to {out}; summary: {', '.join(p.name for p in report.summary_files)}")
+    raise typer.Exit(report.exit_code)
+
+
+def _batch_progress(quiet: bool):  # type: ignore[no-untyped-def]
+    """A rich progress bar on a terminal, plain lines otherwise, nothing with --quiet."""
+    if quiet:
+        return None, lambda: None
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        bar = Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+        bar.start()
+        task = bar.add_task("batch", total=None)
+
+        def update(done: int, total: int, outcome) -> None:  # type: ignore[no-untyped-def]
+            bar.update(task, completed=done, total=total)
+
+        return update, bar.stop
+
+    def line(done: int, total: int, outcome) -> None:  # type: ignore[no-untyped-def]
+        _err(f"[{done}/{total}] {outcome.status} {outcome.profile_id or '-'} {outcome.path}")
+
+    return line, lambda: None
 
 
 rubrics_app = typer.Typer(help="List rubrics, or scaffold a new one.", invoke_without_command=True, rich_markup_mode=None)
@@ -224,7 +291,7 @@ def rubrics(
     dupes = registry.duplicates(loaded)
     for item in loaded:
         if not item.ok:
-            typer.echo(f"{item.name:<24} {'':<6} {'':<11} ERROR     {item.origin}: {item.error}")
+            typer.echo(f"{item.name:<24} {'':<8} {'':<11} ERROR     {item.origin}: {item.error}")
             continue
         cls = item.rubric
         assert cls is not None
@@ -232,22 +299,29 @@ def rubrics(
             status = "DUPLICATE"
         else:
             status = "enabled" if cfg.enabled is None or cls.id in cfg.enabled else "disabled"
-        typer.echo(f"{cls.id:<24} v{cls.version:<5} weight {cfg.weight_for(cls.id, cls.default_weight):>4g} {status:<9} {item.origin} — {cls.title}")
+        typer.echo(f"{cls.id:<24} {'v' + cls.version:<8} weight {cfg.weight_for(cls.id, cls.default_weight):>4g} {status:<9} {item.origin} — {cls.title}")
         if detail:
             typer.echo("")
             typer.echo(_indent(cls.description()))
             if cls.method():
                 typer.echo("")
                 typer.echo(_indent(cls.method()))
+            from riskscore.showconfig import param_values, toml_value
+
             params = _guard(lambda: registry.params_for(cls, cfg))
-            typer.echo("\n    Parameters:")
-            for key, value in params.model_dump(mode="json").items():
-                typer.echo(f"      {key} = {json.dumps(value, ensure_ascii=False)}")
+            typer.echo(f"\n    Parameters ([rubrics.{cls.id}] in riskscore.toml):")
+            for key, value in param_values(params).items():
+                typer.echo(f"      {key} = {toml_value(value)}")
             typer.echo("")
     for rid, where in sorted(dupes.items()):
         _err(f"error: two rubrics share the id {rid!r}: {' and '.join(where)}")
     if dupes or any(not item.ok for item in loaded):
         raise typer.Exit(EXIT_FAILURE)
+    # The listing also checks the configuration against what was found: weights and
+    # parameters for unknown rubrics, and parameter typos, are errors here too.
+    selected = _guard(lambda: registry.select(cfg, loaded))
+    for cls in selected:
+        _guard(lambda: registry.params_for(cls, cfg))
 
 
 @rubrics_app.command("new")
@@ -278,13 +352,21 @@ def config_show(
     """Print the effective configuration (TOML) and where each value came from."""
     from riskscore.showconfig import effective
 
-    entries = _guard(lambda: effective(_config(config, rubric_set, rubrics_dir)))
+    cfg = _guard(lambda: _config(config, rubric_set, rubrics_dir))
+    from riskscore import registry
+
+    broken = [item for item in registry.discover(cfg.rubrics_dirs) if not item.ok]
+    for item in broken:
+        _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}")
+    entries = _guard(lambda: effective(cfg))
     if as_json:
         typer.echo(json.dumps({key: {"value": value, "origin": origin} for key, value, origin in entries}, indent=2, ensure_ascii=False))
-        return
+        raise typer.Exit(EXIT_FAILURE if broken else EXIT_OK)
     from riskscore.showconfig import as_toml
 
     typer.echo(as_toml(entries))
+    if broken:
+        raise typer.Exit(EXIT_FAILURE)
 
 
 def _indent(text: str, width: int = 92) -> str:

@@ -40,6 +40,12 @@ class EngineSettings(BaseModel):
     rubric_timeout_seconds: float | None = Field(default=None, gt=0, description="A rubric running longer is reported as not scored.")
 
 
+class LimitsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_profile_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Larger profile files are refused unread.")
+
+
 class _RubricSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +60,7 @@ class _FileModel(BaseModel):
 
     methodology_version: str | None = None
     engine: dict[str, Any] = Field(default_factory=dict)
+    limits: dict[str, Any] = Field(default_factory=dict)
     weights: dict[str, float] = Field(default_factory=dict)
     enabled: list[str] | None = None
     rubric_set: str | None = None
@@ -74,13 +81,24 @@ class Config:
     rubric_set: str | None = None
     rubric_sets: dict[str, str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    key_prefix: str = ""
 
     def weight_for(self, rubric_id: str, default: float) -> float:
         return self.weights.get(rubric_id, default)
 
     def origin(self, key: str) -> str:
-        """Where the value at dotted ``key`` came from: 'default (…)', 'file (…)' or 'command line (…)'."""
-        return self.origins.get(key, "")
+        """Where the value at dotted ``key`` came from: 'default (…)', 'file (…)' or 'command line (…)'.
+
+        For a table (``engine.red_flag_floors``), the origin of the last layer that set any of its keys.
+        """
+        found = [origin for k, origin in self.origins.items() if k == key or k.startswith(key + ".")]
+        layered = [o for o in found if not o.startswith("default")]
+        return (layered or found or [""])[-1]
+
+    def field(self, key: str) -> str:
+        """``key`` as the user wrote it: prefixed with ``tool.riskscore.`` in a pyproject.toml."""
+        return f"{self.key_prefix}{key}"
 
     @property
     def user_file(self) -> str:
@@ -92,7 +110,7 @@ def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value and key != "rubric_sets":
+        if isinstance(value, dict) and value:
             out.update(_leaves(value, dotted + "."))
         else:
             out[dotted] = value
@@ -103,7 +121,11 @@ def _merge(base: dict[str, Any], over: dict[str, Any], origins: dict[str, str], 
     out = dict(base)
     for key, value in over.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "rubric_sets":
+        if key == "rubric_sets" and not prefix and isinstance(value, dict):
+            out[key] = {**out.get(key, {}), **value}  # a file's set replaces a built-in set of that name only
+            for name in value:
+                origins[f"rubric_sets.{name}"] = label
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value, origins, label, dotted + ".")
         else:
             out[key] = value
@@ -173,19 +195,24 @@ def load_config(
     data = _merge({}, _parse(DEFAULTS.read_text(encoding="utf-8"), DEFAULTS_LABEL), origins, default_label)
     names = [DEFAULTS_LABEL]
     file_dir: Path | None = None
+    key_prefix = ""
     if path is None and discover:
         path = find_config_file()
     if path is not None:
         name, user = _read_file(Path(path))
         names.append(name)
         file_dir = Path(path).parent
+        key_prefix = "tool.riskscore." if Path(path).name == "pyproject.toml" else ""
         data = _merge(data, user, origins, f"file ({name})")
 
-    dirs = [((file_dir or Path.cwd()) / d) for d in data.get("rubrics_dirs", [])] if "rubrics_dirs" in data else []
+    dirs = [((file_dir or Path.cwd()) / d) for d in data.get("rubrics_dirs", [])]
     if rubrics_dirs:
         dirs += [Path(d) for d in rubrics_dirs]
-        origins["rubrics_dirs"] = "command line (--rubrics-dir)"
-        data["rubrics_dirs"] = [str(d) for d in dirs]
+        origins["rubrics_dirs"] = "command line (--rubrics-dir)" if len(dirs) == len(rubrics_dirs) else "file + command line (--rubrics-dir)"
+    unique: dict[Path, Path] = {}
+    for d in dirs:  # one directory named twice is loaded once
+        unique.setdefault(d.resolve(), d)
+    dirs = list(unique.values())
 
     sets = data.get("rubric_sets", {})
     chosen = rubric_set or data.get("rubric_set")
@@ -194,7 +221,7 @@ def load_config(
     if chosen:
         if chosen not in sets:
             where = names[-1] if not rubric_set else "--rubric-set"
-            raise InputError(where, [Problem("rubric_set", f"no rubric set named {chosen!r}; defined: {', '.join(sorted(sets)) or 'none'}")])
+            raise InputError(where, [Problem(key_prefix + "rubric_set", f"no rubric set named {chosen!r}; defined: {', '.join(sorted(sets)) or 'none'}")])
         label = f"{origins.get('rubric_set', 'file')} → rubric set {chosen!r}"
         chosen_set = {k: v for k, v in sets[chosen].items() if k in ("enabled", "weights", "rubrics")}
         data = _merge(data, chosen_set, origins, label)
@@ -202,7 +229,11 @@ def load_config(
     try:
         engine = EngineSettings.model_validate(data.get("engine", {}))
     except ValidationError as exc:
-        raise InputError(names[-1], [Problem("engine." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+        raise InputError(names[-1], [Problem(key_prefix + "engine." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    try:
+        limits = LimitsSettings.model_validate(data.get("limits", {}))
+    except ValidationError as exc:
+        raise InputError(names[-1], [Problem(key_prefix + "limits." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
     return Config(
         methodology_version=data.get("methodology_version", "unversioned"),
         engine=engine,
@@ -214,4 +245,6 @@ def load_config(
         rubric_set=chosen,
         rubric_sets={name: (s.get("description") or "") for name, s in sorted(sets.items())},
         origins=origins,
+        limits=limits,
+        key_prefix=key_prefix,
     )

@@ -17,6 +17,7 @@ Steps, as the memo's methodology appendix states them:
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import threading
 from typing import Literal
 
@@ -115,25 +116,51 @@ def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams, tim
         result = rubric().score(profile, params)
         if not isinstance(result, RubricResult):
             return None, f"returned {type(result).__name__}, not a RubricResult"
-        # Re-validate: a rubric may have built its result with model_construct or mutated copies.
+        # Re-validate: a rubric may have built (part of) its result with model_construct,
+        # which skips validation, and an invalid result would break the memo later.
         RubricResult.model_validate(result.model_dump())
-        return result, None
     except ValidationError as exc:
         return None, f"returned an invalid result: {exc.errors()[0]['msg']}"
-    except Exception as exc:  # a failing rubric is reported, never fatal
+    except (Exception, SystemExit) as exc:  # a failing rubric is reported, never fatal
         return None, f"{type(exc).__name__}: {exc}"
+    known = {src.id for src in profile.sources}
+    cited = {s for m in result.metrics for s in m.sources} | {s for e in result.evidence for s in e.sources} | {s for f in result.red_flags for s in f.sources}
+    if cited - known:
+        return None, f"returned a result citing unknown source ids {sorted(cited - known)}"
+    return result, None
+
+
+class _RubricTimeout(BaseException):
+    """Raised into a rubric that overran its time (a BaseException so rubrics' ``except Exception`` cannot swallow it)."""
 
 
 def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricParams, timeout: float) -> tuple[RubricResult | None, str | None]:
-    # A Python thread cannot be killed: a rubric that hangs is abandoned on a daemon thread
-    # (which ends with the process) and reported; the assessment goes on without it.
+    overran = f"did not finish within {timeout:g} s (engine.rubric_timeout_seconds)"
+    if (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0):  # never cancel a timer the host program set
+        # On the main thread an interval timer interrupts the rubric itself: cheap, and a
+        # hung rubric is really stopped.
+        def interrupt(signum, frame):  # type: ignore[no-untyped-def]
+            raise _RubricTimeout
+
+        previous = signal.signal(signal.SIGALRM, interrupt)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return run_rubric(rubric, profile, params)
+        except _RubricTimeout:
+            return None, overran
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    # Elsewhere (another thread, no SIGALRM): a Python thread cannot be killed, so a rubric
+    # that hangs is abandoned on a daemon thread, which ends with the process.
     box: list[tuple[RubricResult | None, str | None]] = []
     worker = threading.Thread(target=lambda: box.append(run_rubric(rubric, profile, params)), name=f"rubric-{rubric.id}", daemon=True)
     worker.start()
     worker.join(timeout)
-    if not box:
-        return None, f"did not finish within {timeout:g} s (engine.rubric_timeout_seconds)"
-    return box[0]
+    if box:
+        return box[0]
+    return None, overran if worker.is_alive() else "ended without returning a result"
 
 
 def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]]) -> Assessment:

@@ -6,6 +6,7 @@ engine's source ranking chose, never an arbitrary one.
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterator, TypeVar
 
 from riskscore import evidence
@@ -36,10 +37,26 @@ def fmt_pct(value: float, decimals: int = 1) -> str:
     return f"{value:.{decimals}f}%"
 
 
-def fmt_money(profile: Profile, base: float, decimals: int = 2) -> str:
-    """An amount in base units shown in the profile's presentation unit."""
+def fmt_money(profile: Profile, base: float, decimals: int = 2, currency: str | None = None) -> str:
+    """An amount in base units, in the profile's presentation unit.
+
+    An amount in another ``currency`` than the presentation unit's is shown in that
+    currency, unscaled, rather than mislabelled.
+    """
     unit = profile.presentation_unit
+    if currency is not None and currency != unit.currency:
+        return f"{currency} {base:,.0f}"
     return f"{unit.currency} {base / unit.factor:,.{decimals}f}{(' ' + unit.scale) if unit.scale else ''}"
+
+
+def money(profile: Profile, figure: MoneyFigure | None) -> MoneyObservation | None:
+    """The chosen observation of a money figure, typed (None when absent)."""
+    return evidence.value(profile, figure)  # type: ignore[return-value]
+
+
+def percent(profile: Profile, figure: PercentFigure | None) -> PercentObservation | None:
+    """The chosen observation of a percentage figure, typed (None when absent)."""
+    return evidence.value(profile, figure)  # type: ignore[return-value]
 
 
 def fmt_obs(profile: Profile, obs: MoneyObservation | PercentObservation) -> str:
@@ -60,7 +77,8 @@ def ratio_pct(numerator: MoneyObservation, denominator: MoneyObservation) -> flo
     """``numerator / denominator`` in percent, None when the currencies differ or the denominator is zero."""
     if numerator.unit.currency != denominator.unit.currency or denominator.base == 0:
         return None
-    return 100.0 * numerator.base / denominator.base
+    ratio = 100.0 * numerator.base / denominator.base
+    return ratio if math.isfinite(ratio) else None
 
 
 def revenue_share(profile: Profile, period: Period) -> Iterator[tuple[str, float, list[str]]]:
@@ -76,7 +94,7 @@ def revenue_share(profile: Profile, period: Period) -> Iterator[tuple[str, float
         rev = evidence.value(profile, seg.revenue)
         if rev is not None and total is not None:
             pct = ratio_pct(rev, total)  # type: ignore[arg-type]
-            if pct is not None:
+            if pct is not None and 0 <= pct <= 100:  # a derived share outside 0-100% is a data-quality finding, not a share
                 yield seg.name, pct, [rev.source, total.source]
 
 

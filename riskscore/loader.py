@@ -25,7 +25,11 @@ class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark)
+            if key_node.tag != "tag:yaml.org,2002:str":
+                raise yaml.constructor.ConstructorError(None, None, f"keys must be text; {key_node.value!r} is read as {key_node.tag.rsplit(':', 1)[-1]} (quote it)", key_node.start_mark)
+            key = key_node.value
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
@@ -41,7 +45,6 @@ class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
             raise yaml.constructor.ConstructorError(None, None, f"not a calendar date: {node.value!r} ({exc})", node.start_mark) from None
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 
 
@@ -82,7 +85,8 @@ def read_yaml(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, yaml.Node | 
         node = loader.get_single_node()
         if node is None:
             raise InputError(name, [Problem("", "the file is empty")])
-        _check_no_aliases(node, set())
+        if "*" in text or "&" in text:  # only then can the document hold an alias
+            _check_no_aliases(node, set())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -90,6 +94,8 @@ def read_yaml(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, yaml.Node | 
         raise InputError(name, [Problem("", f"YAML: {exc.problem or exc.context}", line)]) from None
     except yaml.YAMLError as exc:
         raise InputError(name, [Problem("", f"YAML: {exc}")]) from None
+    except RecursionError:
+        raise InputError(name, [Problem("", "YAML: nested too deeply to be a profile")]) from None
     finally:
         loader.dispose()
     return data, node
@@ -126,10 +132,10 @@ def problems_from(exc: ValidationError, data: Any, node: yaml.Node | None) -> li
     return problems
 
 
-def load_profile(path: str | Path) -> Profile:
+def load_profile(path: str | Path, max_bytes: int | None = None) -> Profile:
     """Read and validate a profile; raises :class:`InputError` listing every problem found."""
     path = Path(path)
-    data, node = read_yaml(path)
+    data, node = read_yaml(path, MAX_BYTES if max_bytes is None else max_bytes)
     if not isinstance(data, dict):
         raise InputError(str(path), [Problem("", f"a profile is a mapping of keys; the file holds a {type(data).__name__}")])
     try:

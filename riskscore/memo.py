@@ -189,6 +189,8 @@ def _title(assessment: "Assessment", rubric_id: str) -> str:
 def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite) -> RubricSection:  # type: ignore[no-untyped-def]
     result = o.result
     metrics = []
+    # A weight column only means something when the rubric weighs its metrics differently.
+    weighted = bool(result) and len({m.weight for m in result.metrics}) > 1  # type: ignore[union-attr]
     for m in result.metrics if result else []:
         if m.display is not None:
             shown = m.display
@@ -200,8 +202,11 @@ def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite) -> RubricSect
             shown = f"{m.value:g} years"
         else:
             shown = f"{m.value:g} {m.unit}".strip()
-        grid = m.grid.describe(m.unit if m.unit in ("%", "×") else "") if m.grid else (m.note or "")
-        metrics.append(MetricRow(m.label, shown, m.period or "", grid, _num(m.score), f"{m.weight:g}"))
+        if m.grid:
+            grid = m.grid.describe(m.unit) if m.unit in ("%", "×") else m.grid.describe() + (f" ({m.unit})" if m.unit else "")
+        else:
+            grid = m.note or ""
+        metrics.append(MetricRow(m.label, shown, m.period or "", grid, _num(m.score), f"{m.weight:g}" if weighted else "—"))
     return RubricSection(
         id=o.id, title=o.title, version=o.version, status=o.status,
         score=_num(o.score), band=o.band or "Not scored",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, ClassVar, Iterator, Literal
+from typing import Annotated, Any, ClassVar, Iterator, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -87,12 +87,26 @@ class _Observation(Strict):
         return self._decimals
 
 
+MAX_AMOUNT = 1e16
+"""Largest magnitude accepted in base currency units (10^16: far above any company's figures)."""
+
+
 class MoneyObservation(_Observation):
     """An amount as one source states it: ``{amount: 13.7, unit: RMB 亿, source: dingjiaoone}``."""
 
     value_key: ClassVar[str] = "amount"
     amount: float = Field(allow_inf_nan=False)
     unit: Unit
+
+    @model_validator(mode="after")
+    def _plausible(self) -> "MoneyObservation":
+        base = abs(self.amount * self.unit.factor)
+        if base > MAX_AMOUNT or 0 < base < 1e-6:
+            raise PydanticCustomError(
+                "implausible_amount", "{amount} {unit} is outside any plausible range (check the unit's scale)",
+                {"amount": self.amount, "unit": str(self.unit)},
+            )
+        return self
 
     @property
     def base(self) -> float:
@@ -537,17 +551,36 @@ class Profile(Strict):
         return [p for p in self.periods_by_end() if p.is_annual]
 
 
+_CONTAINER_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _container_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """Fields of ``cls`` whose annotation can hold a model (a figure, a period …), cached per class."""
+    fields = _CONTAINER_FIELDS.get(cls)
+    if fields is None:
+        fields = tuple(name for name, info in cls.model_fields.items() if _holds_model(info.annotation))
+        _CONTAINER_FIELDS[cls] = fields
+    return fields
+
+
+def _holds_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(arg) for arg in get_args(annotation))
+
+
 def _walk(node: Any, loc: tuple) -> Iterator[tuple[tuple, Any]]:
     if isinstance(node, (MoneyFigure, PercentFigure)):
         yield loc, node
     elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
+        for name in _container_fields(type(node)):
             value = getattr(node, name)
             if value is not None:
                 yield from _walk(value, loc + (name,))
     elif isinstance(node, list):
         for i, item in enumerate(node):
-            yield from _walk(item, loc + (i,))
+            if isinstance(item, BaseModel):
+                yield from _walk(item, loc + (i,))
 
 
 def describe_loc(data: Any, loc: tuple) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -70,8 +71,10 @@ def _from_entry_points() -> list[LoadedRubric]:
         origin = f"{ep.dist.name} {ep.dist.version}" if ep.dist else ep.value
         try:
             cls = check_rubric_class(ep.load())
+            if cls.id != ep.name:
+                raise RubricLoadError(f"entry point {ep.name!r} names a rubric whose id is {cls.id!r}; register it as {cls.id} = \"{ep.value}\"")
         except Exception as exc:  # a broken plugin must not take the others down
-            found.append(LoadedRubric(None, ep.name, origin, f"{type(exc).__name__}: {exc}"))
+            found.append(LoadedRubric(None, ep.name, origin, f"{type(exc).__name__}: {exc}" if not isinstance(exc, RubricLoadError) else str(exc)))
             continue
         found.append(LoadedRubric(cls, cls.id, origin))
     return found
@@ -81,12 +84,18 @@ def _from_directory(directory: Path) -> list[LoadedRubric]:
     if not directory.is_dir():
         return [LoadedRubric(None, directory.name, str(directory), "not a directory")]
     found = []
-    tag = hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:10]
+    package = f"riskscore_local_{hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:10]}"
+    if package not in sys.modules:
+        # The directory acts as a package, so a plugin can import its private helpers:
+        # ``from ._helpers import x`` (modules starting with '_' are not loaded as plugins).
+        stub = types.ModuleType(package)
+        stub.__path__ = [str(directory.resolve())]
+        sys.modules[package] = stub
     for path in sorted(directory.glob("*.py")):
         if path.name.startswith(("_", "test_")):  # private helpers and the rubric's own tests
             continue
         origin = str(path)
-        module_name = f"riskscore_local_{tag}.{path.stem}"
+        module_name = f"{package}.{path.stem}"
         try:
             spec = importlib.util.spec_from_file_location(module_name, path)
             assert spec and spec.loader
@@ -137,12 +146,12 @@ def select(config: Config, loaded: list[LoadedRubric] | None = None) -> list[typ
     stray = [rid for rid in config.weights if rid not in by_id]
     stray += [rid for rid in config.rubric_params if rid not in by_id and rid not in stray]
     if stray:
-        raise InputError(config.user_file, [Problem(f"weights.{rid}" if rid in config.weights else f"rubrics.{rid}",
+        raise InputError(config.user_file, [Problem(config.field(f"weights.{rid}" if rid in config.weights else f"rubrics.{rid}"),
                                                     f"no rubric has the id {rid!r}; available: {', '.join(sorted(by_id))}") for rid in stray])
     wanted = config.enabled if config.enabled is not None else list(by_id)
     unknown = [rid for rid in wanted if rid not in by_id]
     if unknown:
-        raise InputError(config.user_file, [Problem("enabled", f"unknown rubric {rid!r}; available: {', '.join(sorted(by_id))}") for rid in unknown])
+        raise InputError(config.user_file, [Problem(config.field("enabled"), f"unknown rubric {rid!r}; available: {', '.join(sorted(by_id))}") for rid in unknown])
     order = {rid: i for i, rid in enumerate(config.weights)}
     return [by_id[rid] for rid in sorted(wanted, key=lambda r: (order.get(r, len(order)), r))]  # type: ignore[misc]
 
@@ -155,6 +164,6 @@ def params_for(rubric: type[Rubric], config: Config) -> RubricParams:
     except ValidationError as exc:
         problems = []
         for e in exc.errors():
-            key = f"rubrics.{rubric.id}." + ".".join(map(str, e["loc"]))
+            key = config.field(f"rubrics.{rubric.id}." + ".".join(map(str, e["loc"])))
             problems.append(Problem(key, e["msg"] if e["type"] != "extra_forbidden" else f"{rubric.id} has no parameter {e['loc'][-1]!r}"))
         raise InputError(config.user_file, problems) from None

@@ -6,6 +6,7 @@ HTML is autoescaped; Markdown escapes the characters that would break its tables
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,8 @@ Format = Literal["md", "html"]
 
 def _md(text: object) -> str:
     """Escape text for a Markdown table cell or paragraph."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("](", "]\\(")
+            .replace("\n", " "))
 
 
 def _md_text(text: object) -> str:
@@ -50,6 +52,7 @@ def _bytecode_cache():  # type: ignore[no-untyped-def]
     return jinja2.FileSystemBytecodeCache(directory)
 
 
+@functools.lru_cache(maxsize=2)
 def _environment(fmt: Format):  # type: ignore[no-untyped-def]
     import jinja2
 
@@ -68,6 +71,11 @@ def _environment(fmt: Format):  # type: ignore[no-untyped-def]
     return env
 
 
+@functools.lru_cache(maxsize=1)
+def _css() -> str:
+    return (TEMPLATES / "memo.css").read_text(encoding="utf-8")
+
+
 def render(memo: Memo, fmt: Format) -> str:
     env = _environment(fmt)
     if fmt == "md":
@@ -82,7 +90,7 @@ def render(memo: Memo, fmt: Format) -> str:
               for k in memo.key_metrics]
     return env.get_template("memo.html.j2").render(
         memo=memo,
-        css=Markup((TEMPLATES / "memo.css").read_text(encoding="utf-8")),
+        css=Markup(_css()),
         score_chart=Markup(charts.score_weight_chart(bars)),
         metrics_chart=Markup(charts.period_panels(panels)),
     )

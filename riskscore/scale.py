@@ -58,6 +58,8 @@ class Grid(BaseModel):
         return cls(points=points)  # type: ignore[arg-type]
 
     def score(self, x: float) -> float:
+        if x != x:  # NaN: a computed metric that is not a number cannot be scored
+            raise ValueError("cannot score a metric that is not a number")
         pts = self.points
         if x <= pts[0][0]:
             return pts[0][1]

@@ -28,17 +28,30 @@ def effective(config: Config) -> list[tuple[str, Any, str]]:
     entries.append(("enabled", [r.id for r in rubrics], origin("enabled", "default (every rubric found)")))
     for key, value in config.engine.model_dump(mode="json").items():
         entries.append((f"engine.{key}", value, origin(f"engine.{key}")))
+    for key, value in config.limits.model_dump(mode="json").items():
+        entries.append((f"limits.{key}", value, origin(f"limits.{key}")))
     for rubric in rubrics:
         key = f"weights.{rubric.id}"
         entries.append((key, config.weight_for(rubric.id, rubric.default_weight), origin(key, f"rubric default ({origin_of[rubric.id]})")))
     for rubric in rubrics:
-        params = registry.params_for(rubric, config).model_dump(mode="json")
-        for name, value in params.items():
+        for name, value in param_values(registry.params_for(rubric, config)).items():
             key = f"rubrics.{rubric.id}.{name}"
-            if isinstance(value, dict) and set(value) == {"points"}:
-                value = value["points"]
             entries.append((key, value, origin(key, f"rubric default ({origin_of[rubric.id]})")))
     return entries
+
+
+def param_values(params: Any) -> dict[str, Any]:
+    """A rubric's parameters as a configuration file writes them (grids as ``[[x, score], ...]``)."""
+    out = {}
+    for name, value in params.model_dump(mode="json").items():
+        if isinstance(value, dict) and set(value) == {"points"}:
+            value = value["points"]
+        out[name] = value
+    return out
+
+
+def toml_value(value: Any) -> str:
+    return _toml(value)
 
 
 def _toml(value: Any) -> str:

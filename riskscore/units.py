@@ -107,7 +107,7 @@ def parse_percent(value: Any) -> float:
         match = _PERCENT_RE.match(value)
         if match:
             return float(match.group(1))
-    raise PydanticCustomError("percent_format", "expected a percentage such as '12.5%'; got {value!r}", {"value": value})
+    raise PydanticCustomError("percent_format", "expected a percentage such as '12.5%'; got {value}", {"value": repr(value)})
 
 
 _PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")

@@ -46,3 +46,23 @@ def make_profile_data(_base_profile_data: dict[str, Any]) -> Callable[..., dict[
 def default_config() -> Config:
     """The packaged defaults (``riskscore/defaults.toml``)."""
     return load_config(None)
+
+
+@pytest.fixture(autouse=True)
+def _only_builtin_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see riskscore's own rubrics only, whatever plugins the environment has installed.
+
+    (A user who ran ``pip install ./examples/riskscore-going-concern`` must still get a green
+    suite; the example is tested end to end in a subprocess of its own.)
+    """
+    import importlib.metadata
+
+    real = importlib.metadata.entry_points
+
+    def builtin_only(**params: Any):  # type: ignore[no-untyped-def]
+        found = real(**params)
+        if params.get("group") != "riskscore.rubrics":
+            return found
+        return importlib.metadata.EntryPoints(ep for ep in found if ep.dist is None or ep.dist.name == "riskscore")
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", builtin_only)

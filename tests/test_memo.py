@@ -88,7 +88,7 @@ def test_memo_shows_verdict_weights_and_citations() -> None:
         "## Methodology",
         "## Sources",
         "Majority reliance on one customer",
-        "| `periods[FY2022].adjusted_net_profit` | RMB -9.1 亿",
+        "| periods[FY2022].adjusted_net_profit | RMB -9.1 亿",
         "Listing fails: redemption rights revive **(headline)**",
     ):
         assert expected in md

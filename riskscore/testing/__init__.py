@@ -59,9 +59,9 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
     """Every contract check ``rubric`` fails, as readable sentences (empty when it passes)."""
     from riskscore import registry
     from riskscore.config import load_config
-    from riskscore.errors import InputError, RubricLoadError
+    from riskscore.errors import InputError
     from riskscore.loader import load_profile
-    from riskscore.rubric import Rubric, RubricParams, RubricResult
+    from riskscore.rubric import SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams, RubricResult
     from riskscore.scale import band_for
 
     failures: list[str] = []
@@ -84,11 +84,13 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
     if not (isinstance(rubric.Params, type) and issubclass(rubric.Params, RubricParams)):
         failures.append("Params must be a subclass of riskscore.rubric.RubricParams")
         return failures
-    try:
-        registry.check_rubric_class(rubric)
-    except RubricLoadError as exc:
-        if "contract" in str(exc):
-            failures.append(str(exc))
+    version = getattr(rubric, "contract_version", None)
+    if version not in SUPPORTED_CONTRACT_VERSIONS:
+        supported = ", ".join(str(v) for v in SUPPORTED_CONTRACT_VERSIONS)
+        failures.append(f"built for rubric contract {version}; this riskscore supports contract version {supported}")
+    if not isinstance(rid, str):
+        failures.append("without an id the rubric cannot be configured or scored; fix the metadata first")
+        return failures
     try:
         params = registry.params_for(rubric, load_config(config_path))
     except InputError as exc:
@@ -113,17 +115,18 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
             continue
         try:
             RubricResult.model_validate(first.model_dump())
-        except Exception as exc:
+        except Exception as exc:  # report, then go on with the checks that still make sense
             failures.append(f"the result on {label} does not validate: {exc}")
-            continue
+        else:
+            if first.score is None and not first.data_gaps:
+                failures.append(f"a result without a score on {label} must list data gaps saying what is missing")
         if first.score is not None and first.band != band_for(first.score):
             failures.append(f"band {first.band!r} does not match score {first.score} on {label}")
-        if first.score is None and not first.data_gaps:
-            failures.append(f"a result without a score on {label} must list data gaps saying what is missing")
         if not isinstance(second, RubricResult) or second.model_dump_json() != first.model_dump_json():
             failures.append(f"score is not deterministic on {label}: two runs gave different results")
         known = {s.id for s in profile.sources}
-        cited = {s for e in first.evidence for s in e.sources} | {s for f in first.red_flags for s in f.sources}
+        cited = ({s for m in first.metrics for s in m.sources} | {s for e in first.evidence for s in e.sources}
+                 | {s for f in first.red_flags for s in f.sources})
         if cited - known:
-            failures.append(f"evidence on {label} cites unknown source ids {sorted(cited - known)}")
+            failures.append(f"the result on {label} cites unknown source ids {sorted(cited - known)} (metrics, evidence or red flags)")
     return failures

@@ -1,0 +1,276 @@
+"""The ``going_concern`` rubric: ISA 570 going-concern indicators and the cash runway."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from pydantic import Field
+
+from riskscore import facts
+from riskscore.evidence import sources_of, value
+from riskscore.profile import MoneyFigure, MoneyObservation, Period, Profile
+from riskscore.rubric import DataGap, Evidence, Metric, RedFlag, Rubric, RubricParams, RubricResult
+from riskscore.scale import Grid, GridParam, band_for, clamp
+
+
+class GoingConcern(Rubric):
+    """Whether the profile shows the financial conditions that ISA 570 says may cast
+    significant doubt on the company's ability to continue as a going concern.
+
+    Four indicators are read from the profile (ISA 570.A3, financial events or conditions).
+    *Net liabilities*: `capital_structure.net_liabilities` above zero, taken as stated
+    (pre-IPO companies reporting under IFRS often carry redeemable preferred shares as
+    liabilities; the evidence says how much of the profile's instruments convert at listing).
+    *Negative operating cash flow*: in the latest period that reports operating cash flow.
+    *Net loss*: the adjusted (non-IFRS) net result of the latest period that reports a net
+    result, else its IFRS net result. *Cash runway*: where operating cash flow is negative
+    and cash is known, cash divided by the monthly burn, the period's outflow divided by its
+    length in months (so an interim is annualised); cash is `capital_structure.cash`, unless
+    a period holds a newer cash figure. Without cash burn the runway scores 0.
+
+    Score: each of the first three indicators adds its points when present
+    (`net_liabilities_points` 40, `negative_operating_cash_flow_points` 30, `net_loss_points`
+    20), capped at 100; the runway is scored on `runway_grid` (0 months scores 100, 6 months
+    85, 12 months 60, 24 months 30, 36 months or more 10). The rubric score is the higher of
+    the indicator points and the runway score: the indicators add up because an auditor weighs
+    them together, and a short runway is enough on its own. The runway counts as present
+    when shorter than `runway_horizon_months`.
+
+    An indicator that cannot be assessed counts as absent and is listed as a data gap;
+    coverage is the share of the four indicators assessed. With none assessed there is no
+    score.
+
+    Red flags: `going_concern_short_runway` when the runway is shorter than
+    `runway_horizon_months` (12, the period ISA 570.13 asks management's assessment to cover;
+    0 turns the flag off); `going_concern_net_liabilities_and_cash_burn` when net liabilities
+    come with negative operating cash flow (`red_flag_net_liabilities_with_cash_burn`).
+    """
+
+    id = "going_concern"
+    title = "Going concern"
+    version = "0.1.0"
+    default_weight = 10
+
+    class Params(RubricParams):
+        # A plugin has no entry in riskscore's defaults.toml: every parameter needs a default.
+        net_liabilities_points: float = Field(default=40, ge=0, le=100, description="Points when liabilities exceed assets.")
+        negative_operating_cash_flow_points: float = Field(default=30, ge=0, le=100, description="Points when the latest operating cash flow is negative.")
+        net_loss_points: float = Field(default=20, ge=0, le=100, description="Points when the latest net result is a loss.")
+        runway_grid: GridParam = Field(
+            default=Grid.of([[0, 100], [6, 85], [12, 60], [24, 30], [36, 10]]),
+            description="Cash runway in months -> score.",
+        )
+        runway_horizon_months: float = Field(default=12, ge=0, description="A runway shorter than this is an indicator and a red flag (0: never).")
+        red_flag_net_liabilities_with_cash_burn: bool = Field(default=True, description="Raise a red flag when net liabilities come with negative operating cash flow.")
+
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+        net_liabilities = _net_liabilities(profile, params)
+        ocf_period, ocf = _latest(profile, lambda period: period.operating_cash_flow)
+        cash_flow = _operating_cash_flow(profile, params, ocf_period, ocf)
+        loss = _net_loss(profile, params)
+        runway = _runway(profile, params, ocf_period, ocf)
+        indicators = [net_liabilities, cash_flow, loss, runway]
+
+        metrics = [i.metric for i in indicators]
+        evidence = [e for i in indicators for e in i.evidence]
+        gaps = [i.gap for i in indicators if i.gap is not None]
+        assessed = [i for i in indicators if i.present is not None]
+        if not assessed:
+            return RubricResult(coverage=0.0, metrics=metrics, data_gaps=gaps,
+                                narrative="No going-concern indicator can be assessed from the profile, so this aspect is not scored.")
+
+        points = min(100.0, sum(i.metric.score or 0.0 for i in (net_liabilities, cash_flow, loss) if i.present))
+        runway_score = runway.metric.score or 0.0
+        score = round(clamp(max(points, runway_score)), 2)
+
+        flags = list(runway.flags)
+        if params.red_flag_net_liabilities_with_cash_burn and net_liabilities.present and cash_flow.present:
+            flags.append(RedFlag(
+                id="going_concern_net_liabilities_and_cash_burn", title="Net liabilities and operating cash outflow",
+                detail=f"Liabilities exceed assets and operations consumed cash in {cash_flow.metric.period}: "
+                       "without new financing the company may be unable to meet its obligations as they fall due.",
+                sources=sources_of([*net_liabilities.observations, *cash_flow.observations]),
+            ))
+
+        present = [i.name for i in assessed if i.present]
+        parts = [f"{len(present)} of the {len(assessed)} indicators assessed {'are' if len(present) != 1 else 'is'} present" + (f" ({', '.join(present)})" if present else "")]
+        if runway.metric.value is not None:
+            parts.append(f"cash runway of {runway.metric.display}")
+        elif runway.present is False:
+            parts.append(f"no cash burn in {runway.metric.period}")
+        missing = [i.name for i in indicators if i.present is None]
+        narrative = (f"{'; '.join(parts)}. Indicator points {points:g}, runway score {runway_score:g}: scored {score:.1f} ({band_for(score)})."
+                     + (f" Not assessed: {', '.join(missing)}." if missing else ""))
+        return RubricResult(
+            score=score, band=band_for(score), coverage=round(len(assessed) / len(indicators), 4),
+            metrics=metrics, evidence=evidence, red_flags=flags, data_gaps=gaps, narrative=narrative,
+        )
+
+
+def _value(profile: Profile, figure: MoneyFigure | None) -> MoneyObservation | None:
+    """The observation of a money figure that the engine's source ranking chose."""
+    obs = value(profile, figure)
+    assert obs is None or isinstance(obs, MoneyObservation)
+    return obs
+
+
+def _latest(profile: Profile, get: Callable[[Period], MoneyFigure | None]) -> tuple[Period, MoneyObservation] | tuple[None, None]:
+    """The money figure in the most recent period that holds it, with that period."""
+    period, obs = facts.latest(profile, get)
+    assert obs is None or isinstance(obs, MoneyObservation)
+    return (period, obs) if period is not None and obs is not None else (None, None)
+
+
+@dataclass(frozen=True)
+class _Indicator:
+    """One indicator as assessed: ``present`` is None when the profile cannot tell."""
+
+    name: str
+    metric: Metric
+    present: bool | None
+    evidence: tuple[Evidence, ...] = ()
+    gap: DataGap | None = None
+    flags: tuple[RedFlag, ...] = ()
+    observations: tuple[MoneyObservation, ...] = ()
+
+
+def _net_liabilities(profile: Profile, params: GoingConcern.Params) -> _Indicator:
+    cs = profile.capital_structure
+    obs = _value(profile, cs.net_liabilities) if cs is not None else None
+    rule = f"+{params.net_liabilities_points:g} if above 0"
+    if obs is None:
+        return _Indicator("net liabilities", Metric(id="net_liabilities", label="Net liabilities", value=None, note=rule), None,
+                          gap=DataGap(field="capital_structure.net_liabilities", reason="Net liabilities are not on file; the net-liability indicator is not assessed."))
+    assert cs is not None
+    present = obs.base > 0
+    at = f" at the end of {cs.period}" if cs.period else ""
+    shown = facts.fmt_obs(profile, obs)
+    evidence = [Evidence(statement=f"Liabilities exceed assets by {shown}{at}." if present else f"Net liabilities of {shown}{at}: liabilities do not exceed assets.",
+                         sources=[obs.source])]
+    if present:
+        evidence += _converting_instruments(profile, obs)
+    metric = Metric(id="net_liabilities", label="Net liabilities", value=obs.amount, unit=str(obs.unit), period=cs.period, display=shown,
+                    score=params.net_liabilities_points if present else 0.0, note=rule, sources=[obs.source])
+    return _Indicator("net liabilities", metric, present, tuple(evidence), observations=(obs,))
+
+
+def _converting_instruments(profile: Profile, net_liabilities: MoneyObservation) -> list[Evidence]:
+    """How much of the profile's instruments convert at listing: context for a net-liability figure."""
+    cs = profile.capital_structure
+    currency = profile.presentation_unit.currency
+    converting = [inst.amount for inst in (cs.instruments or []) if inst.converts_at_listing] if cs is not None else []
+    amounts = [obs for obs in (_value(profile, figure) for figure in converting) if obs is not None]
+    if not amounts or any(a.unit.currency != currency for a in amounts) or net_liabilities.unit.currency != currency:
+        return []
+    total = sum(a.base for a in amounts)
+    shown = facts.fmt_money(profile, total, max(a.decimals for a in amounts))
+    more = "more than " if any(a.bound == "at_least" for a in amounts) else ""
+    return [Evidence(
+        statement=f"Instruments that convert to equity at listing amount to {more}{shown}, "
+                  f"{more}{100 * total / net_liabilities.base:.0f}% of the net liabilities; redeemable preferred shares are usually carried "
+                  "as liabilities under IFRS. The indicator is scored on the net liabilities as stated.",
+        sources=sources_of([*amounts, net_liabilities]),
+    )]
+
+
+def _operating_cash_flow(profile: Profile, params: GoingConcern.Params, period: Period | None, obs: MoneyObservation | None) -> _Indicator:
+    rule = f"+{params.negative_operating_cash_flow_points:g} if below 0"
+    if obs is None or period is None:
+        return _Indicator("negative operating cash flow", Metric(id="operating_cash_flow", label="Operating cash flow", value=None, note=rule), None,
+                          gap=DataGap(field="periods[*].operating_cash_flow", reason="No period reports operating cash flow; the cash-flow indicator is not assessed."))
+    present = obs.base < 0
+    shown = facts.fmt_obs(profile, obs)
+    statement = f"Operating cash flow in {period.id} was {'an outflow' if present else 'an inflow'}: {shown}."
+    metric = Metric(id="operating_cash_flow", label="Operating cash flow", value=obs.amount, unit=str(obs.unit), period=period.id, display=shown,
+                    score=params.negative_operating_cash_flow_points if present else 0.0, note=rule, sources=[obs.source])
+    return _Indicator("negative operating cash flow", metric, present, (Evidence(statement=statement, sources=[obs.source]),), observations=(obs,))
+
+
+def _net_result(period: Period) -> MoneyFigure | None:
+    return period.adjusted_net_profit if period.adjusted_net_profit is not None else period.net_profit
+
+
+def _net_loss(profile: Profile, params: GoingConcern.Params) -> _Indicator:
+    rule = f"+{params.net_loss_points:g} if below 0"
+    period, obs = _latest(profile, _net_result)
+    if obs is None or period is None:
+        return _Indicator("net loss", Metric(id="net_result", label="Net result", value=None, note=rule), None,
+                          gap=DataGap(field="periods[*].adjusted_net_profit", reason="No period reports an adjusted or IFRS net result; the loss indicator is not assessed."))
+    basis = "adjusted" if period.adjusted_net_profit is not None else "IFRS"
+    present = obs.base < 0
+    shown = facts.fmt_obs(profile, obs)
+    statement = f"The {basis} net result for {period.id} was {'a loss' if present else 'not a loss'}: {shown}."
+    used = [obs]
+    ifrs = _value(profile, period.net_profit) if basis == "adjusted" else None
+    if ifrs is not None:
+        statement += f" The IFRS net result was {facts.fmt_obs(profile, ifrs)}."
+        used.append(ifrs)
+    metric = Metric(id="net_result", label=f"Net result ({basis})", value=obs.amount, unit=str(obs.unit), period=period.id, display=shown,
+                    score=params.net_loss_points if present else 0.0, note=rule, sources=[obs.source])
+    return _Indicator("net loss", metric, present, (Evidence(statement=statement, sources=sources_of(used)),), observations=(obs,))
+
+
+def _cash(profile: Profile) -> tuple[MoneyObservation | None, str]:
+    """``capital_structure.cash``, unless a period holds a newer cash figure; with what it is."""
+    fye = profile.fiscal_year_end_month
+    period, latest = _latest(profile, lambda p: p.cash)
+    cs = profile.capital_structure
+    stated = _value(profile, cs.cash) if cs is not None else None
+    if stated is not None:
+        assert cs is not None
+        if period is None or cs.period is None or profile.period(cs.period).end_date(fye) >= period.end_date(fye):
+            return stated, f"cash at the end of {cs.period}" if cs.period else "cash"
+    if latest is not None and period is not None:
+        return latest, f"cash at the end of {period.id}"
+    return None, ""
+
+
+def _money(profile: Profile, base: float, like: MoneyObservation) -> str:
+    """An amount in base units, in the presentation unit when ``like`` shares its currency."""
+    if like.unit.currency == profile.presentation_unit.currency:
+        return facts.fmt_money(profile, base)
+    return f"{like.unit.currency} {base / like.unit.factor:,.2f}{(' ' + like.unit.scale) if like.unit.scale else ''}"
+
+
+def _runway(profile: Profile, params: GoingConcern.Params, period: Period | None, ocf: MoneyObservation | None) -> _Indicator:
+    grid = params.runway_grid
+    name = f"cash runway under {params.runway_horizon_months:g} months"
+
+    def metric(months: float | None = None, score: float | None = None, display: str | None = None, sources: tuple[str, ...] = ()) -> Metric:
+        return Metric(id="cash_runway", label="Cash runway (cash / monthly operating outflow)", value=months, unit="months",
+                      period=period.id if period is not None else None, grid=grid, score=score, display=display, sources=list(sources))
+
+    if ocf is None or period is None:
+        return _Indicator(name, metric(), None,
+                          gap=DataGap(field="periods[*].operating_cash_flow", reason="No period reports operating cash flow, so the cash runway is not assessed either."))
+    if ocf.base >= 0:
+        return _Indicator(name, metric(score=0.0, display="no cash burn", sources=(ocf.source,)), False)
+    cash, cash_label = _cash(profile)
+    if cash is None:
+        return _Indicator(name, metric(), None,
+                          gap=DataGap(field="capital_structure.cash", reason=f"Operating cash flow was negative in {period.id} but no cash balance is on file; the runway is not assessed."))
+    if cash.unit.currency != ocf.unit.currency:
+        return _Indicator(name, metric(), None,
+                          gap=DataGap(field="capital_structure.cash", reason="Cash and operating cash flow are in different currencies and the profile gives no exchange rate; the runway is not assessed."))
+
+    monthly_burn = -ocf.base / period.months
+    months = max(0.0, cash.base) / monthly_burn
+    about = "about " if cash.bound != "exact" or ocf.bound != "exact" else ""
+    shown = f"{about}{months:.1f} months"
+    sources = tuple(sources_of([cash, ocf]))
+    present = months < params.runway_horizon_months
+    evidence = Evidence(
+        statement=f"{cash_label[:1].upper()}{cash_label[1:]}: {facts.fmt_obs(profile, cash)}; operating outflow of {facts.fmt_obs(profile, ocf)} "
+                  f"over the {period.months} months of {period.id}, {_money(profile, monthly_burn, ocf)} a month: a runway of {shown}.",
+        sources=list(sources),
+    )
+    flags: tuple[RedFlag, ...] = ()
+    if present:
+        flags = (RedFlag(
+            id="going_concern_short_runway", title=f"Cash runway under {params.runway_horizon_months:g} months",
+            detail=f"At the {period.id} rate of operating cash outflow, {cash_label} lasts {shown}, less than the "
+                   f"{params.runway_horizon_months:g} months a going-concern assessment must cover (ISA 570.13).",
+            sources=list(sources),
+        ),)
+    return _Indicator(name, metric(round(months, 2), round(grid.score(months), 2), shown, sources), present, (evidence,), flags=flags, observations=(cash, ocf))

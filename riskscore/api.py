@@ -1,0 +1,109 @@
+"""The Python API: load, score, render and batch, for tools that call riskscore in-process.
+
+Every function takes plain paths and names and returns plain objects; invalid input raises
+:class:`riskscore.errors.InputError` (``.file`` and ``.problems``, each with ``field``,
+``message`` and ``line``). Examples (they run as tests, see tests/test_api.py)::
+
+    >>> from riskscore import api
+    >>> profile = api.load("companies/wedoctor.yaml")
+    >>> result = api.score(profile)
+    >>> result.adjusted_band, round(result.adjusted_score)
+    ('High', 80)
+    >>> [r.id for r in result.rubrics if r.status == "scored"][:2]
+    ['customer_concentration', 'margin']
+    >>> markdown = api.render(profile, "md")
+    >>> markdown.splitlines()[0]
+    '# IPO listing-risk memo: WeDoctor Holdings Limited (微医控股有限公司)'
+    >>> import json
+    >>> json.loads(api.render(profile, "json"))["profile_id"]
+    'wedoctor'
+
+Configuration is the same as the CLI's: ``config`` is a path to a TOML file (or an already
+loaded :class:`riskscore.config.Config`); without one, the packaged defaults apply (no file
+discovery, so library calls do not depend on the working directory)::
+
+    >>> api.score(profile, rubric_set="financial").rubrics[-1].id
+    'redemption_overhang'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Literal
+
+if TYPE_CHECKING:
+    from riskscore.batch import BatchReport, Outcome
+    from riskscore.config import Config
+    from riskscore.engine import Assessment
+    from riskscore.profile import Profile
+
+__all__ = ["load", "score", "render", "batch", "configure"]
+
+
+def configure(config: "str | Path | Config | None" = None, rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = ()) -> "Config":
+    """A :class:`Config`: the packaged defaults overlaid with ``config`` (a TOML path) and the choices given."""
+    from riskscore.config import Config, load_config
+
+    if isinstance(config, Config):
+        return config
+    return load_config(config, rubric_set=rubric_set, rubrics_dirs=tuple(rubrics_dirs))
+
+
+def load(path: str | Path, max_bytes: int | None = None) -> "Profile":
+    """Read and validate a profile file."""
+    from riskscore.loader import load_profile
+
+    return load_profile(path, max_bytes=max_bytes)
+
+
+def _profile(profile: "Profile | str | Path") -> "Profile":
+    from riskscore.profile import Profile
+
+    return profile if isinstance(profile, Profile) else load(profile)
+
+
+def score(profile: "Profile | str | Path", config: "str | Path | Config | None" = None, rubric_set: str | None = None,
+          rubrics_dirs: Iterable[str | Path] = ()) -> "Assessment":
+    """Score a profile (object or path); returns the :class:`~riskscore.engine.Assessment`."""
+    from riskscore import registry
+    from riskscore.engine import assess
+
+    cfg = configure(config, rubric_set, rubrics_dirs)
+    return assess(_profile(profile), cfg, registry.select(cfg))
+
+
+def render(profile: "Profile | str | Path", fmt: Literal["md", "html", "json"] = "md", config: "str | Path | Config | None" = None,
+           rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = ()) -> str:
+    """The memo as Markdown or HTML, or the assessment as JSON (what ``riskscore schema result`` describes)."""
+    from riskscore import registry
+    from riskscore.engine import assess
+
+    cfg = configure(config, rubric_set, rubrics_dirs)
+    rubrics = registry.select(cfg)
+    prof = _profile(profile)
+    assessment = assess(prof, cfg, rubrics)
+    if fmt == "json":
+        return assessment.model_dump_json(indent=2) + "\n"
+    from riskscore.memo import build_memo
+    from riskscore.render import render as render_memo
+
+    return render_memo(build_memo(prof, assessment, cfg, rubrics), fmt)
+
+
+def batch(inputs: Iterable[str | Path], out: str | Path, formats: Iterable[str] = ("md", "html", "json"), workers: int = 1,
+          config: str | Path | None = None, rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = (),
+          summary_formats: Iterable[str] = (), progress: "Callable[[int, int, Outcome], None] | None" = None,
+          max_bytes: int | None = None) -> "BatchReport":
+    """Run a batch like ``riskscore batch``; returns the report (``.outcomes``, ``.failed``, ``.exit_code``).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     report = api.batch(["companies/"], out, formats=["json"])
+    ...     [o.status for o in report.outcomes if o.profile_id == "wedoctor"], report.exit_code
+    (['ok'], 0)
+    """
+    from riskscore.batch import BatchSettings, run_batch
+
+    settings = BatchSettings(out=Path(out), formats=tuple(formats), config_path=str(config) if config else None,
+                             rubric_set=rubric_set, rubrics_dirs=tuple(str(d) for d in rubrics_dirs), discover_config=False, max_bytes=max_bytes)
+    return run_batch([str(i) for i in inputs], settings, workers, summary_formats, progress)

@@ -1,0 +1,307 @@
+"""Rubric discovery (riskscore/registry.py): entry points, then `*.py` modules from rubrics
+directories, each loaded in isolation; contract checks at load; duplicate ids; the CLI's view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from riskscore import registry
+from riskscore.cli import app
+from riskscore.config import load_config
+from riskscore.engine import assess
+from riskscore.errors import RubricLoadError
+from riskscore.loader import load_profile
+from riskscore.rubric import SUPPORTED_CONTRACT_VERSIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"
+BUILTINS = {"customer_concentration", "margin", "losses", "governance", "technology_dependence", "redemption_overhang"}
+runner = CliRunner()
+
+
+def run(*args: object):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def rubric_source(class_name: str = "Steady", rid: str = "steady", *, doc: str | None = None, extra: str = "",
+                  metadata: str | None = None) -> str:
+    """A plugin module defining one rubric that scores `level` and cites the profile's first source."""
+    doc = '"""Steady: a fixed score, for tests.\n\n    Returns `level` with its band and cites the first source.\n    """' if doc is None else doc
+    metadata = f'id = "{rid}"\n    title = "Steady {rid}"\n    version = "1.0"\n    default_weight = 10' if metadata is None else metadata
+    return f'''
+from riskscore.rubric import Evidence, Rubric, RubricParams, RubricResult
+from riskscore.scale import band_for
+
+
+class {class_name}(Rubric):
+    {doc}
+
+    {metadata}
+    {extra}
+
+    class Params(RubricParams):
+        level: float = 30
+
+    def score(self, profile, params):
+        return RubricResult(score=params.level, band=band_for(params.level),
+                            evidence=[Evidence(statement="fixed", sources=[profile.sources[0].id])])
+'''
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def plugins(loaded: list[registry.LoadedRubric]) -> list[registry.LoadedRubric]:
+    """The items that came from rubrics directories (not entry points)."""
+    return [item for item in loaded if item.name not in BUILTINS or item.origin.endswith(".py")]
+
+
+def by_origin(loaded: list[registry.LoadedRubric], path: Path) -> list[registry.LoadedRubric]:
+    return [item for item in loaded if item.origin == str(path)]
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def test_good_module_is_discovered_with_its_file_origin_and_scores(tmp_path: Path) -> None:
+    path = write(tmp_path / "plugins", "steady.py", rubric_source())
+    loaded = registry.discover([tmp_path / "plugins"])
+    [item] = by_origin(loaded, path)
+    assert item.ok and item.name == "steady" and item.error is None
+    assert item.rubric is not None and item.rubric.title == "Steady steady"
+
+    config = load_config(None, rubrics_dirs=[tmp_path / "plugins"])
+    rubrics = registry.select(config, loaded)
+    assert {r.id for r in rubrics} == BUILTINS | {"steady"}
+    assessment = assess(load_profile(WEDOCTOR), config, rubrics)
+    steady = next(o for o in assessment.rubrics if o.id == "steady")
+    assert steady.status == "scored" and steady.score == 30 and steady.configured_weight == 10
+
+    result = run("score", WEDOCTOR, "--json", "--rubrics-dir", tmp_path / "plugins")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert next(r for r in data["rubrics"] if r["id"] == "steady")["score"] == 30
+
+
+def test_module_raising_at_import_is_reported_and_others_still_load(tmp_path: Path) -> None:
+    bad = write(tmp_path, "broken.py", 'raise RuntimeError("kaput at import")\n')
+    good = write(tmp_path, "steady.py", rubric_source())
+    loaded = registry.discover([tmp_path])
+    [failed] = by_origin(loaded, bad)
+    assert not failed.ok and failed.rubric is None
+    assert failed.name == "broken"
+    assert failed.error == "RuntimeError: kaput at import"
+    assert [i.ok for i in by_origin(loaded, good)] == [True]
+    assert BUILTINS <= {i.name for i in loaded if i.ok}  # the entry-point built-ins are unaffected
+
+
+def test_syntax_error_in_a_module_is_reported(tmp_path: Path) -> None:
+    bad = write(tmp_path, "typo.py", "def oops(:\n")
+    [item] = by_origin(registry.discover([tmp_path]), bad)
+    assert not item.ok and item.error is not None and item.error.startswith("SyntaxError")
+
+
+def test_module_defining_no_rubric_is_reported(tmp_path: Path) -> None:
+    # Importing the base class (or a built-in rubric) does not count as defining one.
+    path = write(tmp_path, "helpers.py", "from riskscore.rubric import Rubric\nfrom rubrics.margin import Margin\nX = 1\n")
+    [item] = by_origin(registry.discover([tmp_path]), path)
+    assert not item.ok and item.name == "helpers"
+    assert item.error == "defines no Rubric subclass"
+
+
+def test_each_rubric_a_module_defines_is_loaded(tmp_path: Path) -> None:
+    text = rubric_source("Beta", "beta") + rubric_source("Alpha", "alpha").split("\n\n\n", 1)[1]
+    path = write(tmp_path, "two.py", text)
+    assert [i.name for i in by_origin(registry.discover([tmp_path]), path)] == ["alpha", "beta"]  # sorted by class name
+
+
+@pytest.mark.parametrize("name", ["_private.py", "test_steady.py", "__init__.py"])
+def test_private_and_test_modules_are_skipped(tmp_path: Path, name: str) -> None:
+    write(tmp_path, name, rubric_source(rid="skipped") + "\nraise RuntimeError('must not be imported')\n")
+    assert plugins(registry.discover([tmp_path])) == []
+
+
+def test_non_python_files_are_ignored(tmp_path: Path) -> None:
+    write(tmp_path, "notes.md", "# not a rubric\n")
+    write(tmp_path, "steady.py.bak", "raise RuntimeError\n")
+    assert plugins(registry.discover([tmp_path])) == []
+
+
+# --------------------------------------------------------------------------- contract checks at load
+
+
+def test_unsupported_contract_version_is_refused_naming_the_supported_versions(tmp_path: Path) -> None:
+    path = write(tmp_path, "future.py", rubric_source(extra="contract_version = 2"))
+    [item] = by_origin(registry.discover([tmp_path]), path)
+    assert not item.ok and item.name == "steady"
+    assert "built for rubric contract 2" in (item.error or "")
+    supported = ", ".join(str(v) for v in SUPPORTED_CONTRACT_VERSIONS)
+    assert f"supports contract version {supported}" in (item.error or "")
+
+
+def test_rubric_without_docstring_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "nodoc.py", rubric_source(doc="# no docstring"))
+    [item] = by_origin(registry.discover([tmp_path]), path)
+    assert not item.ok and "no docstring" in (item.error or "")
+
+
+@pytest.mark.parametrize("missing", ["id", "title", "version", "default_weight"])
+def test_missing_metadata_is_refused(tmp_path: Path, missing: str) -> None:
+    values = {"id": '"steady"', "title": '"Steady"', "version": '"1.0"', "default_weight": "10"}
+    del values[missing]
+    metadata = "\n    ".join(f"{k} = {v}" for k, v in values.items())
+    path = write(tmp_path, "partial.py", rubric_source(metadata=metadata))
+    [item] = by_origin(registry.discover([tmp_path]), path)
+    assert not item.ok
+    assert item.error == f"missing metadata: {missing}"
+    assert item.name == ("Steady" if missing == "id" else "steady")  # the class name stands in for a missing id
+
+
+def test_params_not_a_rubric_params_model_is_refused(tmp_path: Path) -> None:
+    text = rubric_source().replace("class Params(RubricParams):", "class Params:")
+    path = write(tmp_path, "plainparams.py", text)
+    [item] = by_origin(registry.discover([tmp_path]), path)
+    assert not item.ok and "Params must subclass riskscore.rubric.RubricParams" in (item.error or "")
+
+
+def test_check_rubric_class_refuses_non_rubrics() -> None:
+    with pytest.raises(RubricLoadError, match="not a subclass of riskscore.rubric.Rubric"):
+        registry.check_rubric_class(object)
+    with pytest.raises(RubricLoadError, match="not a subclass"):
+        registry.check_rubric_class(len)
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def test_duplicate_of_a_builtin_id_fails_select_naming_both_origins(tmp_path: Path) -> None:
+    path = write(tmp_path, "dup.py", rubric_source("Dup", "margin"))
+    loaded = registry.discover([tmp_path])
+    builtin_origin = next(i.origin for i in loaded if i.name == "margin" and i.origin != str(path))
+    assert registry.duplicates(loaded) == {"margin": [builtin_origin, str(path)]}
+    with pytest.raises(RubricLoadError) as info:
+        registry.select(load_config(None, rubrics_dirs=[tmp_path]), loaded)
+    message = str(info.value)
+    assert "'margin'" in message and builtin_origin in message and str(path) in message
+
+
+def test_duplicate_shown_by_rubrics_command_with_exit_1(tmp_path: Path) -> None:
+    path = write(tmp_path, "dup.py", rubric_source("Dup", "margin"))
+    result = run("rubrics", "--rubrics-dir", tmp_path)
+    assert result.exit_code == 1
+    dup_lines = [line for line in result.stdout.splitlines() if line.startswith("margin ")]
+    assert len(dup_lines) == 2 and all("DUPLICATE" in line for line in dup_lines)
+    builtin_origin = next(i.origin for i in registry.discover() if i.name == "margin")
+    assert "two rubrics share the id 'margin'" in result.stderr
+    assert builtin_origin in result.stderr and str(path) in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_duplicate_makes_scoring_fail_with_exit_1(tmp_path: Path) -> None:
+    path = write(tmp_path, "dup.py", rubric_source("Dup", "margin"))
+    result = run("score", WEDOCTOR, "--rubrics-dir", tmp_path)
+    assert result.exit_code == 1
+    assert "two rubrics share the id 'margin'" in result.stderr and str(path) in result.stderr
+
+
+def test_duplicate_within_rubrics_directories(tmp_path: Path) -> None:
+    first = write(tmp_path / "one", "steady.py", rubric_source())
+    second = write(tmp_path / "two", "steady_again.py", rubric_source())
+    loaded = registry.discover([tmp_path / "one", tmp_path / "two"])
+    assert registry.duplicates(loaded) == {"steady": [str(first), str(second)]}
+
+
+# --------------------------------------------------------------------------- directories
+
+
+def test_nonexistent_directory_is_reported(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    loaded = registry.discover([missing])
+    [item] = plugins(loaded)
+    assert not item.ok and item.origin == str(missing) and item.error == "not a directory"
+    assert BUILTINS <= {i.name for i in loaded if i.ok}
+
+    result = run("rubrics", "--rubrics-dir", missing)
+    assert result.exit_code == 1
+    assert f"ERROR     {missing}: not a directory" in result.stdout
+
+
+def test_a_file_given_as_directory_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "steady.py", rubric_source())
+    [item] = plugins(registry.discover([path]))
+    assert not item.ok and item.error == "not a directory"
+
+
+def test_two_directories_load_in_the_order_given_files_sorted_by_name(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    write(first, "zeta.py", rubric_source("Zeta", "zeta"))
+    write(first, "eta.py", rubric_source("Eta", "eta"))
+    write(second, "alpha.py", rubric_source("Alpha", "alpha"))
+    assert [i.name for i in plugins(registry.discover([first, second]))] == ["eta", "zeta", "alpha"]
+    assert [i.name for i in plugins(registry.discover([second, first]))] == ["alpha", "eta", "zeta"]
+    # the entry points come first
+    names = [i.name for i in registry.discover([second, first])]
+    assert set(names[:len(BUILTINS)]) == BUILTINS
+
+    result = run("rubrics", "--rubrics-dir", first, "--rubrics-dir", second)
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    assert listed[-3:] == ["eta", "zeta", "alpha"]
+    assert str(second / "alpha.py") in result.stdout
+
+
+def test_same_module_name_in_two_directories_does_not_clash(tmp_path: Path) -> None:
+    write(tmp_path / "one", "plugin.py", rubric_source("One", "one"))
+    write(tmp_path / "two", "plugin.py", rubric_source("Two", "two"))
+    loaded = plugins(registry.discover([tmp_path / "one", tmp_path / "two"]))
+    assert [(i.name, i.ok) for i in loaded] == [("one", True), ("two", True)]
+
+
+def test_score_with_a_broken_plugin_still_scores_and_warns(tmp_path: Path) -> None:
+    bad = write(tmp_path, "broken.py", 'raise RuntimeError("kaput")\n')
+    write(tmp_path, "steady.py", rubric_source())
+    result = run("score", WEDOCTOR, "--json", "--rubrics-dir", tmp_path)
+    assert result.exit_code != 2, result.output
+    data = json.loads(result.stdout)  # stdout is still only JSON
+    assert {r["id"] for r in data["rubrics"]} == BUILTINS | {"steady"}
+    assert all(r["status"] != "error" for r in data["rubrics"])
+    assert f"warning: rubric plugin broken ({bad}) not loaded: RuntimeError: kaput" in result.stderr
+    # The table form scores too.
+    table = run("score", WEDOCTOR, "--rubrics-dir", tmp_path)
+    assert "Adjusted score" in table.stdout and "Steady steady" in table.stdout
+
+
+def test_rubrics_listing_shows_errors_with_origin_and_exits_1(tmp_path: Path) -> None:
+    bad = write(tmp_path, "broken.py", 'raise RuntimeError("kaput")\n')
+    good = write(tmp_path, "steady.py", rubric_source())
+    result = run("rubrics", "--rubrics-dir", tmp_path)
+    assert result.exit_code == 1
+    assert f"ERROR     {bad}: RuntimeError: kaput" in result.stdout
+    steady = next(line for line in result.stdout.splitlines() if line.startswith("steady "))
+    assert "enabled" in steady and str(good) in steady and "v1.0" in steady
+
+
+# --------------------------------------------------------------------------- known problems
+
+
+def test_a_plugin_can_import_its_private_helper_module(tmp_path: Path) -> None:
+    write(tmp_path, "_helpers.py", "LEVEL = 42\n")
+    importing = "try:\n    from ._helpers import LEVEL\nexcept ImportError:\n    from _helpers import LEVEL\n"
+    path = write(tmp_path, "steady.py", importing + rubric_source())
+    [item] = by_origin(registry.discover([tmp_path]), path)
+    assert item.ok, item.error
+
+
+def test_the_same_directory_given_twice_is_loaded_once(tmp_path: Path) -> None:
+    write(tmp_path / "plugins", "steady.py", rubric_source())
+    cfg = write(tmp_path, "riskscore.toml", 'rubrics_dirs = ["plugins"]\n')
+    config = load_config(cfg, rubrics_dirs=[tmp_path / "plugins"])
+    assert "steady" in [r.id for r in registry.select(config)]

@@ -1,0 +1,288 @@
+"""The contract kit (riskscore/testing): check_rubric / contract_failures."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from riskscore import registry
+from riskscore.config import load_config
+from riskscore.loader import load_profile
+from riskscore.rubric import DataGap, Evidence, Rubric, RubricParams, RubricResult
+from riskscore.scale import band_for
+from riskscore.testing import EMPTY_PROFILE, SAMPLE_PROFILE, ContractError, check_rubric, contract_failures, sample_profiles
+
+ROOT = Path(__file__).resolve().parents[1]
+WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"
+GOLDEN = ROOT / "tests" / "golden" / "minimal.yaml"  # profile id 'golden-co'
+
+
+@pytest.mark.parametrize("rubric", registry.select(load_config(None)), ids=lambda r: r.id)
+def test_every_builtin_rubric_honours_the_contract(rubric: type[Rubric]) -> None:
+    check_rubric(rubric, [WEDOCTOR, GOLDEN])
+    assert contract_failures(rubric) == []
+
+
+def test_sample_profiles_are_the_shipped_complete_and_empty_ones() -> None:
+    sample, empty = sample_profiles()
+    assert (sample.id, empty.id) == ("sample-co", "empty-co")
+    assert SAMPLE_PROFILE.is_file() and EMPTY_PROFILE.is_file()
+    assert sample.periods and not empty.periods
+
+
+class Good(Rubric):
+    """Good: a score when the profile has periods, else a data gap.
+
+    Scores 25 whenever any period is on file; with none, returns no score and a data gap.
+    """
+
+    id = "good"
+    title = "Good"
+    version = "1.0"
+    default_weight = 5
+
+    def score(self, profile, params):  # type: ignore[no-untyped-def]
+        if not profile.periods:
+            return RubricResult(data_gaps=[DataGap(field="periods", reason="No period on file.")])
+        return RubricResult(score=25, band=band_for(25), evidence=[Evidence(statement="has periods", sources=[profile.sources[0].id])])
+
+
+def test_a_good_rubric_passes() -> None:
+    check_rubric(Good)
+    check_rubric(Good, [WEDOCTOR])
+
+
+_calls = itertools.count()
+
+
+class Broken(Rubric):
+    """A broken rubric with a one-paragraph docstring and no method."""
+
+    id = "Bad-Id"
+    title = "Broken"
+    version = "0.1"
+    default_weight = 5
+
+    class Params(RubricParams):
+        level: float = 10
+
+    def score(self, profile, params):  # type: ignore[no-untyped-def]
+        if profile.id == "empty-co":
+            raise KeyError("revenue")
+        if profile.id == "sample-co":
+            profile.notes.append("touched by the rubric")  # frozen model, mutable list inside
+            level = params.level + next(_calls)  # a different score on every call
+            return RubricResult(score=level, band=band_for(level), evidence=[Evidence(statement="cites a ghost", sources=["ghost-source"])])
+        if profile.id == "golden-co":
+            return RubricResult.model_construct(score=70.0, band="Low", coverage=1.0, metrics=[], adjustments=[], evidence=[],
+                                                red_flags=[], data_gaps=[], scenarios=[], narrative="")
+        return RubricResult(score=None)  # no score and no data gap
+
+
+def test_a_broken_rubric_fails_listing_every_problem_at_once() -> None:
+    with pytest.raises(ContractError) as info:
+        check_rubric(Broken, [GOLDEN, WEDOCTOR])
+    message = str(info.value)
+    assert message.startswith("Broken breaks the rubric contract:\n")
+    expected = [
+        "id must be a lower-case slug such as 'cash_runway'; got 'Bad-Id'",
+        "the docstring must explain the method after its first paragraph",
+        "score mutated profile 'sample-co'; treat the profile as read-only",
+        "score is not deterministic on profile 'sample-co'",
+        "the result on profile 'sample-co' cites unknown source ids ['ghost-source']",
+        "score raised KeyError: 'revenue' on the empty sample profile",
+        "RubricResult(score=None, data_gaps=[...])",  # the hint for the empty profile
+        "the result on profile 'golden-co' does not validate",
+        "band 'Low' does not match score 70.0",
+        "a result without a score on profile 'wedoctor' must list data gaps",
+    ]
+    missing = [line for line in expected if line not in message]
+    assert not missing, message
+    assert isinstance(info.value, AssertionError)  # pytest shows it as a plain assertion failure
+    failures = contract_failures(Broken, [GOLDEN, WEDOCTOR])
+    assert not [f for f in failures if f.startswith(("title", "version", "default_weight", "Params", "built for"))]  # nothing it does right
+
+
+class Unconfigurable(Rubric):
+    """Unconfigurable: its parameters have no defaults."""
+
+    id = "unconfigurable"
+    title = ""
+    version = 1  # type: ignore[assignment]
+    default_weight = -3
+
+    class Params(RubricParams):
+        threshold: float  # no default and nothing configures it
+
+    def score(self, profile, params):  # type: ignore[no-untyped-def]
+        raise AssertionError("never called: the parameters do not validate")
+
+
+def test_params_without_defaults_reported_with_the_metadata_problems() -> None:
+    failures = contract_failures(Unconfigurable)
+    text = "\n".join(failures)
+    assert "title must be a non-empty string" in text
+    assert "version must be a string such as '1.0'" in text
+    assert "default_weight must be a number >= 0; got -3" in text
+    assert "the docstring must explain the method" in text
+    assert "Params does not validate from the configuration (give every parameter a default, or configure it)" in text
+    assert "rubrics.unconfigurable.threshold" in text
+    with pytest.raises(ContractError, match="Params does not validate"):
+        check_rubric(Unconfigurable)
+
+
+def test_params_configured_by_a_config_file_pass(tmp_path: Path) -> None:
+    class Configured(Good):
+        """Configured: its threshold comes from the configuration.
+
+        Scores like Good.
+        """
+
+        id = "good"
+
+        class Params(RubricParams):
+            threshold: float
+
+    assert any("Params does not validate" in f for f in contract_failures(Configured))
+    cfg = tmp_path / "riskscore.toml"
+    cfg.write_text("[rubrics.good]\nthreshold = 3\n", encoding="utf-8")
+    check_rubric(Configured, config_path=cfg)
+
+
+class ReturnsDict(Rubric):
+    """Returns a dict.
+
+    Builds its result by hand instead of with RubricResult.
+    """
+
+    id = "returns_dict"
+    title = "Returns dict"
+    version = "0.1"
+    default_weight = 1
+
+    def score(self, profile, params):  # type: ignore[no-untyped-def]
+        return {"score": 10, "band": "Low"}
+
+
+def test_a_rubric_returning_a_dict_is_reported() -> None:
+    failures = contract_failures(ReturnsDict)
+    assert failures == [
+        "score returned dict on profile 'sample-co', not a RubricResult",
+        "score returned dict on the empty sample profile, not a RubricResult",
+    ]
+
+
+class FailsOnWeDoctor(Good):
+    """Good, except that it raises on one profile.
+
+    Raises on the WeDoctor profile only.
+    """
+
+    def score(self, profile, params):  # type: ignore[no-untyped-def]
+        if profile.id == "wedoctor":
+            raise ZeroDivisionError("division by zero")
+        return super().score(profile, params)
+
+
+def test_extra_profiles_given_by_path_or_object_are_used() -> None:
+    check_rubric(FailsOnWeDoctor)  # the sample profiles alone do not reach the bug
+    for extra in (WEDOCTOR, str(WEDOCTOR), load_profile(WEDOCTOR)):
+        with pytest.raises(ContractError) as info:
+            check_rubric(FailsOnWeDoctor, [extra])
+        assert "score raised ZeroDivisionError: division by zero on profile 'wedoctor'" in str(info.value)
+
+
+def test_an_extra_profile_that_does_not_load_is_an_input_error(tmp_path: Path) -> None:
+    from riskscore.errors import InputError
+
+    with pytest.raises(InputError):
+        check_rubric(Good, [tmp_path / "missing.yaml"])
+
+
+def test_not_a_rubric_class() -> None:
+    assert contract_failures(object) == ["<class 'object'> is not a subclass of riskscore.rubric.Rubric"]
+    with pytest.raises(ContractError, match="not a subclass"):
+        check_rubric(Good())  # type: ignore[arg-type]  # an instance, not the class
+
+
+def test_unsupported_contract_version_is_reported() -> None:
+    class Future(Good):
+        """Future: built for a later contract.
+
+        Scores like Good.
+        """
+
+        contract_version = 2
+
+    failures = contract_failures(Future)
+    assert failures == ["built for rubric contract 2; this riskscore supports contract version 1"]
+
+
+def test_missing_id_is_reported_not_a_crash() -> None:
+    """Without an id the kit cannot configure the rubric; it says so rather than crash."""
+    class NoId(Rubric):
+        """No id.
+
+        Scores nothing.
+        """
+
+        title = "No id"
+        version = "1.0"
+        default_weight = 1
+
+        def score(self, profile, params):  # type: ignore[no-untyped-def]
+            return RubricResult(data_gaps=[DataGap(field="x", reason="y")])
+
+    with pytest.raises(ContractError, match="id must be a lower-case slug"):
+        check_rubric(NoId)
+
+
+def test_contract_version_reported_alongside_missing_metadata() -> None:
+    """The contract version is checked on its own, not only when the rest of the metadata is present."""
+    class FutureNoTitle(Rubric):
+        """Missing a title and built for a later contract.
+
+        Scores nothing.
+        """
+
+        id = "future_no_title"
+        version = "1.0"
+        default_weight = 1
+        contract_version = 2
+
+        def score(self, profile, params):  # type: ignore[no-untyped-def]
+            return RubricResult(data_gaps=[DataGap(field="x", reason="y")])
+
+    text = "\n".join(contract_failures(FutureNoTitle))
+    assert "title must be a non-empty string" in text
+    assert "built for rubric contract 2" in text
+
+
+def test_invalid_result_does_not_hide_the_other_checks() -> None:
+    """An invalid result is reported, and the determinism and source checks still run on it."""
+    counter = itertools.count()
+
+    class InvalidAndMore(Rubric):
+        """Invalid band, non-deterministic, citing a ghost.
+
+        Scores 70 with band Low, adding one per call.
+        """
+
+        id = "invalid_and_more"
+        title = "Invalid and more"
+        version = "1.0"
+        default_weight = 1
+
+        def score(self, profile, params):  # type: ignore[no-untyped-def]
+            if not profile.periods:
+                return RubricResult(data_gaps=[DataGap(field="periods", reason="none")])
+            return RubricResult.model_construct(score=70.0 + next(counter), band="Low", coverage=1.0, metrics=[], adjustments=[],
+                                                evidence=[Evidence(statement="x", sources=["ghost"])], red_flags=[], data_gaps=[],
+                                                scenarios=[], narrative="")
+
+    text = "\n".join(contract_failures(InvalidAndMore))
+    assert "does not validate" in text
+    assert "score is not deterministic on profile 'sample-co'" in text
+    assert "cites unknown source ids ['ghost']" in text
