@@ -49,6 +49,8 @@ class Panel:
     series: Sequence[Series]   # 1 to 3 series
     kind: str = "line"         # "bar" (first series as bars, any others as lines) or "line"
     periods: Sequence[str] = ()  # x-axis order (e.g. chronological); periods not listed follow, first-seen
+    interims: bool = True        # mark ids not starting with "FY" as interim periods (off for dates)
+    scale: tuple[float, float] | None = None  # fixed y axis (e.g. (0, 100) for scores), else fitted to the data
 
 
 # --- SVG building blocks -------------------------------------------------------------------
@@ -241,6 +243,7 @@ def _panel(panel: Panel, w: float, h: float) -> str:
     frame = _el("rect", x=0.5, y=0.5, width=w - 1, height=h - 1, rx=4, fill="none", stroke=GRID)
     parts = [frame, _el("title", _esc(panel.title)), _text(10, 18, _fit(panel.title, w - 20, 12), size=12, font_weight="600")]
     data = [{p: float(v) for p, v in s.points if _finite(float(v))} for s in panel.series]
+    is_interim = _is_interim if panel.interims else (lambda p: False)
     seen = dict.fromkeys(p for s in data for p in s)
     periods = [p for p in panel.periods if p in seen] + [p for p in seen if p not in set(panel.periods)]
     if not periods:
@@ -250,7 +253,11 @@ def _panel(panel: Panel, w: float, h: float) -> str:
         names = [(SERIES_COLOURS[k % 3], s.name) for k, s in enumerate(panel.series)]
         parts.append(_legend(names, 10, 36, size=9))
     left, right, top, bottom = 46.0, w - 12, 48.0, h - 40
-    lo, hi, ticks, decimals = _nice_scale([v for s in data for v in s.values()])
+    if panel.scale is not None:
+        lo, hi = panel.scale
+        ticks, decimals = [lo + (hi - lo) * k / 4 for k in range(5)], 0
+    else:
+        lo, hi, ticks, decimals = _nice_scale([v for s in data for v in s.values()])
     to_y = lambda v: bottom - (v - lo) / (hi - lo) * (bottom - top)  # noqa: E731
     slot = (right - left) / len(periods)
     to_x = {p: left + (k + 0.5) * slot for k, p in enumerate(periods)}
@@ -264,27 +271,27 @@ def _panel(panel: Panel, w: float, h: float) -> str:
     staggered = max(_text_width(p, label_size) for p in periods) > slot - 2
     for k, p in enumerate(periods):
         y = bottom + 13 + (11 if staggered and k % 2 else 0)
-        parts.append(_text(to_x[p], y, p, size=label_size, anchor="middle", font_style="italic" if _is_interim(p) else None))
+        parts.append(_text(to_x[p], y, p, size=label_size, anchor="middle", font_style="italic" if is_interim(p) else None))
     hatched = False
     for k, values in enumerate(data):
         colour = SERIES_COLOURS[k % 3]
         if panel.kind == "bar" and k == 0:
-            parts.extend(_bars(values, to_x, to_y, min(slot * 0.6, 48), colour, panel.unit))
-            hatched = any(_is_interim(p) for p in values)
+            parts.extend(_bars(values, to_x, to_y, min(slot * 0.6, 48), colour, panel.unit, is_interim))
+            hatched = any(is_interim(p) for p in values)
         else:
-            parts.extend(_line_series(values, to_x, to_y, colour, panel.unit))
-    if any(_is_interim(p) for p in periods):
+            parts.extend(_line_series(values, to_x, to_y, colour, panel.unit, is_interim))
+    if any(is_interim(p) for p in periods):
         marker = "Hatched bar" if hatched else "Hollow marker"
         parts.append(_text(10, h - 8, f"{marker} = interim period; H1 = half-year", size=9, fill=MUTED, class_="interim-note"))
     return "".join(parts)
 
 
-def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, colour: str, unit: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, colour: str, unit: str, is_interim=_is_interim) -> list[str]:  # type: ignore[no-untyped-def]
     """Bars from zero; interim periods pale and hatched. Labels above positive bars, below negative."""
     out = []
     for p, v in values.items():
         x, (y0, y1) = to_x[p] - bar_w / 2, sorted((to_y(0), to_y(v)))
-        interim = _is_interim(p)
+        interim = is_interim(p)
         out.append(_el("rect", x=x, y=y0, width=bar_w, height=y1 - y0, fill=INTERIM_FILL if interim else colour,
                        stroke=colour, class_="bar interim" if interim else "bar"))
         if interim:
@@ -293,13 +300,13 @@ def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, 
     return out
 
 
-def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour: str, unit: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour: str, unit: str, is_interim=_is_interim) -> list[str]:  # type: ignore[no-untyped-def]
     """A polyline with a marker per point (hollow for interim periods) and a value label above
     it (below for negative values)."""
     pts = " ".join(f"{to_x[p]:.1f},{to_y(v):.1f}" for p, v in values.items())
     out = [_el("polyline", points=pts, fill="none", stroke=colour, stroke_width=2)] if len(values) > 1 else []
     for p, v in values.items():
-        out.append(_el("circle", cx=to_x[p], cy=to_y(v), r=3.5, fill="#ffffff" if _is_interim(p) else colour,
-                       stroke=colour, stroke_width=1.5, class_="point interim" if _is_interim(p) else "point"))
+        out.append(_el("circle", cx=to_x[p], cy=to_y(v), r=3.5, fill="#ffffff" if is_interim(p) else colour,
+                       stroke=colour, stroke_width=1.5, class_="point interim" if is_interim(p) else "point"))
         out.append(_text(to_x[p], to_y(v) - 7 if v >= 0 else to_y(v) + 14, _num(v) + unit, size=9, anchor="middle", fill=colour))
     return out

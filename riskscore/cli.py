@@ -161,6 +161,7 @@ def memo(
     profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
     fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", help="Memo format.")] = "all",
     out: Annotated[Path, typer.Option("--out", help="Directory to write <id>.md / <id>.html into.")] = Path("reports"),
+    with_sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add a table: how far each rubric's key figure must move to change its band.")] = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
@@ -172,7 +173,7 @@ def memo(
         from riskscore.render import render
 
         prof, cfg, rubrics, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
-        model = build_memo(prof, assessment, cfg, rubrics)
+        model = build_memo(prof, assessment, cfg, rubrics, sensitivity=with_sensitivity)
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
         return assessment, {out / f"{prof.id}.{f}": render(model, f) for f in formats}
@@ -191,20 +192,34 @@ def memo(
 def validate(
     profiles: Annotated[list[Path], typer.Argument(help="Profiles to check.", show_default=False)],
     max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", min=1, help="Refuse larger files (default: limits.max_profile_bytes).", show_default=False)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Also run the data-quality checks; warnings make the profile invalid.")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Check profiles against the schema and their cross-references; report every problem."""
+    """Check profiles against the schema and their cross-references; report every problem.
+
+    With --strict, also check the figures' arithmetic (segments add up, stated growth and
+    margins match, cumulative claims match their periods) and list where sources disagree.
+    """
     from riskscore.loader import load_profile
 
     limit = max_bytes or _guard(lambda: _config(config)).limits.max_profile_bytes
     bad = 0
     for path in profiles:
         try:
-            load_profile(path, max_bytes=limit)
+            profile = load_profile(path, max_bytes=limit)
         except InputError as exc:
             bad += 1
             _err(str(exc))
             continue
+        if strict:
+            from riskscore.quality import check_profile
+
+            findings = check_profile(profile)
+            for f in findings:
+                _err(f"{path}: {f.field}: {f.severity}: {f.message} [{', '.join(f.sources)}]")
+            if any(f.severity == "warning" for f in findings):
+                bad += 1
+                continue
         _err(f"ok: {path}")
     if bad:
         _err(f"{bad} of {len(profiles)} profile(s) invalid")
@@ -267,6 +282,84 @@ def _batch_progress(quiet: bool):  # type: ignore[no-untyped-def]
         _err(f"[{done}/{total}] {outcome.status} {outcome.profile_id or '-'} {outcome.path}")
 
     return line, lambda: None
+
+
+@app.command()
+def trend(
+    company: Annotated[str, typer.Argument(help="A profile path, or a company id (companies/<id>.yaml).", show_default=False)],
+    fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", help="Memo format.")] = "all",
+    out: Annotated[Path, typer.Option("--out", help="Directory to write <id>-trend.md / .html into.")] = Path("reports"),
+    config: ConfigOption = None,
+    rubric_set: RubricSetOption = None,
+    rubrics_dir: RubricsDirOption = None,
+) -> None:
+    """Score a company at each of its filings on what was known then, and explain each move."""
+    path = Path(company)
+    if not path.exists() and "/" not in company and not company.endswith((".yaml", ".yml")):
+        path = Path("companies") / f"{company}.yaml"
+
+    def build() -> dict[Path, str]:
+        from riskscore.trend import follow, render_trend
+
+        prof, cfg, rubrics, _ = _prepare(path, config, rubric_set, rubrics_dir)
+        followed = follow(prof, cfg, rubrics)
+        formats = ("md", "html") if fmt == "all" else (fmt,)
+        return {out / f"{prof.id}-trend.{f}": render_trend(followed, f) for f in formats}
+
+    documents = _guard(build)
+    for target, text in documents.items():
+        _guard(lambda: write_atomic(target, text))
+        _err(f"wrote {target}")
+    raise typer.Exit(EXIT_FAILURE if _LOAD_FAILURES else EXIT_OK)
+
+
+@app.command()
+def whatif(
+    profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
+    assignments: Annotated[list[str], typer.Option("--set", help="PATH=VALUE, e.g. periods[2025H1].customers.largest_share=50% (repeatable).", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Write before, after and the changes as JSON to stdout.")] = False,
+    config: ConfigOption = None,
+    rubric_set: RubricSetOption = None,
+    rubrics_dir: RubricsDirOption = None,
+) -> None:
+    """Re-score a profile with changed facts; print the change per rubric and in total."""
+    from riskscore import whatif as wi
+
+    def run():  # type: ignore[no-untyped-def]
+        from riskscore.engine import assess
+
+        prof, cfg, rubrics, before = _prepare(profile, config, rubric_set, rubrics_dir)
+        changed = wi.apply(prof, [wi.Assignment.parse(a) for a in assignments])
+        return before, assess(changed, cfg, rubrics)
+
+    before, after = _guard(run)
+    rows = wi.compare(before, after)
+    if as_json:
+        typer.echo(json.dumps({
+            "profile_id": before.profile_id,
+            "assignments": assignments,
+            "changes": [{"id": r.id, "title": r.title, "before": r.before, "after": r.after, "delta": r.delta,
+                         "band_before": r.band_before, "band_after": r.band_after} for r in rows],
+            "before": json.loads(before.model_dump_json()),
+            "after": json.loads(after.model_dump_json()),
+        }, indent=2, ensure_ascii=False))
+        raise typer.Exit(_report_failures(after))
+
+    def num(v: float | None) -> str:
+        return "—" if v is None else f"{v:.1f}"
+
+    table = [("", "Before", "After", "Change", "Band")]
+    for r in rows:
+        band = r.band_after or "—" if r.band_before == r.band_after else f"{r.band_before or '—'} → {r.band_after or '—'}"
+        delta = "—" if r.delta is None else f"{r.delta:+.1f}"
+        table.append((r.title, num(r.before), num(r.after), delta, band))
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    typer.echo(f"{before.company} — what if {'; '.join(assignments)}\n")
+    for k, row in enumerate(table):
+        if k == len(table) - 2:
+            typer.echo("  ".join("-" * w for w in widths))
+        typer.echo("  ".join(c.ljust(widths[i]) if i in (0, 4) else c.rjust(widths[i]) for i, c in enumerate(row)))
+    raise typer.Exit(_report_failures(after))
 
 
 rubrics_app = typer.Typer(help="List rubrics, or scaffold a new one.", invoke_without_command=True, rich_markup_mode=None)

@@ -7,10 +7,11 @@ Nothing here reads the clock: the same inputs give byte-identical memos.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from riskscore import facts
 from riskscore.profile import Period, Profile
+from riskscore.quality import check_profile
 
 if TYPE_CHECKING:
     from riskscore.config import Config
@@ -102,6 +103,8 @@ class Memo:
     rubrics: list[RubricSection]
     conflicts: list[tuple[str, Cited, list[Cited]]]
     data_gaps: list[tuple[str, str, str]]  # rubric title, field, reason
+    quality: list[tuple[str, str, Cited]]  # check label, field, finding
+    scenarios: list[str]  # one line per rubric with scenarios: which one the headline uses
     methodology_version: str
     config_files: list[str]
     engine_settings: list[tuple[str, str]]
@@ -109,6 +112,7 @@ class Memo:
     notes: list[str]
     key_metrics: list[KeyMetric]
     period_order: list[str]
+    sensitivity: list[Any] = field(default_factory=list)  # riskscore.whatif.Sensitivity rows, when asked for
     failed: list[str] = field(default_factory=list)
 
 
@@ -116,7 +120,7 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]]) -> Memo:
+def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]], sensitivity: bool = False) -> Memo:
     numbers = {src.id: i for i, src in enumerate(profile.sources, start=1)}
 
     def cite(text: str, source_ids: list[str]) -> Cited:
@@ -163,6 +167,8 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         rubrics=sections,
         conflicts=conflicts,
         data_gaps=[(_title(assessment, g.rubric), g.field, g.reason) for g in assessment.data_gaps],
+        quality=[(QUALITY_LABELS[f.check], f.field, cite(f.message, list(f.sources))) for f in check_profile(profile)],
+        scenarios=[_scenario_line(o) for o in assessment.rubrics if o.result and o.result.scenarios],
         methodology_version=assessment.methodology_version,
         config_files=list(config.files),
         engine_settings=[
@@ -174,8 +180,31 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         notes=list(profile.notes),
         key_metrics=_key_metrics(profile),
         period_order=[p.id for p in profile.periods_by_end()],
+        sensitivity=_sensitivity(profile, assessment, config, rubrics) if sensitivity else [],
         failed=[f"{o.title}: {o.error}" for o in assessment.failed],
     )
+
+
+def _sensitivity(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]]) -> list[Any]:
+    from riskscore.whatif import sensitivity
+
+    return sensitivity(profile, assessment, config, rubrics)
+
+
+QUALITY_LABELS = {
+    "segments": "Segments add up",
+    "growth": "Stated growth",
+    "cumulative": "Cumulative figure",
+    "stated_margin": "Stated margin",
+    "restatement": "Restatement",
+    "disagreement": "Sources disagree",
+}
+
+
+def _scenario_line(outcome) -> str:  # type: ignore[no-untyped-def]
+    headline = next(s for s in outcome.result.scenarios if s.headline)
+    others = "; ".join(f"{s.label}: {s.score:.1f} ({s.band})" for s in outcome.result.scenarios if not s.headline)
+    return f"{outcome.title} uses the “{headline.label}” scenario, {headline.score:.1f} ({headline.band}); {others}."
 
 
 def _observed(obs) -> str:  # type: ignore[no-untyped-def]

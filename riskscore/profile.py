@@ -20,6 +20,7 @@ from pydantic import (
     PrivateAttr,
     RootModel,
     ValidationError,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -98,6 +99,10 @@ class MoneyObservation(_Observation):
     amount: float = Field(allow_inf_nan=False)
     unit: Unit
 
+    @field_serializer("amount", when_used="json")
+    def _amount_as_written(self, amount: float) -> float | int:
+        return int(amount) if self._decimals == 0 and amount.is_integer() else amount
+
     @model_validator(mode="after")
     def _plausible(self) -> "MoneyObservation":
         base = abs(self.amount * self.unit.factor)
@@ -124,6 +129,11 @@ class PercentObservation(_Observation):
 
     value_key: ClassVar[str] = "value"
     value: Percent = Field(allow_inf_nan=False)
+
+    @field_serializer("value", when_used="json")
+    def _value_as_written(self, value: float) -> str:
+        """Back to the written form (``'77.6%'``), so a profile round-trips through JSON."""
+        return f"{value:.{self._decimals}f}%"
 
     @property
     def base(self) -> float:
@@ -344,6 +354,7 @@ class Person(Strict):
     stake: PercentFigure | None = Field(default=None, description="Current shareholding.")
     controls: bool = Field(default=False, description="Holds control (votes, WVR or agreement) whatever the stake.")
     in_management: bool | None = None
+    filing: Slug | None = Field(default=None, description="Id of the filing that disclosed it (for point-in-time views).")
     sources: list[SourceId] = Field(min_length=1)
     note: Text | None = None
 
@@ -379,6 +390,7 @@ class CoreTechnology(Strict):
     alternatives: list[Text] = Field(default_factory=list, description="Other providers in use or under contract.")
     fallback_tested: bool | None = None
     description: Text | None = None
+    filing: Slug | None = Field(default=None, description="Id of the filing that disclosed it (for point-in-time views).")
     sources: list[SourceId] = Field(min_length=1)
 
 
@@ -415,12 +427,34 @@ class CapitalStructure(Strict):
     note: Text | None = None
 
 
+# --------------------------------------------------------------------------- cumulative claims
+
+class CumulativeFigure(Strict):
+    """A source's claim about a total over several periods ("cumulative adjusted losses since 2018").
+
+    Checked against the sum of the periods it covers by the data-quality checks.
+    """
+
+    figure: Literal["revenue", "gross_profit", "net_profit", "adjusted_net_profit", "operating_cash_flow", "rnd_expense"]
+    start: Annotated[str, Field(alias="from", pattern=_PERIOD_RE.pattern)]
+    end: Annotated[str, Field(alias="to", pattern=_PERIOD_RE.pattern)]
+    value: MoneyFigure
+    note: Text | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+
 # --------------------------------------------------------------------------- the profile
 
 class Profile(Strict):
     """A company profile. See README "Writing a profile" for the conventions."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
+    point_in_time: bool = Field(
+        default=False,
+        description="Set by riskscore on a view of the profile as known at as_of (see riskscore.pointintime); "
+        "its sources may postdate as_of because they report what a filing disclosed.",
+    )
     id: Slug
     company: Identity
     as_of: dt.date = Field(description="The date the profile describes; nothing in it may be dated later.")
@@ -434,6 +468,7 @@ class Profile(Strict):
     )
     technology: Technology | None = None
     capital_structure: CapitalStructure | None = None
+    cumulative: list[CumulativeFigure] = Field(default_factory=list, description="Sources' claims about totals over several periods.")
     sources: list[Source] = Field(min_length=1)
     notes: list[Text] = Field(default_factory=list)
 
@@ -454,7 +489,7 @@ class Profile(Strict):
             if src.id in source_ids:
                 yield ("sources", i, "id"), f"duplicate source id {src.id!r}", src.id
             source_ids.add(src.id)
-            if src.date.start > as_of:
+            if src.date.start > as_of and not self.point_in_time:
                 yield ("sources", i, "date"), f"dated {src.date} which is after as_of {as_of}", str(src.date)
         filing_ids = {f.id for f in self.filings}
         person_ids = {p.id for p in self.people}
@@ -488,6 +523,8 @@ class Profile(Strict):
                 yield from unknown(period.customers.sources, ("periods", i, "customers", "sources"))
         for i, person in enumerate(self.people):
             yield from unknown(person.sources, ("people", i, "sources"))
+            if person.filing is not None and person.filing not in filing_ids:
+                yield ("people", i, "filing"), f"unknown filing id {person.filing!r}", person.filing
         for i, event in enumerate(self.governance_events or []):
             yield from unknown(event.sources, ("governance_events", i, "sources"))
             if event.date.start > as_of:
@@ -498,6 +535,8 @@ class Profile(Strict):
         if self.technology:
             for i, tech in enumerate(self.technology.core):
                 yield from unknown(tech.sources, ("technology", "core", i, "sources"))
+                if tech.filing is not None and tech.filing not in filing_ids:
+                    yield ("technology", "core", i, "filing"), f"unknown filing id {tech.filing!r}", tech.filing
         if self.capital_structure:
             cs = self.capital_structure
             period_ids = {p.id for p in self.periods}

@@ -62,6 +62,8 @@ class Metric(_Frozen):
     score: float | None = None
     weight: float = Field(default=1.0, ge=0, description="Weight within the rubric.")
     display: str | None = Field(default=None, description="The value as the memo prints it, when not a plain number.")
+    path: str | None = Field(default=None, description="Profile path of the figure the metric is read from, e.g. "
+                             "'periods[2025H1].customers.largest_share' (what-if and sensitivity analysis move it).")
     note: str | None = None
     sources: list[str] = Field(default_factory=list)
 

@@ -46,6 +46,7 @@ class CustomerConcentration(Rubric):
                 id="largest_customer_share", label="Largest customer share of revenue", value=obs.value, unit="%",
                 period=period.id, grid=params.largest_share_grid, score=round(params.largest_share_grid.score(obs.value), 2),
                 weight=params.largest_share_weight, display=facts.fmt_obs(profile, obs), sources=[obs.source],
+                path=facts.path(period, "customers", "largest_share"),
             ))
             customers = period.customers
             who = f" ({customers.largest_counterparty})" if customers and customers.largest_counterparty else ""
@@ -81,6 +82,7 @@ class CustomerConcentration(Rubric):
                 id="top5_customer_share", label="Top-five customers' share of revenue", value=obs.value, unit="%",
                 period=period.id, grid=params.top5_share_grid, score=round(params.top5_share_grid.score(obs.value), 2),
                 weight=params.top5_share_weight, display=facts.fmt_obs(profile, obs), sources=[obs.source],
+                path=facts.path(period, "customers", "top5_share"),
             ))
             evidence.append(Evidence(statement=f"The five largest customers provided {facts.fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
         else:

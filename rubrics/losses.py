@@ -46,8 +46,11 @@ class Losses(Rubric):
         if margins:
             period, margin, srcs, basis = margins[-1]
             grid = params.adjusted_net_margin_grid
+            figure = "adjusted_net_profit" if basis == "adjusted" and period.adjusted_net_profit is not None and period.revenue is not None else (
+                "adjusted_net_margin" if basis == "adjusted" else "net_profit")
             metrics.append(Metric(id="adjusted_net_margin", label=f"Net margin ({basis})", value=round(margin, 2), unit="%", period=period.id,
-                                  grid=grid, score=round(grid.score(margin), 2), weight=params.adjusted_net_margin_weight, sources=srcs))
+                                  grid=grid, score=round(grid.score(margin), 2), weight=params.adjusted_net_margin_weight, sources=srcs,
+                                  path=facts.path(period, figure)))
             evidence.append(Evidence(statement=f"The {basis} net margin was {margin:.1f}% in {period.id}.", sources=srcs))
             earlier = [m for m in margins[:-1] if m[0].months == period.months]
             if earlier:

@@ -42,7 +42,8 @@ class Margin(Rubric):
         if consolidated:
             period, margin, sources = consolidated[-1]
             metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=round(margin, 2), unit="%", period=period.id,
-                                  grid=grid, score=round(grid.score(margin), 2), weight=params.consolidated_weight, sources=sources))
+                                  grid=grid, score=round(grid.score(margin), 2), weight=params.consolidated_weight, sources=sources,
+                                  path=facts.path(period, "gross_margin") if period.gross_margin is not None else None))
             evidence.append(Evidence(statement=f"Consolidated gross margin was {margin:.1f}% in {period.id}.", sources=sources))
         else:
             metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=None, unit="%", grid=grid, weight=params.consolidated_weight))
@@ -60,7 +61,8 @@ class Margin(Rubric):
             names = ", ".join(name for name, *_ in core)
             sources = sources_of_list(core)
             metrics.append(Metric(id="core_segment_gross_margin", label=f"Core segment gross margin ({names})", value=round(core_margin, 2), unit="%",
-                                  period=seg_period.id, grid=grid, score=round(grid.score(core_margin), 2), weight=params.core_weight, sources=sources))
+                                  period=seg_period.id, grid=grid, score=round(grid.score(core_margin), 2), weight=params.core_weight, sources=sources,
+                                  path=facts.path(seg_period, f"segments[{core[0][0]}]", "gross_margin") if len(core) == 1 else None))
             evidence.append(Evidence(statement=f"{names} carried {share_total:.1f}% of revenue in {seg_period.id} at a gross margin of {core_margin:.1f}%.", sources=sources))
             evidence.extend(_segment_history(profile, [name for name, *_ in core]))
             if consolidated and consolidated[-1][0].id == seg_period.id and consolidated[-1][1] - core_margin >= 5:

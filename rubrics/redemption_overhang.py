@@ -105,7 +105,8 @@ class RedemptionOverhang(Rubric):
         metrics = [
             Metric(id="claim_ratio_listing_fails", label=f"Claim if the listing fails / {denom_label}", value=round(ratio_fail, 3), unit="×", grid=grid,
                    score=fail_score, weight=1.0 if headline == "listing_fails" else 0.0, sources=ratio_sources,
-                   display=f"{'≥ ' if at_least else ''}{ratio_fail:.2f}×"),
+                   display=f"{'≥ ' if at_least else ''}{ratio_fail:.2f}×",
+                   path="capital_structure.instruments[0].amount" if len(amounts) == 1 else None),
             Metric(id="claim_ratio_listed", label=f"Claim once listed / {denom_label}", value=round(ratio_listed, 3), unit="×", grid=grid,
                    score=listed_score, weight=1.0 if headline == "listed" else 0.0, sources=ratio_sources, display=f"{ratio_listed:.2f}×"),
         ]

@@ -66,7 +66,8 @@ class TechnologyDependence(Rubric):
             period, pct, srcs = intensities[-1]
             grid = params.rnd_intensity_grid
             metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=round(pct, 2), unit="%", period=period.id,
-                                  grid=grid, score=round(grid.score(pct), 2), weight=params.rnd_intensity_weight, sources=srcs))
+                                  grid=grid, score=round(grid.score(pct), 2), weight=params.rnd_intensity_weight, sources=srcs,
+                                  path=facts.path(period, "rnd_expense")))
             history = ", ".join(f"{v:.1f}% ({p.id})" for p, v, _ in intensities)
             evidence.append(Evidence(statement=f"R&D intensity over the periods on file: {history}.", sources=sorted({s for *_, ss in intensities for s in ss})))
         else:

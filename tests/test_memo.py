@@ -84,7 +84,8 @@ def test_memo_shows_verdict_weights_and_citations() -> None:
     for expected in (
         "## Verdict",
         "## Rubrics",
-        "## Data gaps and source conflicts",
+        "## Data gaps",
+        "## Data quality",
         "## Methodology",
         "## Sources",
         "Majority reliance on one customer",
@@ -103,3 +104,15 @@ def test_contributions_add_up_to_the_indicated_score() -> None:
     rubrics = registry.select(config)
     a = assess(load_profile(ROOT / "companies" / "wedoctor.yaml"), config, rubrics)
     assert sum(o.contribution for o in a.rubrics) == pytest.approx(a.indicated_score, abs=0.01)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_committed_trend_memo_is_fresh(fmt: str) -> None:
+    """reports/wedoctor-trend.* must be what `riskscore trend wedoctor --out reports` writes today."""
+    from riskscore.trend import follow, render_trend
+
+    config = load_config()
+    rubrics = registry.select(config)
+    text = render_trend(follow(load_profile(ROOT / "companies" / "wedoctor.yaml"), config, rubrics), fmt)
+    committed = (ROOT / "reports" / f"wedoctor-trend.{fmt}").read_text(encoding="utf-8")
+    assert text == committed, "reports/wedoctor-trend.* is stale: run `riskscore trend wedoctor --out reports`"

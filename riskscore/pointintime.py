@@ -1,0 +1,107 @@
+"""Point-in-time views: a profile as it could have been known on a date, with no later fact.
+
+Disclosure rule, the same for every fact, so nothing later leaks into an earlier view:
+
+* an observation quoted from a filing (``filing:``) was disclosed on the filing's date; any
+  other observation on its source's date — for a partial date the *last* day it may denote
+  (a source dated ``2025`` counts from 2025-12-31);
+* a governance event is known from its date, a filing from its date;
+* a text fact (a core technology, a person, an instrument) is known from its ``filing``'s
+  date when it names one, else from its earliest source's date;
+* a period, customer block or segment exists in the view while any of its figures does.
+
+Sources are evidence of what was disclosed, so the view keeps every source a kept fact
+cites, even one published after the view's date (a 2022 article quoting the 2021
+prospectus). The view is a validated :class:`Profile` with ``as_of`` set to the date and
+``point_in_time`` set, which is what lets those sources postdate ``as_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from riskscore.profile import MoneyFigure, PercentFigure, Profile
+from riskscore.units import PartialDate
+
+
+def disclosed_on(profile: Profile, observation: Any) -> dt.date:
+    """The date an observation became public (see the module's rule)."""
+    if observation.filing:
+        return profile.filing(observation.filing).date.end
+    return profile.source(observation.source).date.end
+
+
+def _end(text: str) -> dt.date:
+    return PartialDate.parse(text).end
+
+
+def profile_as_of(profile: Profile, date: dt.date) -> Profile:
+    """``profile`` restricted to what had been disclosed by ``date``."""
+
+    def text_fact_known(item: Any) -> bool:
+        filing = getattr(item, "filing", None)
+        if filing:
+            return profile.filing(filing).date.end <= date
+        dates = [profile.source(s).date.end for s in getattr(item, "sources", [])]
+        return bool(dates) and min(dates) <= date
+
+    def prune(raw: Any, model: Any) -> Any:
+        """Walk the dumped data beside the model, keeping only observations disclosed by ``date``."""
+        if isinstance(model, (MoneyFigure, PercentFigure)):
+            kept = [r for r, obs in zip(raw, model) if disclosed_on(profile, obs) <= date]
+            return kept or None
+        if hasattr(model, "model_fields") and isinstance(raw, dict):
+            return {k: v for k, v in ((k, prune(v, getattr(model, k, None)) if getattr(model, k, None) is not None else v)
+                                      for k, v in raw.items()) if v is not None}
+        if isinstance(raw, list) and isinstance(model, list):
+            return [p for p in (prune(r, m) for r, m in zip(raw, model)) if p is not None]
+        return raw
+
+    def has_figures(section: dict[str, Any], text_keys: tuple[str, ...]) -> bool:
+        return any(k not in text_keys and v not in (None, [], {}) for k, v in section.items())
+
+    data = prune(profile.model_dump(mode="json", exclude_none=True), profile)
+    data["as_of"] = date.isoformat()
+    data["point_in_time"] = True
+    data["filings"] = [f for f in data.get("filings", []) if _end(f["date"]) <= date]
+
+    periods = []
+    for period in data.get("periods", []):
+        period["segments"] = [s for s in period.get("segments", []) if has_figures(s, ("name", "name_zh", "parent", "note"))]
+        if period.get("customers") and not has_figures(period["customers"], ("largest_counterparty", "largest_counterparty_type", "sources", "note")):
+            period.pop("customers")
+        if has_figures(period, ("id", "note", "segments")) or period["segments"]:
+            periods.append(period)
+    data["periods"] = periods
+
+    data["people"] = [raw for raw, person in zip(data.get("people", []), profile.people) if text_fact_known(person)]
+    known_people = {p["id"] for p in data["people"]}
+    if profile.governance_events is not None:
+        events = []
+        for raw, event in zip(data.get("governance_events", []), profile.governance_events):
+            if event.date.end <= date:
+                raw["persons"] = [p for p in raw.get("persons", []) if p in known_people]
+                events.append(raw)
+        data["governance_events"] = events
+    if "technology" in data:
+        data["technology"]["core"] = [raw for raw, tech in zip(data["technology"].get("core", []), profile.technology.core) if text_fact_known(tech)]  # type: ignore[union-attr]
+        if not data["technology"]["core"]:
+            data.pop("technology")
+    cs = data.get("capital_structure")
+    if cs is not None:
+        if "instruments" in cs:
+            cs["instruments"] = [raw for raw in cs["instruments"] if "amount" in raw]
+        if cs.get("period") and cs["period"] not in {p["id"] for p in periods}:
+            cs.pop("period")
+        if not has_figures(cs, ("period", "note")):
+            data.pop("capital_structure")
+        elif "instruments" in cs and not cs["instruments"] and profile.capital_structure and profile.capital_structure.instruments:
+            cs.pop("instruments")  # instruments existed but were not yet disclosed: unknown, not "none"
+    data["cumulative"] = [c for c in data.get("cumulative", []) if "value" in c]
+    return Profile.model_validate(data)
+
+
+def filing_dates(profile: Profile) -> list[tuple[str, dt.date]]:
+    """``(filing id, date)`` for every filing, oldest first: the natural points to follow a company at."""
+    return [(f.id, f.date.end) for f in sorted(profile.filings, key=lambda f: (f.date.end, f.id))]

@@ -1,0 +1,205 @@
+"""Data-quality checks: arithmetic the sources' figures must satisfy, and where they disagree.
+
+Each check runs over the whole profile without being told where to look:
+
+* **segments** — top-level segment shares add up to 100% (within the figures' rounding);
+  sub-segments add up to their parent; segment revenues do not exceed the total;
+* **growth** — a stated growth rate matches the two periods' values (using the most precise
+  figures on file);
+* **cumulative** — a source's claim about a total over several periods matches the sum of
+  those periods (or, where periods are missing, is at least not contradicted by them);
+* **stated margins** — a stated adjusted net margin matches adjusted profit over revenue;
+* **disagreements** — the same figure reported differently by two sources, and
+  *restatements*: the same figure as two different filings gave it.
+
+Findings carry the figures involved and their source ids; nothing here changes a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from riskscore import evidence as ev
+from riskscore.profile import MoneyObservation, Period, Profile
+
+_CHECK_ORDER = ("segments", "growth", "cumulative", "stated_margin", "restatement", "disagreement")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str          # segments | growth | cumulative | stated_margin | restatement | disagreement
+    field: str          # profile path, readable (periods[FY2022].segments)
+    message: str
+    sources: tuple[str, ...] = field(default=())
+    severity: str = "warning"  # warning: the figures cannot all be right; info: worth knowing, not an error
+
+
+
+def _interval(obs: Any) -> tuple[float, float]:
+    return ev._interval(obs)
+
+
+def _fmt(value: float, unit: str = "") -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") + unit
+
+
+def check_profile(profile: Profile) -> list[Finding]:
+    """Every data-quality finding, grouped by check, in document order within a check."""
+    findings = _segments(profile) + _growth(profile) + _cumulative(profile) + _stated_margins(profile) + _disagreements(profile)
+    return sorted(findings, key=lambda f: _CHECK_ORDER.index(f.check))
+
+
+def _segments(profile: Profile) -> list[Finding]:
+    out = []
+    for period in profile.periods:
+        top = [s for s in period.segments if not s.parent]
+        shares = [(s, ev.value(profile, s.share)) for s in top]
+        stated = [(s, o) for s, o in shares if o is not None]
+        if len(stated) >= 2 or (stated and len(stated) == len(top)):
+            low = sum(_interval(o)[0] for _, o in stated)
+            high = sum(_interval(o)[1] for _, o in stated)
+            total = sum(o.value for _, o in stated)
+            complete = len(stated) == len(top)
+            if high < 100 - 1e-9 and complete or low > 100 + 1e-9:
+                names = " + ".join(f"{s.name} {o.value:g}%" for s, o in stated)
+                out.append(Finding("segments", f"periods[{period.id}].segments",
+                                   f"top-level segment shares add up to {_fmt(total, '%')}, not 100% ({names}): a segment is missing or a share is wrong",
+                                   tuple(ev.sources_of(o for _, o in stated))))
+        for parent in top:
+            children = [(s, ev.value(profile, s.share)) for s in period.segments if s.parent == parent.name]
+            parent_share = ev.value(profile, parent.share)
+            if children and parent_share is not None and all(o is not None for _, o in children):
+                low = sum(_interval(o)[0] for _, o in children)  # type: ignore[arg-type]
+                high = sum(_interval(o)[1] for _, o in children)  # type: ignore[arg-type]
+                p_low, p_high = _interval(parent_share)
+                if high < p_low - 1e-9 or low > p_high + 1e-9:
+                    out.append(Finding("segments", f"periods[{period.id}].segments[{parent.name}]",
+                                       f"the sub-segments of {parent.name} add up to {_fmt(sum(o.value for _, o in children), '%')}, "  # type: ignore[union-attr]
+                                       f"not its {parent_share.value:g}%",
+                                       tuple(ev.sources_of([parent_share] + [o for _, o in children]))))  # type: ignore[list-item]
+        total = ev.value(profile, period.revenue)
+        revenues = [(s, ev.value(profile, s.revenue)) for s in top]
+        known = [(s, o) for s, o in revenues if o is not None]
+        if total is not None and known and all(o.unit.currency == total.unit.currency for _, o in known):  # type: ignore[union-attr]
+            low = sum(_interval(o)[0] for _, o in known)
+            if low > _interval(total)[1] + 1e-6:
+                out.append(Finding("segments", f"periods[{period.id}].segments",
+                                   "segment revenues add up to more than total revenue", tuple(ev.sources_of([total] + [o for _, o in known]))))
+    return out
+
+
+def _year_before(profile: Profile, period: Period) -> Period | None:
+    """The period one year earlier with the same length (FY2020 -> FY2019, 2025H1 -> 2024H1)."""
+    ident = f"FY{int(period.id[2:]) - 1}" if period.is_annual else f"{int(period.id[:4]) - 1}{period.id[4:]}"
+    return next((p for p in profile.periods if p.id == ident), None)
+
+
+def _precise(figure: Any) -> MoneyObservation | None:
+    """The most precisely written observation of a figure (ties: first)."""
+    observations = list(figure) if figure is not None else []
+    return max(observations, key=lambda o: o.decimals, default=None)
+
+
+def _growth(profile: Profile) -> list[Finding]:
+    out = []
+    for period in profile.periods:
+        if period.revenue_growth is None:
+            continue
+        before = _year_before(profile, period)
+        current, previous = _precise(period.revenue), _precise(before.revenue) if before else None
+        if current is None or previous is None or current.unit.currency != previous.unit.currency:
+            continue
+        c_low, c_high = _interval(current)
+        p_low, p_high = _interval(previous)
+        if p_low <= 0:
+            continue
+        g_low, g_high = 100 * (c_low / p_high - 1), 100 * (c_high / p_low - 1)
+        for stated in period.revenue_growth:
+            s_low, s_high = _interval(stated)
+            if s_high < g_low - 1e-9 or s_low > g_high + 1e-9:
+                computed = 100 * (current.base / previous.base - 1)
+                out.append(Finding(
+                    "growth", f"periods[{period.id}].revenue_growth",
+                    f"stated growth {stated.value:g}% ({stated.source}) does not match revenue {current.amount:g} ({period.id}, {current.source}) "
+                    f"over {previous.amount:g} ({before.id}, {previous.source}): {computed:.1f}%",  # type: ignore[union-attr]
+                    tuple(ev.sources_of([stated, current, previous])),
+                ))
+    return out
+
+
+def _covered(profile: Profile, start: str, end: str) -> tuple[list[str], list[str]]:
+    """Period ids a cumulative claim from ``start`` to ``end`` covers: fiscal years, plus ``end`` if it is an interim."""
+    first = int(start[2:]) if start.startswith("FY") else int(start[:4])
+    last_year = int(end[2:]) if end.startswith("FY") else int(end[:4]) - 1
+    wanted = [f"FY{y}" for y in range(first, last_year + 1)] + ([] if end.startswith("FY") else [end])
+    have = {p.id for p in profile.periods}
+    return wanted, [w for w in wanted if w not in have]
+
+
+def _cumulative(profile: Profile) -> list[Finding]:
+    out = []
+    for claim in profile.cumulative:
+        wanted, _ = _covered(profile, claim.start, claim.end)
+        values, missing = [], []
+        for ident in wanted:
+            period = next((p for p in profile.periods if p.id == ident), None)
+            obs = ev.value(profile, getattr(period, claim.figure)) if period else None
+            (values.append(obs) if obs is not None else missing.append(ident))
+        claimed = ev.value(profile, claim.value)
+        assert claimed is not None
+        total = sum(o.base for o in values) / claimed.unit.factor
+        low = sum(_interval(o)[0] for o in values) / claimed.unit.factor
+        high = sum(_interval(o)[1] for o in values) / claimed.unit.factor
+        c_low, c_high = (x / claimed.unit.factor for x in _interval(claimed))
+        label = f"cumulative {claim.figure} {claim.start}–{claim.end}"
+        sources = tuple(ev.sources_of([claimed] + values))
+        what = f"{claimed.source} gives {'about ' if claimed.bound == 'about' else ''}{claimed.amount:g} {claimed.unit}"
+        if not missing:
+            if high < c_low - 1e-9 or low > c_high + 1e-9:
+                out.append(Finding("cumulative", label, f"{what}; the periods it covers add up to {_fmt(total)} {claimed.unit}", sources))
+        elif values:
+            # The periods on file may already go beyond the claim in its own direction
+            # (more loss than the claimed total loss): the claim is then contradicted.
+            beyond = high < c_low - 1e-9 if claimed.base < 0 else low > c_high + 1e-9
+            detail = (f"the periods on file alone add up to {_fmt(total)} {claimed.unit}" if beyond
+                      else f"cannot be checked fully, {', '.join(missing)} not on file; the periods on file add up to {_fmt(total)} {claimed.unit}")
+            out.append(Finding("cumulative", label, f"{what}; {detail}", sources, "warning" if beyond else "info"))
+    return out
+
+
+def _stated_margins(profile: Profile) -> list[Finding]:
+    out = []
+    for period in profile.periods:
+        stated = ev.value(profile, period.adjusted_net_margin)
+        profit, revenue = ev.value(profile, period.adjusted_net_profit), ev.value(profile, period.revenue)
+        if stated is None or profit is None or revenue is None or profit.unit.currency != revenue.unit.currency:  # type: ignore[union-attr]
+            continue
+        r_low, r_high = _interval(revenue)
+        p_low, p_high = _interval(profit)
+        if r_low <= 0:
+            continue
+        candidates = [100 * p / r for p in (p_low, p_high) for r in (r_low, r_high)]
+        s_low, s_high = _interval(stated)
+        if s_high < min(candidates) - 1e-9 or s_low > max(candidates) + 1e-9:
+            out.append(Finding("stated_margin", f"periods[{period.id}].adjusted_net_margin",
+                               f"stated {stated.value:g}% does not match adjusted net profit over revenue: {100 * profit.base / revenue.base:.1f}%",
+                               tuple(ev.sources_of([stated, profit, revenue]))))
+    return out
+
+
+def _disagreements(profile: Profile) -> list[Finding]:
+    from riskscore.facts import fmt_obs
+
+    out = []
+    for selection in ev.conflicts(profile):
+        where = profile.describe_loc(selection.location)
+        filings = {o.filing for o in selection.observations if o.filing}
+        kind = "restatement" if len(filings) > 1 else "disagreement"
+        shown = "; ".join(f"{fmt_obs(profile, o)} ({o.source}{', ' + o.filing if o.filing else ''})" for o in selection.observations)
+        text = (f"the filings give different values: {shown}" if kind == "restatement" else f"sources disagree: {shown}")
+        text += f"; the engine uses {fmt_obs(profile, selection.chosen)} ({selection.chosen.source})"
+        # Disagreeing sources are recorded on purpose (both kept); they inform, they are not errors.
+        out.append(Finding(kind, where, text, tuple(ev.sources_of(selection.observations)), "info"))
+    return out
+

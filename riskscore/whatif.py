@@ -1,0 +1,266 @@
+"""What-if: re-score a profile with changed facts, and how far a metric must move to change a band.
+
+An assignment is ``PATH=VALUE``. PATH names a field as the memo does, list items by id or
+name (or index): ``periods[2025H1].customers.largest_share``,
+``periods[2025H1].segments[AI medical services].gross_margin``,
+``capital_structure.instruments[0].amount``, ``technology.core[0].control``. VALUE is
+written as in a profile: ``50%`` for a percentage, ``120`` or ``120 RMB 亿`` for money
+(the figure's own unit by default), plain YAML for anything else. A changed figure gets a
+single observation citing the source ``what-if``, which is added to the profile.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from riskscore.errors import InputError, Problem
+from riskscore.profile import MoneyFigure, PercentFigure, Profile
+
+WHATIF_SOURCE = "what-if"
+_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    path: str
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Assignment":
+        path, sep, value = text.partition("=")
+        if not sep or not path.strip() or not value.strip():
+            raise InputError("--set", [Problem(text, "write PATH=VALUE, e.g. periods[2025H1].customers.largest_share=50%")])
+        return cls(path.strip(), value.strip())
+
+
+def _tokens(path: str) -> list[str | tuple[str]]:
+    """``a[b].c`` -> ``['a', ('b',), 'c']`` (selectors as 1-tuples)."""
+    out: list[str | tuple[str]] = []
+    position = 0
+    for match in _TOKEN.finditer(path):
+        gap = path[position:match.start()]
+        if gap not in ("", "."):
+            raise ValueError(f"cannot read {path!r} near {gap!r}")
+        out.append(match.group(1) if match.group(1) else (match.group(2),))
+        position = match.end()
+    if position != len(path) or not out:
+        raise ValueError(f"cannot read {path!r}")
+    return out
+
+
+def _model_of(annotation: Any) -> tuple[type | None, bool]:
+    """The model class inside an annotation (``list[Period] | None`` -> Period) and whether it is a list."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple):
+        inner, _ = _model_of(typing.get_args(annotation)[0])
+        return inner, True
+    if origin in (typing.Union, types.UnionType) or origin is typing.Annotated:
+        for arg in typing.get_args(annotation):
+            found, is_list = _model_of(arg)
+            if found is not None:
+                return found, is_list
+        return None, False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None, False
+
+
+def _select(items: list[Any], selector: str, where: str) -> Any:
+    if selector.isdigit() and int(selector) < len(items):
+        return items[int(selector)]
+    for item in items:
+        if isinstance(item, dict) and selector in (item.get("id"), item.get("name")):
+            return item
+    names = ", ".join(str(i.get("id") or i.get("name")) for i in items if isinstance(i, dict))
+    raise ValueError(f"no item {selector!r} in {where} (have: {names or 'none'})")
+
+
+def _figure_value(text: str, kind: type, existing: Any, profile: Profile) -> dict[str, Any]:
+    if kind is PercentFigure:
+        if not text.endswith("%"):
+            raise ValueError(f"a percentage is written with a % sign, e.g. {text}%")
+        return {"value": text, "source": WHATIF_SOURCE}
+    number, _, unit = text.partition(" ")
+    try:
+        amount = float(number.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"expected an amount such as 120 or '120 RMB 亿'; got {text!r}") from None
+    if not unit:
+        unit = existing[0]["unit"] if existing else str(profile.presentation_unit)
+    return {"amount": amount, "unit": unit, "source": WHATIF_SOURCE}
+
+
+def _set(data: dict[str, Any], path: str, value: str, profile: Profile) -> None:
+    tokens = _tokens(path)
+    node: Any = data
+    model: type | None = Profile
+    for i, token in enumerate(tokens):
+        last = i == len(tokens) - 1
+        if isinstance(token, tuple):
+            if not isinstance(node, list):
+                raise ValueError(f"{'.'.join(str(t) for t in tokens[:i])} is not a list")
+            node = _select(node, token[0], path)
+            continue
+        assert model is not None
+        if token not in model.model_fields:
+            raise ValueError(f"{model.__name__} has no field {token!r}; fields: {', '.join(model.model_fields)}")
+        annotation = model.model_fields[token].annotation
+        inner, is_list = _model_of(annotation)
+        if last:
+            if inner in (MoneyFigure, PercentFigure):
+                node[token] = [_figure_value(value, inner, node.get(token), profile)]
+            else:
+                import yaml
+
+                node[token] = yaml.safe_load(value)
+            return
+        if token not in node:
+            node[token] = [] if is_list else {}
+        node, model = node[token], inner
+        next_is_selector = isinstance(tokens[i + 1], tuple)
+        if is_list and not next_is_selector:
+            raise ValueError(f"{token} is a list: name an item, e.g. {token}[0]")
+
+
+def apply(profile: Profile, assignments: list[Assignment]) -> Profile:
+    """A new profile with the assignments applied; raises InputError naming the bad assignment."""
+    data = profile.model_dump(mode="json", exclude_none=True, by_alias=True)
+    for assignment in assignments:
+        try:
+            _set(data, assignment.path, assignment.value, profile)
+        except ValueError as exc:
+            raise InputError("--set", [Problem(assignment.path, str(exc))]) from None
+    if not any(s["id"] == WHATIF_SOURCE for s in data["sources"]):
+        data["sources"].append({
+            "id": WHATIF_SOURCE, "title": "What-if assumptions: " + "; ".join(f"{a.path}={a.value}" for a in assignments),
+            "publisher": "riskscore whatif", "date": profile.as_of.isoformat(), "kind": "research", "language": "en",
+        })
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError("--set", [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+
+
+@dataclass(frozen=True)
+class Change:
+    id: str
+    title: str
+    before: float | None
+    after: float | None
+    band_before: str | None
+    band_after: str | None
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.before is None or self.after is None else round(self.after - self.before, 2)
+
+
+def compare(before: Any, after: Any) -> list[Change]:
+    """Per rubric, then the indicated and adjusted totals."""
+    rows = []
+    after_by_id = {o.id: o for o in after.rubrics}
+    for o in before.rubrics:
+        a = after_by_id.get(o.id)
+        rows.append(Change(o.id, o.title, o.score, a.score if a else None, o.band, a.band if a else None))
+    rows.append(Change("indicated", "Indicated score", before.indicated_score, after.indicated_score, before.indicated_band, after.indicated_band))
+    rows.append(Change("adjusted", "Adjusted score", before.adjusted_score, after.adjusted_score, before.adjusted_band, after.adjusted_band))
+    return rows
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+@dataclass(frozen=True)
+class Sensitivity:
+    rubric: str
+    title: str
+    metric: str
+    path: str
+    current: str
+    band: str
+    down: str | None   # "below 49.9% → High"
+    up: str | None
+
+
+def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[Any], steps: int = 24) -> list[Sensitivity]:
+    """For each rubric with a key metric tied to a figure, how far that figure must move to change the band."""
+    from riskscore import evidence as ev
+    from riskscore.engine import run_rubric
+    from riskscore.registry import params_for
+    from riskscore.scale import band_for
+
+    out = []
+    classes = {r.id: r for r in rubrics}
+    for outcome in assessment.rubrics:
+        if outcome.status != "scored" or outcome.result is None or outcome.id not in classes:
+            continue
+        candidates = [m for m in outcome.result.metrics if m.path and m.score is not None]
+        if not candidates:
+            continue
+        metric = max(candidates, key=lambda m: m.weight)  # the metric that moves the rubric most
+        rubric, params = classes[outcome.id], params_for(classes[outcome.id], config)
+        figure = _figure_at(profile, metric.path)
+        if figure is None:
+            continue
+        chosen = ev.value(profile, figure)
+        is_pct = isinstance(figure, PercentFigure)
+        current = chosen.value if is_pct else chosen.amount  # type: ignore[union-attr]
+        unit = "%" if is_pct else f" {chosen.unit}"  # type: ignore[union-attr]
+
+        def band_at(x: float) -> str | None:
+            text = f"{x:.6g}%" if is_pct else f"{x:.6g} {chosen.unit}"  # type: ignore[union-attr]
+            try:
+                changed = apply(profile, [Assignment(metric.path, text)])
+            except InputError:
+                return None
+            result, _ = run_rubric(rubric, changed, params)
+            return band_for(result.score) if result is not None and result.score is not None else None
+
+        band = outcome.band
+        if is_pct:
+            low, high = (-100.0 if current < 0 or "margin" in metric.path else 0.0), 100.0
+        else:  # amounts: up to three times their size either way; costs and claims stay >= 0
+            span = 3 * abs(current) or 1.0
+            low, high = current - span, current + span
+            if current >= 0:
+                low = max(0.0, low)
+
+        def search(target: float) -> str | None:
+            previous = current
+            for k in range(1, steps + 1):
+                x = current + (target - current) * k / steps
+                b = band_at(x)
+                if b is not None and b != band:
+                    lo, hi = previous, x
+                    for _ in range(18):
+                        mid = (lo + hi) / 2
+                        lo, hi = (lo, mid) if band_at(mid) != band else (mid, hi)
+                    direction = "above" if target > current else "below"
+                    return f"{direction} {hi:.{1 if is_pct else 2}f}{unit} → {b}"
+                previous = x
+            return None
+
+        out.append(Sensitivity(outcome.id, outcome.title, metric.label, metric.path, f"{current:g}{unit}", band or "",
+                               search(low), search(high)))
+    return out
+
+
+def _figure_at(profile: Profile, path: str) -> Any:
+    node: Any = profile
+    for token in _tokens(path):
+        if isinstance(token, tuple):
+            items = node if isinstance(node, list) else []
+            sel = token[0]
+            node = next((i for i in items if sel in (getattr(i, "id", None), getattr(i, "name", None))), None)
+            if node is None and sel.isdigit() and int(sel) < len(items):
+                node = items[int(sel)]
+        else:
+            node = getattr(node, token, None)
+        if node is None:
+            return None
+    return node if isinstance(node, (MoneyFigure, PercentFigure)) else None
