@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pydantic import BaseModel
+
 from riskscore.profile import MoneyFigure, PercentFigure, Profile
 from riskscore.units import PartialDate
 
@@ -51,7 +53,7 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
         if isinstance(model, (MoneyFigure, PercentFigure)):
             kept = [r for r, obs in zip(raw, model) if disclosed_on(profile, obs) <= date]
             return kept or None
-        if hasattr(model, "model_fields") and isinstance(raw, dict):
+        if isinstance(model, BaseModel) and isinstance(raw, dict):
             return {k: v for k, v in ((k, prune(v, getattr(model, k, None)) if getattr(model, k, None) is not None else v)
                                       for k, v in raw.items()) if v is not None}
         if isinstance(raw, list) and isinstance(model, list):
