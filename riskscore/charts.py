@@ -310,3 +310,34 @@ def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour:
                        stroke=colour, stroke_width=1.5, class_="point interim" if is_interim(p) else "point"))
         out.append(_text(to_x[p], to_y(v) - 7 if v >= 0 else to_y(v) + 14, _num(v) + unit, size=9, anchor="middle", fill=colour))
     return out
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    label: str
+    company: float | None          # the company's value on a 0-100 scale
+    peers: Sequence[float]         # the peers' values
+    band: str | None = None        # the company's band, for its colour
+
+
+def peer_chart(rows: Sequence[PeerRow], title: str = "Rubric scores among peers") -> str:
+    """One 0-100 strip per rubric: peers as grey dots, the company as a coloured dot."""
+    row_h, top, x0, plot_w = 26.0, 44.0, 190.0, 500.0
+    to_x = lambda v: x0 + max(0.0, min(100.0, v)) / 100 * plot_w  # noqa: E731
+    body = []
+    for edge in (0, 20, 40, 60, 80, 100):
+        body.append(_line(to_x(edge), top - 6, to_x(edge), top + row_h * len(rows), GRID, class_="gridline"))
+        body.append(_text(to_x(edge), top - 10, str(edge), size=9, anchor="middle", fill=MUTED))
+    for i, row in enumerate(rows):
+        y = top + row_h * i + row_h / 2
+        body.append(_text(x0 - 10, y + 4, _fit(row.label, x0 - 20, 11), size=11, anchor="end"))
+        body.append(_line(x0, y, x0 + plot_w, y, GRID))
+        for value in sorted(v for v in row.peers if _finite(v)):
+            body.append(_el("circle", cx=to_x(value), cy=y, r=4, fill=NOT_SCORED, fill_opacity=0.6, class_="peer"))
+        if row.company is not None and _finite(row.company):
+            body.append(_el("circle", cx=to_x(row.company), cy=y, r=6, fill=_band_colour(row.band, row.company), stroke=INK, stroke_width=1, class_="company"))
+        else:
+            body.append(_text(x0 + plot_w + 8, y + 4, "not scored", size=9, fill=MUTED))
+    legend_y = top + row_h * len(rows) + 18
+    body.append(_legend([(NOT_SCORED, "peers"), (INK, "this company (coloured by band)")], x0, legend_y, size=10))
+    return _svg(title, legend_y + 16, body)

@@ -162,6 +162,9 @@ def memo(
     fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", help="Memo format.")] = "all",
     out: Annotated[Path, typer.Option("--out", help="Directory to write <id>.md / <id>.html into.")] = Path("reports"),
     with_sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add a table: how far each rubric's key figure must move to change its band.")] = False,
+    peers: Annotated[Optional[str], typer.Option("--peers", help="Peer set: ids (a,b), a directory, or tag:NAME; adds percentile ranks and closest precedents.", show_default=False)] = None,
+    precedents: Annotated[Optional[int], typer.Option("--precedents", min=0, max=20, help="How many closest precedents (default: memo.precedents, 3).", show_default=False)] = None,
+    calibration: Annotated[Optional[Path], typer.Option("--calibration", help="Calibration file from `riskscore calibrate`: show the estimated probability of failure.", show_default=False)] = None,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
@@ -173,7 +176,20 @@ def memo(
         from riskscore.render import render
 
         prof, cfg, rubrics, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
-        model = build_memo(prof, assessment, cfg, rubrics, sensitivity=with_sensitivity)
+        peer_spec = peers or cfg.memo.peers
+        peer_list = None
+        if peer_spec:
+            from riskscore import peers as pr
+
+            peer_list = pr.load(pr.resolve(peer_spec, profile, prof.id), cfg, rubrics, prof.id)
+        calibration_file = calibration or cfg.memo.calibration
+        fitted = None
+        if calibration_file:
+            from riskscore.calibration import load_calibration
+
+            fitted = load_calibration(calibration_file)
+        model = build_memo(prof, assessment, cfg, rubrics, sensitivity=with_sensitivity, peers=peer_list, peer_set=peer_spec,
+                           precedents=cfg.memo.precedents if precedents is None else precedents, calibration=fitted)
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
         return assessment, {out / f"{prof.id}.{f}": render(model, f) for f in formats}
@@ -311,6 +327,42 @@ def trend(
         _guard(lambda: write_atomic(target, text))
         _err(f"wrote {target}")
     raise typer.Exit(EXIT_FAILURE if _LOAD_FAILURES else EXIT_OK)
+
+
+@app.command()
+def calibrate(
+    history: Annotated[list[str], typer.Argument(help="Profiles (files, directories, globs) with final filing statuses, or one CSV of rubric scores with an outcome column.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Calibration file to write (JSON).")] = Path("calibration.json"),
+    min_cases: Annotated[int, typer.Option("--min-cases", min=2, help="Refuse with fewer labelled cases.")] = 8,
+    min_per_class: Annotated[int, typer.Option("--min-per-class", min=2, help="Refuse with fewer failed or listed cases (2 is the least a stratified cross-validation can test).")] = 2,
+    config: ConfigOption = None,
+    rubric_set: RubricSetOption = None,
+    rubrics_dir: RubricsDirOption = None,
+) -> None:
+    """Fit a logistic model from a labelled history; report cross-validated AUC and Brier score; write the calibration file."""
+    from riskscore import calibration as cal
+
+    def run() -> dict:  # type: ignore[type-arg]
+        if len(history) == 1 and history[0].lower().endswith(".csv"):
+            hist = cal.history_from_csv(history[0])
+        else:
+            from riskscore import registry
+
+            cfg = _config(config, rubric_set, rubrics_dir)
+            hist = cal.history_from_profiles(history, cfg, registry.select(cfg, registry.discover(cfg.rubrics_dirs)))
+        for line in hist.skipped:
+            _err(f"skipped: {line}")
+        return cal.fit(hist, min_cases=min_cases, min_per_class=min_per_class)
+
+    fitted = _guard(run)
+    _guard(lambda: write_atomic(out, json.dumps(fitted, indent=2, ensure_ascii=False) + "\n"))
+    v = fitted["validation"]
+    typer.echo(f"cases {fitted['cases']} ({fitted['failed']} failed, {fitted['listed']} listed); {v['method']}")
+    typer.echo(f"AUC   {v['auc']['mean']:.3f} ± {v['auc']['sd']:.3f} over {v['auc']['folds']} folds")
+    typer.echo(f"Brier {v['brier']['mean']:.3f} ± {v['brier']['sd']:.3f} over {v['brier']['folds']} folds")
+    for feature, coef in zip(fitted["features"], fitted["coefficients"]):
+        typer.echo(f"  {feature:<24} {coef:+.3f}")
+    _err(f"wrote {out}")
 
 
 @app.command()

@@ -46,6 +46,14 @@ class LimitsSettings(BaseModel):
     max_profile_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Larger profile files are refused unread.")
 
 
+class MemoSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    peers: str | None = Field(default=None, description="Peer set for every memo: ids, a directory, or tag:NAME.")
+    precedents: int = Field(default=3, ge=0, le=20, description="How many closest precedents to list.")
+    calibration: str | None = Field(default=None, description="Calibration file (riskscore calibrate); the memo then shows a probability.")
+
+
 class _RubricSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +69,7 @@ class _FileModel(BaseModel):
     methodology_version: str | None = None
     engine: dict[str, Any] = Field(default_factory=dict)
     limits: dict[str, Any] = Field(default_factory=dict)
+    memo: dict[str, Any] = Field(default_factory=dict)
     weights: dict[str, float] = Field(default_factory=dict)
     enabled: list[str] | None = None
     rubric_set: str | None = None
@@ -83,6 +92,7 @@ class Config:
     origins: dict[str, str] = field(default_factory=dict)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     key_prefix: str = ""
+    memo: MemoSettings = field(default_factory=MemoSettings)
 
     def weight_for(self, rubric_id: str, default: float) -> float:
         return self.weights.get(rubric_id, default)
@@ -230,6 +240,17 @@ def load_config(
         engine = EngineSettings.model_validate(data.get("engine", {}))
     except ValidationError as exc:
         raise InputError(names[-1], [Problem(key_prefix + "engine." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    memo_data = dict(data.get("memo", {}))
+    for key in ("calibration", "peers"):  # paths in a file are relative to that file
+        value = memo_data.get(key)
+        if value and file_dir is not None and not str(value).startswith("tag:") and "," not in str(value) and not Path(value).is_absolute():
+            candidate = file_dir / value
+            if candidate.exists() or key == "calibration":
+                memo_data[key] = str(candidate)
+    try:
+        memo = MemoSettings.model_validate(memo_data)
+    except ValidationError as exc:
+        raise InputError(names[-1], [Problem(key_prefix + "memo." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
     try:
         limits = LimitsSettings.model_validate(data.get("limits", {}))
     except ValidationError as exc:
@@ -247,4 +268,5 @@ def load_config(
         origins=origins,
         limits=limits,
         key_prefix=key_prefix,
+        memo=memo,
     )

@@ -33,6 +33,11 @@ def _same_value(a: "Observation", b: "Observation") -> bool:
     return low_a <= high_b + tolerance and low_b <= high_a + tolerance
 
 
+def agree(a: "Observation", b: "Observation") -> bool:
+    """Whether two observations of a figure agree within their written precision."""
+    return _same_value(a, b)
+
+
 def _interval(obs: "Observation") -> tuple[float, float]:
     step = obs.half_step
     if obs.bound == "at_least":

@@ -113,6 +113,12 @@ class Memo:
     key_metrics: list[KeyMetric]
     period_order: list[str]
     sensitivity: list[Any] = field(default_factory=list)  # riskscore.whatif.Sensitivity rows, when asked for
+    peer_set: str | None = None
+    peer_count: int = 0
+    peer_ranks: list[Any] = field(default_factory=list)   # riskscore.peers.Rank
+    precedents: list[Any] = field(default_factory=list)   # riskscore.peers.Precedent
+    peer_names: dict[str, str] = field(default_factory=dict)
+    calibration: str | None = None                        # the probability, with what it rests on
     failed: list[str] = field(default_factory=list)
 
 
@@ -120,7 +126,9 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]], sensitivity: bool = False) -> Memo:
+def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]], sensitivity: bool = False,
+               peers: list[Any] | None = None, peer_set: str | None = None, precedents: int = 3,
+               calibration: dict[str, Any] | None = None) -> Memo:
     numbers = {src.id: i for i, src in enumerate(profile.sources, start=1)}
 
     def cite(text: str, source_ids: list[str]) -> Cited:
@@ -181,8 +189,34 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         key_metrics=_key_metrics(profile),
         period_order=[p.id for p in profile.periods_by_end()],
         sensitivity=_sensitivity(profile, assessment, config, rubrics) if sensitivity else [],
+        **_peer_fields(assessment, peers, peer_set, precedents),
+        calibration=_calibration_line(calibration, assessment) if calibration else None,
         failed=[f"{o.title}: {o.error}" for o in assessment.failed],
     )
+
+
+def _peer_fields(assessment: "Assessment", peers: list[Any] | None, peer_set: str | None, k: int) -> dict[str, Any]:
+    if not peers:
+        return {}
+    from riskscore import peers as pr
+
+    return {
+        "peer_set": peer_set,
+        "peer_count": len(peers),
+        "peer_ranks": pr.ranks(assessment, peers),
+        "precedents": pr.precedents(assessment, peers, k) if k else [],
+        "peer_names": {p.profile.id: p.profile.company.name for p in peers},
+    }
+
+
+def _calibration_line(calibration: dict[str, Any], assessment: "Assessment") -> str:
+    from riskscore.calibration import probability
+
+    v = calibration["validation"]
+    return (f"Estimated probability that the listing fails: {100 * probability(calibration, assessment):.0f}%, from a logistic model "
+            f"fitted on {calibration['cases']} past filings ({calibration['failed']} failed, {calibration['listed']} listed); "
+            f"{v['method']}: AUC {v['auc']['mean']:.2f} ± {v['auc']['sd']:.2f}, Brier score {v['brier']['mean']:.3f} ± {v['brier']['sd']:.3f}. "
+            f"With this few cases the estimate is rough; read it beside the scores, not instead of them.")
 
 
 def _sensitivity(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]]) -> list[Any]:

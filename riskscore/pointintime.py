@@ -69,7 +69,10 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
     data["filings"] = [f for f in data.get("filings", []) if _end(f["date"]) <= date]
 
     periods = []
+    fye = profile.fiscal_year_end_month
     for period in data.get("periods", []):
+        if profile.period(period["id"]).end_date(fye) > date:  # a period that had not ended yet is not part of the view
+            continue
         period["segments"] = [s for s in period.get("segments", []) if has_figures(s, ("name", "name_zh", "parent", "note"))]
         if period.get("customers") and not has_figures(period["customers"], ("largest_counterparty", "largest_counterparty_type", "sources", "note")):
             period.pop("customers")
@@ -96,11 +99,14 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
             cs["instruments"] = [raw for raw in cs["instruments"] if "amount" in raw]
         if cs.get("period") and cs["period"] not in {p["id"] for p in periods}:
             cs.pop("period")
-        if not has_figures(cs, ("period", "note")):
+        researched_none = profile.capital_structure is not None and profile.capital_structure.instruments == []
+        if not has_figures(cs, ("period", "note")) and not researched_none:
             data.pop("capital_structure")
         elif "instruments" in cs and not cs["instruments"] and profile.capital_structure and profile.capital_structure.instruments:
             cs.pop("instruments")  # instruments existed but were not yet disclosed: unknown, not "none"
     data["cumulative"] = [c for c in data.get("cumulative", []) if "value" in c]
+    if profile.outcome is not None and (profile.outcome.date is None or profile.outcome.date.end > date):
+        data.pop("outcome", None)  # an outcome is only known once it happened
     return Profile.model_validate(data)
 
 

@@ -226,8 +226,8 @@ class Identity(Strict):
 
 # --------------------------------------------------------------------------- financials
 
-_PERIOD_RE = re.compile(r"^(?:FY(?P<fy>\d{4})|(?P<y>\d{4})(?P<part>H1|H2|Q1|Q2|Q3|Q4|9M))$")
-_PART_MONTHS = {"H1": (6, 6), "H2": (12, 6), "Q1": (3, 3), "Q2": (6, 3), "Q3": (9, 3), "Q4": (12, 3), "9M": (9, 9)}
+_PERIOD_RE = re.compile(r"^(?:FY(?P<fy>\d{4})|(?P<y>\d{4})(?P<part>H1|H2|Q1|Q2|Q3|Q4|-9M))$")
+_PART_MONTHS = {"H1": (6, 6), "H2": (12, 6), "Q1": (3, 3), "Q2": (6, 3), "Q3": (9, 3), "Q4": (12, 3), "-9M": (9, 9)}
 
 
 class Segment(Strict):
@@ -427,6 +427,21 @@ class CapitalStructure(Strict):
     note: Text | None = None
 
 
+# --------------------------------------------------------------------------- listing outcome
+
+class ListingOutcome(Strict):
+    """What became of the company's listing attempt. Recorded for peers and calibration only:
+    no rubric and no part of the engine reads it, so an outcome never feeds its own score."""
+
+    status: Literal["listed", "lapsed", "withdrawn", "rejected", "pending"]
+    date: PartialDate | None = None
+    exchange: Text | None = None
+    offer_price: Text | None = Field(default=None, description="As the source gives it, e.g. 'HK$54.80'.")
+    first_day_change: Percent | None = Field(default=None, description="First-day move of the share price, e.g. '-16.07%'.")
+    sources: list[SourceId] = Field(min_length=1)
+    note: Text | None = None
+
+
 # --------------------------------------------------------------------------- cumulative claims
 
 class CumulativeFigure(Strict):
@@ -442,6 +457,13 @@ class CumulativeFigure(Strict):
     note: Text | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "CumulativeFigure":
+        start, end = Period(id=self.start), Period(id=self.end)
+        if start.end_date() - dt.timedelta(days=31 * start.months - 1) > end.end_date():
+            raise PydanticCustomError("cumulative_order", "'from' ({start}) comes after 'to' ({end})", {"start": self.start, "end": self.end})
+        return self
 
 
 # --------------------------------------------------------------------------- the profile
@@ -469,6 +491,8 @@ class Profile(Strict):
     technology: Technology | None = None
     capital_structure: CapitalStructure | None = None
     cumulative: list[CumulativeFigure] = Field(default_factory=list, description="Sources' claims about totals over several periods.")
+    outcome: ListingOutcome | None = Field(default=None, description="The listing's outcome; never used for scoring.")
+    tags: list[Slug] = Field(default_factory=list, description="Labels for peer sets, e.g. health-tech (select with --peers tag:health-tech).")
     sources: list[Source] = Field(min_length=1)
     notes: list[Text] = Field(default_factory=list)
 
@@ -547,6 +571,10 @@ class Profile(Strict):
                 if inst.trigger == "deadline" and inst.trigger_date is None:
                     yield ("capital_structure", "instruments", i, "trigger_date"), "a deadline trigger needs trigger_date", None
         yield from unknown(self.company.sources, ("company", "sources"))
+        if self.outcome is not None:
+            yield from unknown(self.outcome.sources, ("outcome", "sources"))
+            if self.outcome.date is not None and self.outcome.date.start > as_of:
+                yield ("outcome", "date"), f"dated {self.outcome.date} which is after as_of {as_of}", str(self.outcome.date)
 
     # ------------------------------------------------------------------ navigation
 

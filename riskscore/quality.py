@@ -36,8 +36,14 @@ class Finding:
 
 
 
-def _interval(obs: Any) -> tuple[float, float]:
-    return ev._interval(obs)
+def _interval(obs: Any, floor: float | None = None) -> tuple[float, float]:
+    low, high = ev._interval(obs)
+    return (low if floor is None else max(floor, low)), high
+
+
+def _share(obs: Any) -> tuple[float, float]:
+    """A share's interval: never below 0% ('at most 0.1%' is 0-0.1%)."""
+    return _interval(obs, 0.0)
 
 
 def _fmt(value: float, unit: str = "") -> str:
@@ -57,8 +63,8 @@ def _segments(profile: Profile) -> list[Finding]:
         shares = [(s, ev.value(profile, s.share)) for s in top]
         stated = [(s, o) for s, o in shares if o is not None]
         if len(stated) >= 2 or (stated and len(stated) == len(top)):
-            low = sum(_interval(o)[0] for _, o in stated)
-            high = sum(_interval(o)[1] for _, o in stated)
+            low = sum(_share(o)[0] for _, o in stated)
+            high = sum(_share(o)[1] for _, o in stated)
             total = sum(o.value for _, o in stated)
             complete = len(stated) == len(top)
             if high < 100 - 1e-9 and complete or low > 100 + 1e-9:
@@ -70,9 +76,9 @@ def _segments(profile: Profile) -> list[Finding]:
             children = [(s, ev.value(profile, s.share)) for s in period.segments if s.parent == parent.name]
             parent_share = ev.value(profile, parent.share)
             if children and parent_share is not None and all(o is not None for _, o in children):
-                low = sum(_interval(o)[0] for _, o in children)  # type: ignore[arg-type]
-                high = sum(_interval(o)[1] for _, o in children)  # type: ignore[arg-type]
-                p_low, p_high = _interval(parent_share)
+                low = sum(_share(o)[0] for _, o in children)  # type: ignore[arg-type]
+                high = sum(_share(o)[1] for _, o in children)  # type: ignore[arg-type]
+                p_low, p_high = _share(parent_share)
                 if high < p_low - 1e-9 or low > p_high + 1e-9:
                     out.append(Finding("segments", f"periods[{period.id}].segments[{parent.name}]",
                                        f"the sub-segments of {parent.name} add up to {_fmt(sum(o.value for _, o in children), '%')}, "  # type: ignore[union-attr]
@@ -128,37 +134,72 @@ def _growth(profile: Profile) -> list[Finding]:
     return out
 
 
-def _covered(profile: Profile, start: str, end: str) -> tuple[list[str], list[str]]:
-    """Period ids a cumulative claim from ``start`` to ``end`` covers: fiscal years, plus ``end`` if it is an interim."""
-    first = int(start[2:]) if start.startswith("FY") else int(start[:4])
-    last_year = int(end[2:]) if end.startswith("FY") else int(end[:4]) - 1
-    wanted = [f"FY{y}" for y in range(first, last_year + 1)] + ([] if end.startswith("FY") else [end])
-    have = {p.id for p in profile.periods}
-    return wanted, [w for w in wanted if w not in have]
+def _span(profile: Profile, period_id: str) -> tuple[int, int]:
+    """First and last month of a period, as month numbers (year * 12 + month - 1)."""
+    probe = Period(id=period_id)
+    end = probe.end_date(profile.fiscal_year_end_month)
+    last = end.year * 12 + end.month - 1
+    return last - probe.months + 1, last
+
+
+def _month_text(month: int) -> str:
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def _gap_text(first: int, last: int, fiscal_year_end_month: int) -> str:
+    """Missing months as a reader names them: ``FY2018`` for a whole fiscal year, else a month range."""
+    if last - first == 11 and last % 12 == fiscal_year_end_month - 1:
+        return f"FY{last // 12}"
+    return _month_text(first) if first == last else f"{_month_text(first)} to {_month_text(last)}"
 
 
 def _cumulative(profile: Profile) -> list[Finding]:
+    """Tile each claim's months with the periods on file that hold the figure (longest first)."""
     out = []
     for claim in profile.cumulative:
-        wanted, _ = _covered(profile, claim.start, claim.end)
-        values, missing = [], []
-        for ident in wanted:
-            period = next((p for p in profile.periods if p.id == ident), None)
-            obs = ev.value(profile, getattr(period, claim.figure)) if period else None
-            (values.append(obs) if obs is not None else missing.append(ident))
+        first, last = _span(profile, claim.start)[0], _span(profile, claim.end)[1]
+        label = f"cumulative {claim.figure} {claim.start}–{claim.end}"
         claimed = ev.value(profile, claim.value)
         assert claimed is not None
-        total = sum(o.base for o in values) / claimed.unit.factor
-        low = sum(_interval(o)[0] for o in values) / claimed.unit.factor
-        high = sum(_interval(o)[1] for o in values) / claimed.unit.factor
-        c_low, c_high = (x / claimed.unit.factor for x in _interval(claimed))
-        label = f"cumulative {claim.figure} {claim.start}–{claim.end}"
+        if first > last:
+            out.append(Finding("cumulative", label, f"starts ({claim.start}) after it ends ({claim.end})", (claimed.source,)))
+            continue
+        candidates = []
+        for period in profile.periods:
+            obs = ev.value(profile, getattr(period, claim.figure))
+            start, end = _span(profile, period.id)
+            if obs is not None and first <= start and end <= last and obs.unit.currency == claimed.unit.currency:  # type: ignore[union-attr]
+                candidates.append((end - start, period, obs))
+        covered: set[int] = set()
+        values = []
+        for _, period, obs in sorted(candidates, key=lambda c: (-c[0], c[1].id)):
+            start, end = _span(profile, period.id)
+            months = set(range(start, end + 1))
+            if not months & covered:
+                covered |= months
+                values.append(obs)
+        gaps: list[list[int]] = []
+        for month in range(first, last + 1):
+            if month in covered:
+                continue
+            if gaps and gaps[-1][1] == month - 1:
+                gaps[-1][1] = month
+            else:
+                gaps.append([month, month])
+        missing = [_gap_text(a, b, profile.fiscal_year_end_month) for a, b in gaps]
         sources = tuple(ev.sources_of([claimed] + values))
         what = f"{claimed.source} gives {'about ' if claimed.bound == 'about' else ''}{claimed.amount:g} {claimed.unit}"
-        if not missing:
+        factor = claimed.unit.factor
+        total = sum(o.base for o in values) / factor
+        low = sum(_interval(o)[0] for o in values) / factor
+        high = sum(_interval(o)[1] for o in values) / factor
+        c_low, c_high = (x / factor for x in _interval(claimed))
+        if not values:
+            out.append(Finding("cumulative", label, f"{what}; none of the periods it covers has the figure on file", sources, "info"))
+        elif not missing:
             if high < c_low - 1e-9 or low > c_high + 1e-9:
                 out.append(Finding("cumulative", label, f"{what}; the periods it covers add up to {_fmt(total)} {claimed.unit}", sources))
-        elif values:
+        else:
             # The periods on file may already go beyond the claim in its own direction
             # (more loss than the claimed total loss): the claim is then contradicted.
             beyond = high < c_low - 1e-9 if claimed.base < 0 else low > c_high + 1e-9
@@ -194,8 +235,10 @@ def _disagreements(profile: Profile) -> list[Finding]:
     out = []
     for selection in ev.conflicts(profile):
         where = profile.describe_loc(selection.location)
-        filings = {o.filing for o in selection.observations if o.filing}
-        kind = "restatement" if len(filings) > 1 else "disagreement"
+        # A restatement: two filings themselves give different values (not just another source).
+        filed = [o for o in selection.observations if o.filing]
+        restated = any(a.filing != b.filing and not ev.agree(a, b) for i, a in enumerate(filed) for b in filed[i + 1:])
+        kind = "restatement" if restated else "disagreement"
         shown = "; ".join(f"{fmt_obs(profile, o)} ({o.source}{', ' + o.filing if o.filing else ''})" for o in selection.observations)
         text = (f"the filings give different values: {shown}" if kind == "restatement" else f"sources disagree: {shown}")
         text += f"; the engine uses {fmt_obs(profile, selection.chosen)} ({selection.chosen.source})"

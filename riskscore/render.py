@@ -88,8 +88,14 @@ def render(memo: Memo, fmt: Format) -> str:
                             None if s.band == "Not scored" else s.band) for s in memo.rubrics]
     panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts) for name, pts in k.series if pts], k.kind, memo.period_order)
               for k in memo.key_metrics]
+    peer_chart = None
+    if memo.peer_ranks:
+        scores = [r for r in memo.peer_ranks if r.kind == "score"]
+        bands = {s.title: s.band for s in memo.rubrics}
+        peer_chart = Markup(charts.peer_chart([charts.PeerRow(r.label, r.company_value, r.peer_values, bands.get(r.label)) for r in scores]))
     return env.get_template("memo.html.j2").render(
         memo=memo,
+        peer_chart=peer_chart,
         css=Markup(_css()),
         score_chart=Markup(charts.score_weight_chart(bars)),
         metrics_chart=Markup(charts.period_panels(panels)),

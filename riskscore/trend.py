@@ -78,13 +78,16 @@ class Trend:
 
 def follow(profile: Profile, config: Any, rubrics: list[Any]) -> Trend:
     """Score ``profile`` at each filing date and at its as-of date; explain each move."""
-    dates = filing_dates(profile)
+    # A filing dated only to the month may end after the profile's own date: clamp it.
+    dates = [(key, min(date, profile.as_of)) for key, date in filing_dates(profile)]
     if not dates or dates[-1][1] < profile.as_of:
         dates.append(("profile", profile.as_of))
     points = []
     filings = {f.id: f for f in profile.filings}
     for key, date in dates:
-        view = profile_as_of(profile, date)
+        # At its own date the profile is, by definition, what was known: use it whole (a
+        # source dated only to the year would otherwise count from the year's end).
+        view = profile if date == profile.as_of else profile_as_of(profile, date)
         assessment = assess(view, config, rubrics)
         label = (f"{filings[key].exchange} filing {filings[key].date}" if key in filings else f"profile as of {date}")
         points.append(TrendPoint(key, date, label, assessment, tuple(p.id for p in view.periods), len(view.governance_events or [])))

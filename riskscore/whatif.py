@@ -100,6 +100,8 @@ def _set(data: dict[str, Any], path: str, value: str, profile: Profile) -> None:
     tokens = _tokens(path)
     node: Any = data
     model: type | None = Profile
+    if isinstance(tokens[-1], tuple):
+        raise ValueError(f"{path} names a whole item; name one of its fields, e.g. {path}.revenue")
     for i, token in enumerate(tokens):
         last = i == len(tokens) - 1
         if isinstance(token, tuple):
@@ -144,7 +146,9 @@ def apply(profile: Profile, assignments: list[Assignment]) -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        raise InputError("--set", [Problem(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+        from riskscore.profile import describe_loc
+
+        raise InputError("--set", [Problem(describe_loc(data, tuple(e["loc"])), e["msg"]) for e in exc.errors()]) from None
 
 
 @dataclass(frozen=True)

@@ -176,3 +176,11 @@ def test_scoring_path_stays_light(command: list[str]) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert not imported & {"pandas", "sklearn", "jinja2", "rich"}, imported & {"pandas", "sklearn", "jinja2", "rich"}
+
+
+def test_memo_without_peers_imports_neither_pandas_nor_sklearn(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "riskscore", "memo", str(WEDOCTOR), "--out", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert not imported & {"pandas", "sklearn", "numpy", "scipy"}, imported & {"pandas", "sklearn", "numpy", "scipy"}

@@ -116,3 +116,41 @@ def test_committed_trend_memo_is_fresh(fmt: str) -> None:
     text = render_trend(follow(load_profile(ROOT / "companies" / "wedoctor.yaml"), config, rubrics), fmt)
     committed = (ROOT / "reports" / f"wedoctor-trend.{fmt}").read_text(encoding="utf-8")
     assert text == committed, "reports/wedoctor-trend.* is stale: run `riskscore trend wedoctor --out reports`"
+
+
+def test_committed_calibration_is_reproducible() -> None:
+    """reports/calibration.json comes from `riskscore calibrate companies/ --out reports/calibration.json`.
+
+    Compared with a tolerance: a newer scikit-learn may move the sixth decimal.
+    """
+    import json
+
+    from riskscore import calibration as cal
+
+    config = load_config()
+    rubrics = registry.select(config)
+    fitted = cal.fit(cal.history_from_profiles([str(ROOT / "companies")], config, rubrics))
+    committed = json.loads((ROOT / "reports" / "calibration.json").read_text(encoding="utf-8"))
+    assert fitted["features"] == committed["features"] and fitted["case_labels"] == committed["case_labels"]
+    assert fitted["cases"] == committed["cases"] and fitted["failed"] == committed["failed"]
+    assert fitted["coefficients"] == pytest.approx(committed["coefficients"], abs=1e-3)
+    assert fitted["intercept"] == pytest.approx(committed["intercept"], abs=1e-3)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_committed_peer_memo_is_fresh(fmt: str) -> None:
+    """reports/peers/wedoctor.* is `riskscore memo companies/wedoctor.yaml --peers tag:health-tech
+    --calibration reports/calibration.json --out reports/peers`."""
+    from riskscore import peers as pr
+    from riskscore.calibration import load_calibration
+
+    config = load_config()
+    rubrics = registry.select(config)
+    path = ROOT / "companies" / "wedoctor.yaml"
+    profile = load_profile(path)
+    assessment = assess(profile, config, rubrics)
+    peers = pr.load(pr.resolve("tag:health-tech", path, profile.id), config, rubrics, profile.id)
+    memo = build_memo(profile, assessment, config, rubrics, peers=peers, peer_set="tag:health-tech",
+                      calibration=load_calibration(ROOT / "reports" / "calibration.json"))
+    committed = (ROOT / "reports" / "peers" / f"wedoctor.{fmt}").read_text(encoding="utf-8")
+    assert render(memo, fmt) == committed, "reports/peers/ is stale: rerun the peer memo command from the README"

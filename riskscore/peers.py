@@ -1,0 +1,184 @@
+"""Peers and precedents: where a company's scores sit among comparable companies, and which
+past candidates it most resembles.
+
+* **Peer set** — ``--peers`` names ids (``jd-health,zhiyun-health``, resolved next to the
+  company's profile), a directory (every profile in it but the company's own), or
+  ``tag:NAME`` (profiles next to the company's carrying that tag).
+* **Percentile ranks** — for each rubric score and key metric, the share of peers below
+  the company (ties count half), with the number of peers that have the figure.
+* **Closest precedents** — nearest neighbours (scikit-learn) over the rubric scores,
+  standardised across the company and its peers. A rubric a company was not scored on is
+  missing, not zero: distances use the rubrics both sides have (``nan_euclidean``, scaled
+  up for the rubrics left out), and a peer sharing fewer than ``min_common`` rubrics with
+  the company is not a precedent. Each precedent shows what became of its listing, which
+  the engine never uses for scoring.
+
+scikit-learn is imported only here, and only when precedents are asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from riskscore.errors import InputError, Problem
+
+KEY_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("customer_concentration", "largest_customer_share", "Largest customer share"),
+    ("margin", "gross_margin", "Consolidated gross margin"),
+    ("margin", "core_segment_gross_margin", "Core segment gross margin"),
+    ("losses", "adjusted_net_margin", "Net margin"),
+    ("technology_dependence", "rnd_intensity", "R&D intensity"),
+    ("redemption_overhang", "claim_ratio_listing_fails", "Redemption claim ratio (listing fails)"),
+)
+
+
+@dataclass(frozen=True)
+class Peer:
+    path: str
+    profile: Any
+    assessment: Any
+
+    @property
+    def outcome_text(self) -> str:
+        outcome = self.profile.outcome
+        if outcome is None:
+            return "not recorded"
+        parts = [outcome.status + (f" {outcome.date}" if outcome.date else "")]
+        if outcome.offer_price:
+            parts.append(f"at {outcome.offer_price}")
+        if outcome.first_day_change is not None:
+            parts.append(f"{outcome.first_day_change:+.2f}% on day 1")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Rank:
+    label: str
+    value: str
+    percentile: float | None   # share of peers below the company, 0-100
+    peers_with_data: int
+    peer_values: tuple[float, ...]
+    company_value: float | None
+    kind: str                  # "score" (0-100 risk) or "metric"
+
+
+@dataclass(frozen=True)
+class Precedent:
+    id: str
+    company: str
+    distance: float
+    common: int
+    adjusted_score: float | None
+    adjusted_band: str | None
+    scores: dict[str, float | None]
+    outcome: str
+
+
+def resolve(spec: str, company_path: Path, company_id: str) -> list[Path]:
+    """The profile files a ``--peers`` value names (the company itself excluded)."""
+    base = company_path.parent
+    if spec.startswith("tag:"):
+        tag = spec[4:]
+        from riskscore.loader import read_yaml
+
+        paths = []
+        for path in sorted(base.glob("*.y*ml")):
+            data, _ = read_yaml(path)
+            if isinstance(data, dict) and tag in (data.get("tags") or []) and data.get("id") != company_id:
+                paths.append(path)
+        if not paths:
+            raise InputError("--peers", [Problem(spec, f"no profile in {base} carries the tag {tag!r}")])
+        return paths
+    candidate = Path(spec)
+    if candidate.is_dir():
+        paths = [p for p in sorted(candidate.glob("*.y*ml")) if p.resolve() != company_path.resolve()]
+        if not paths:
+            raise InputError("--peers", [Problem(spec, "the directory holds no other profile")])
+        return paths
+    paths = []
+    for ident in (s.strip() for s in spec.split(",") if s.strip()):
+        path = base / f"{ident}.yaml"
+        if not path.is_file():
+            raise InputError("--peers", [Problem(ident, f"no profile {path}; give ids of profiles next to {company_path.name}, a directory, or tag:NAME")])
+        paths.append(path)
+    return paths
+
+
+def load(paths: list[Path], config: Any, rubrics: list[Any], company_id: str) -> list[Peer]:
+    from riskscore.engine import assess
+    from riskscore.loader import load_profile
+
+    peers = []
+    for path in paths:
+        profile = load_profile(path, max_bytes=config.limits.max_profile_bytes)
+        if profile.id != company_id:
+            peers.append(Peer(str(path), profile, assess(profile, config, rubrics)))
+    return peers
+
+
+def _percentile(value: float, others: list[float]) -> float:
+    below = sum(1 for v in others if v < value)
+    ties = sum(1 for v in others if v == value)
+    return round(100 * (below + 0.5 * ties) / len(others), 1)
+
+
+def _metric(assessment: Any, rubric: str, metric: str) -> Any:
+    outcome = next((o for o in assessment.rubrics if o.id == rubric), None)
+    if outcome is None or outcome.result is None:
+        return None
+    return next((m for m in outcome.result.metrics if m.id == metric and m.value is not None), None)
+
+
+def ranks(assessment: Any, peers: list[Peer]) -> list[Rank]:
+    """Percentile ranks of the company's rubric scores and key metrics among its peers."""
+    rows = []
+    for outcome in assessment.rubrics:
+        others = [o.score for p in peers for o in p.assessment.rubrics if o.id == outcome.id and o.status == "scored"]
+        mine = outcome.score if outcome.status == "scored" else None
+        pct = _percentile(mine, others) if mine is not None and others else None  # type: ignore[arg-type]
+        rows.append(Rank(outcome.title, "—" if mine is None else f"{mine:.1f}", pct, len(others), tuple(others), mine, "score"))
+    for rubric, metric_id, label in KEY_METRICS:
+        metric = _metric(assessment, rubric, metric_id)
+        others = [m.value for p in peers if (m := _metric(p.assessment, rubric, metric_id)) is not None]
+        if metric is None and not others:
+            continue
+        mine = metric.value if metric is not None else None
+        shown = "—" if metric is None else (metric.display or f"{metric.value:g}{metric.unit if metric.unit in ('%', '×') else ''}")
+        pct = _percentile(mine, others) if mine is not None and others else None
+        rows.append(Rank(label, shown, pct, len(others), tuple(others), mine, "metric"))
+    return rows
+
+
+def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int = 2) -> list[Precedent]:
+    """The ``k`` peers closest to the company over standardised rubric scores (scikit-learn)."""
+    import numpy as np
+    from sklearn.neighbors import NearestNeighbors
+    from sklearn.preprocessing import StandardScaler
+
+    ids = [o.id for o in assessment.rubrics]
+
+    def vector(a: Any) -> list[float]:
+        scored = {o.id: o.score for o in a.rubrics if o.status == "scored"}
+        return [scored.get(i, np.nan) for i in ids]  # missing stays missing, never zero
+
+    matrix = np.array([vector(assessment)] + [vector(p.assessment) for p in peers], dtype=float)
+    usable = ~np.all(np.isnan(matrix), axis=0)
+    if not usable.any() or len(peers) == 0:
+        return []
+    scaled = StandardScaler().fit_transform(matrix[:, usable])  # NaNs are ignored in fit and kept in the output
+    company, others = scaled[:1], scaled[1:]
+    common = np.sum(~np.isnan(others) & ~np.isnan(company), axis=1)
+    eligible = np.flatnonzero(common >= min_common)
+    if eligible.size == 0:
+        return []
+    index = NearestNeighbors(n_neighbors=min(k, eligible.size), metric="nan_euclidean").fit(others[eligible])
+    distances, found = index.kneighbors(company)
+    out = []
+    for distance, position in zip(distances[0], found[0]):
+        peer = peers[int(eligible[position])]
+        scores = {o.id: (o.score if o.status == "scored" else None) for o in peer.assessment.rubrics}
+        out.append(Precedent(peer.profile.id, peer.profile.company.name, round(float(distance), 3), int(common[eligible[position]]),
+                             peer.assessment.adjusted_score, peer.assessment.adjusted_band, scores, peer.outcome_text))
+    return sorted(out, key=lambda p: (p.distance, p.id))

@@ -1,0 +1,405 @@
+"""What-if (riskscore.whatif): assignments, re-scoring, the `whatif` command, and sensitivity thresholds.
+
+The key test takes every threshold ``sensitivity`` reports for WeDoctor, applies it with
+``whatif`` a little on either side, and checks that the rubric's band really flips there,
+on the side the row says.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from typer.testing import CliRunner
+
+from riskscore import registry
+from riskscore import whatif as wi
+from riskscore.cli import app
+from riskscore.config import load_config
+from riskscore.engine import Assessment, assess
+from riskscore.errors import InputError
+from riskscore.loader import load_profile
+from riskscore.profile import Profile
+from riskscore.whatif import WHATIF_SOURCE, Assignment
+
+ROOT = Path(__file__).resolve().parents[1]
+WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"
+RUBRIC_IDS = ["customer_concentration", "margin", "losses", "governance", "technology_dependence", "redemption_overhang"]
+LARGEST = "periods[2025H1].customers.largest_share"
+runner = CliRunner()
+
+
+def run(*args: Any):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@lru_cache(maxsize=1)
+def wedoctor() -> Profile:
+    return load_profile(WEDOCTOR)
+
+
+@lru_cache(maxsize=1)
+def scoring() -> tuple[Any, list[Any]]:
+    config = load_config(None)
+    return config, registry.select(config)
+
+
+@lru_cache(maxsize=1)
+def baseline() -> Assessment:
+    config, rubrics = scoring()
+    return assess(wedoctor(), config, rubrics)
+
+
+def apply(*assignments: str, profile: Profile | None = None) -> Profile:
+    return wi.apply(profile or wedoctor(), [Assignment.parse(a) for a in assignments])
+
+
+def rescore(profile: Profile) -> Assessment:
+    config, rubrics = scoring()
+    return assess(profile, config, rubrics)
+
+
+def rubric(assessment: Assessment, rid: str) -> Any:
+    return next(o for o in assessment.rubrics if o.id == rid)
+
+
+def problems(exc: pytest.ExceptionInfo[InputError]) -> str:
+    return str(exc.value)
+
+
+# --------------------------------------------------------------------------- Assignment.parse
+
+
+@pytest.mark.parametrize("text", ["no-equals-sign", "=50%", "periods[2025H1].revenue=", "  =  ", "periods[2025H1].revenue=   "])
+def test_parse_refuses_what_is_not_path_equals_value(text: str) -> None:
+    with pytest.raises(InputError) as exc:
+        Assignment.parse(text)
+    assert exc.value.file == "--set"
+    assert [p.field for p in exc.value.problems] == [text]
+    assert "write PATH=VALUE, e.g. periods[2025H1].customers.largest_share=50%" in problems(exc)
+
+
+def test_parse_splits_at_the_first_equals_sign_and_strips() -> None:
+    assert Assignment.parse(" periods[2025H1].revenue = 40 RMB 亿 ") == Assignment("periods[2025H1].revenue", "40 RMB 亿")
+    assert Assignment.parse("company.name=A=B") == Assignment("company.name", "A=B")
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def test_a_percentage_replaces_the_figure_with_one_what_if_observation() -> None:
+    changed = apply(f"{LARGEST}=45%")
+    [obs] = changed.period("2025H1").customers.largest_share  # type: ignore[union-attr]
+    assert (obs.value, obs.source, obs.filing, obs.bound) == (45.0, WHATIF_SOURCE, None, "exact")
+    assert changed.period("FY2024").customers.largest_share.root[0].value == 70.8  # type: ignore[union-attr]
+
+
+def test_money_without_a_unit_takes_the_figures_own_unit() -> None:
+    [obs] = apply("periods[2025H1].revenue=40").period("2025H1").revenue  # type: ignore[union-attr]
+    assert (obs.amount, str(obs.unit), obs.source) == (40.0, "RMB 亿", WHATIF_SOURCE)
+
+
+def test_money_with_a_unit_keeps_that_unit() -> None:
+    [obs] = apply("periods[2025H1].revenue=4,000 RMB million").period("2025H1").revenue  # type: ignore[union-attr]
+    assert (obs.amount, str(obs.unit)) == (4000.0, "RMB million")
+    assert obs.base == pytest.approx(40e8)
+
+
+def test_money_for_a_new_figure_defaults_to_the_presentation_unit(make_profile_data: Callable[..., dict[str, Any]]) -> None:
+    profile = Profile.model_validate(make_profile_data({
+        "presentation_unit": "USD million",
+        "periods": [{"id": "FY2025", "revenue": {"amount": 10, "unit": "RMB 亿", "source": "p"}}],
+    }))
+    changed = apply("periods[FY2025].cash=5", "periods[FY2025].revenue=12", profile=profile)
+    assert str(changed.period("FY2025").cash.root[0].unit) == "USD million"  # type: ignore[union-attr]
+    assert str(changed.period("FY2025").revenue.root[0].unit) == "RMB 亿"  # type: ignore[union-attr]
+
+
+def test_a_missing_section_is_created(make_profile_data: Callable[..., dict[str, Any]]) -> None:
+    profile = Profile.model_validate(make_profile_data({"periods": [{"id": "FY2025", "revenue": {"amount": 10, "unit": "RMB 亿", "source": "p"}}]}))
+    changed = apply("periods[FY2025].customers.largest_share=60%", profile=profile)
+    assert changed.period("FY2025").customers.largest_share.root[0].value == 60.0  # type: ignore[union-attr]
+
+
+def test_non_figure_scalars_are_read_as_yaml() -> None:
+    changed = apply("technology.core[0].control=proprietary", "technology.core[0].fallback_tested=true",
+                    "capital_structure.instruments[0].converts_at_listing=false")
+    tech = changed.technology.core[0]  # type: ignore[union-attr]
+    assert (tech.control, tech.fallback_tested) == ("proprietary", True)
+    assert changed.capital_structure.instruments[0].converts_at_listing is False  # type: ignore[union-attr,index]
+
+
+@pytest.mark.parametrize("path,read", [
+    ("periods[2025H1].revenue", lambda p: p.period("2025H1").revenue),                                        # by id
+    ("periods[2025H1].segments[AI medical services].gross_margin",                                             # by name, with spaces
+     lambda p: next(s for s in p.period("2025H1").segments if s.name == "AI medical services").gross_margin),
+    ("periods[8].revenue", lambda p: p.period("2025H1").revenue),                                             # by index
+    ("capital_structure.instruments[0].amount", lambda p: p.capital_structure.instruments[0].amount),
+    ("capital_structure.instruments[Redeemable convertible preferred shares].amount",
+     lambda p: p.capital_structure.instruments[0].amount),
+    ("technology.core[Medical large language model].description", lambda p: p.technology.core[0].description),
+])
+def test_items_are_selected_by_id_name_or_index(path: str, read: Callable[[Profile], Any]) -> None:
+    value = "Changed." if path.endswith("description") else ("12.5%" if path.endswith("margin") else "31")
+    changed = apply(f"{path}={value}")
+    got = read(changed)
+    if isinstance(got, str):
+        assert got == "Changed."
+    else:
+        [obs] = got
+        assert obs.source == WHATIF_SOURCE
+        assert (getattr(obs, "value", None) or obs.amount) in (12.5, 31.0)
+    assert read(wedoctor()) != got
+
+
+def test_an_unknown_field_names_the_path_and_lists_the_fields() -> None:
+    with pytest.raises(InputError) as exc:
+        apply("periods[2025H1].revenu=40")
+    [problem] = exc.value.problems
+    assert problem.field == "periods[2025H1].revenu"
+    assert "Period has no field 'revenu'" in problem.message
+    assert "revenue, revenue_growth" in problem.message
+
+
+def test_an_unknown_item_names_the_path_and_lists_the_items() -> None:
+    with pytest.raises(InputError) as exc:
+        apply("periods[FY2030].revenue=40")
+    [problem] = exc.value.problems
+    assert problem.field == "periods[FY2030].revenue"
+    assert "no item 'FY2030'" in problem.message
+    assert "(have: FY2018, FY2019, FY2020, FY2021, FY2022, FY2023, 2024H1, FY2024, 2025H1)" in problem.message
+    with pytest.raises(InputError, match=r"no item 'Pharmacy'.*have: AI medical services, Health management membership"):
+        apply("periods[2025H1].segments[Pharmacy].share=10%")
+    with pytest.raises(InputError, match=r"no item '3'.*have: Redeemable convertible preferred shares"):
+        apply("capital_structure.instruments[3].amount=1")
+
+
+def test_a_list_needs_an_item() -> None:
+    with pytest.raises(InputError, match=r"periods is a list: name an item, e.g. periods\[0\]"):
+        apply("periods.revenue=40")
+
+
+def test_a_bare_number_for_a_percentage_is_refused_with_a_hint() -> None:
+    with pytest.raises(InputError) as exc:
+        apply(f"{LARGEST}=45")
+    [problem] = exc.value.problems
+    assert problem.field == LARGEST
+    assert problem.message == "a percentage is written with a % sign, e.g. 45%"
+
+
+def test_a_value_that_is_not_an_amount_is_refused() -> None:
+    with pytest.raises(InputError, match=r"expected an amount such as 120 or '120 RMB 亿'; got 'lots'"):
+        apply("periods[2025H1].revenue=lots")
+
+
+def test_a_value_the_profile_refuses_is_input_error() -> None:
+    with pytest.raises(InputError, match=r"must lie within 0%-100%"):
+        apply(f"{LARGEST}=145%")
+    with pytest.raises(InputError, match=r"'proprietary', 'third_party' or 'shared'"):
+        apply("technology.core[0].control=in-house")
+    with pytest.raises(InputError, match=r"unknown currency"):
+        apply("periods[2025H1].revenue=40 XYZ 亿")
+
+
+@pytest.mark.parametrize("text", ["periods[2025H1]=5", "periods[2025H1].revenue[0]=5"])
+def test_a_path_ending_in_an_item_is_refused(text: str) -> None:
+    with pytest.raises(InputError):
+        apply(text)
+
+
+def test_the_what_if_source_is_added_once() -> None:
+    changed = apply(f"{LARGEST}=45%", "periods[FY2024].customers.largest_share=40%")
+    added = [s for s in changed.sources if s.id == WHATIF_SOURCE]
+    assert len(added) == 1
+    [source] = added
+    assert source.title == f"What-if assumptions: {LARGEST}=45%; periods[FY2024].customers.largest_share=40%"
+    assert (str(source.date), source.kind) == (str(wedoctor().as_of), "research")
+    assert [s.id for s in changed.sources][:-1] == [s.id for s in wedoctor().sources]
+    again = apply("periods[2025H1].revenue=31", profile=changed)  # re-applying on a what-if profile adds no second one
+    assert [s.id for s in again.sources].count(WHATIF_SOURCE) == 1
+
+
+def test_the_original_profile_is_unchanged() -> None:
+    original = load_profile(WEDOCTOR)
+    before = original.model_dump(mode="json")
+    apply(f"{LARGEST}=45%", "technology.core[0].control=proprietary", profile=original)
+    assert original.model_dump(mode="json") == before
+    assert WHATIF_SOURCE not in {s.id for s in original.sources}
+
+
+# --------------------------------------------------------------------------- compare and the red flag
+
+
+def test_compare_rows_per_rubric_then_indicated_and_adjusted() -> None:
+    after = rescore(apply(f"{LARGEST}=45%"))
+    rows = wi.compare(baseline(), after)
+    assert [r.id for r in rows] == RUBRIC_IDS + ["indicated", "adjusted"]
+    assert [r.title for r in rows][-2:] == ["Indicated score", "Adjusted score"]
+    by_id = {r.id: r for r in rows}
+    cc = by_id["customer_concentration"]
+    assert (cc.before, cc.band_before, cc.band_after) == (100.0, "Severe", "High")
+    assert cc.delta == round(cc.after - cc.before, 2) < 0  # type: ignore[operator]
+    for rid in RUBRIC_IDS[1:]:
+        assert by_id[rid].delta == 0.0 and by_id[rid].band_before == by_id[rid].band_after
+    assert (by_id["indicated"].before, by_id["indicated"].after) == (baseline().indicated_score, after.indicated_score)
+    assert (by_id["adjusted"].before, by_id["adjusted"].after) == (baseline().adjusted_score, after.adjusted_score)
+    assert wi.Change("x", "X", None, 1.0, None, "Low").delta is None
+
+
+def test_lowering_the_largest_customer_below_half_removes_the_majority_flag_and_lowers_the_score() -> None:
+    def majority(a: Assessment) -> bool:
+        return any(f.id == "largest_customer_majority" for f in a.red_flags)
+
+    assert majority(baseline())
+    assert majority(rescore(apply(f"{LARGEST}=50%")))     # the threshold itself still flags
+    after = rescore(apply(f"{LARGEST}=49.9%"))
+    assert not majority(after)
+    assert rubric(after, "customer_concentration").score < rubric(baseline(), "customer_concentration").score
+    assert after.adjusted_score < baseline().adjusted_score  # type: ignore[operator]
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_whatif_command_prints_a_table() -> None:
+    result = run("whatif", WEDOCTOR, "--set", f"{LARGEST}=45%")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"WeDoctor Holdings Limited — what if {LARGEST}=45%"
+    assert re.match(r"^\s+Before\s+After\s+Change\s+Band", lines[2])
+    assert re.match(r"^Customer concentration\s+100\.0\s+73\.3\s+-26\.7\s+Severe → High\s*$", lines[3])
+    assert re.match(r"^Margin\s+77\.4\s+77\.4\s+\+0\.0\s+High\s*$", lines[4])
+    assert lines[9].startswith("---")
+    assert lines[10].startswith("Indicated score") and lines[11].startswith("Adjusted score")
+
+
+def test_whatif_command_takes_several_assignments() -> None:
+    result = run("whatif", WEDOCTOR, "--set", f"{LARGEST}=45%", "--set", "technology.core[0].control=proprietary")
+    assert result.exit_code == 0, result.output
+    assert f"what if {LARGEST}=45%; technology.core[0].control=proprietary" in result.stdout
+    assert re.search(r"^Technology dependence .* → ", result.stdout, flags=re.M)
+
+
+def test_whatif_json_is_only_json_with_changes_deltas_and_bands() -> None:
+    result = run("whatif", WEDOCTOR, "--set", f"{LARGEST}=45%", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)  # nothing but JSON on stdout
+    assert data["profile_id"] == "wedoctor"
+    assert data["assignments"] == [f"{LARGEST}=45%"]
+    assert [c["id"] for c in data["changes"]] == RUBRIC_IDS + ["indicated", "adjusted"]
+    cc = data["changes"][0]
+    assert set(cc) == {"id", "title", "before", "after", "delta", "band_before", "band_after"}
+    assert (cc["before"], cc["after"], cc["delta"], cc["band_before"], cc["band_after"]) == (100.0, 73.33, -26.67, "Severe", "High")
+    adjusted = data["changes"][-1]
+    assert adjusted["delta"] == round(adjusted["after"] - adjusted["before"], 2) < 0
+    assert data["before"]["adjusted_score"] == adjusted["before"] and data["after"]["adjusted_score"] == adjusted["after"]
+    assert not any(f["id"] == "largest_customer_majority" for f in data["after"]["red_flags"])
+    assert any(f["id"] == "largest_customer_majority" for f in data["before"]["red_flags"])
+
+
+@pytest.mark.parametrize("assignment,expected", [
+    ("periods[2025H1].revenu=40", "periods[2025H1].revenu: Period has no field 'revenu'"),
+    (f"{LARGEST}=45", f"{LARGEST}: a percentage is written with a % sign, e.g. 45%"),
+    ("nonsense", "nonsense: write PATH=VALUE"),
+])
+def test_whatif_bad_assignment_is_exit_2_without_output(assignment: str, expected: str) -> None:
+    result = run("whatif", WEDOCTOR, "--set", assignment, "--json")
+    assert result.exit_code == 2
+    assert f"error: --set: {expected}" in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+
+
+def test_whatif_needs_an_assignment() -> None:
+    assert run("whatif", WEDOCTOR).exit_code == 2
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+_THRESHOLD = re.compile(r"^(above|below) (-?\d+(?:\.\d+)?)(%| .+) → (Low|Moderate|Elevated|High|Severe)$")
+
+
+@lru_cache(maxsize=1)
+def wedoctor_sensitivity() -> list[wi.Sensitivity]:
+    config, rubrics = scoring()
+    return wi.sensitivity(wedoctor(), baseline(), config, rubrics)
+
+
+def test_sensitivity_rows_for_wedoctor() -> None:
+    rows = {r.rubric: r for r in wedoctor_sensitivity()}
+    # Governance has no key figure to move; every other rubric has one.
+    assert list(rows) == ["customer_concentration", "margin", "losses", "technology_dependence", "redemption_overhang"]
+    cc = rows["customer_concentration"]
+    assert (cc.path, cc.current, cc.band, cc.down, cc.up) == (LARGEST, "77.6%", "Severe", "below 50.0% → High", None)
+    assert rows["redemption_overhang"].path == "capital_structure.instruments[0].amount"
+    assert rows["losses"].path == "periods[2025H1].adjusted_net_profit" and rows["losses"].current == "-1.3 RMB 亿"
+    for row in rows.values():
+        assert row.band == rubric(baseline(), row.rubric).band
+        assert row.down or row.up
+        for text in (row.down, row.up):
+            assert text is None or _THRESHOLD.match(text), text
+
+
+def _band_with(path: str, value: float, unit: str, rid: str) -> str | None:
+    text = f"{value:.6g}%" if unit == "%" else f"{value:.6g}{unit}"
+    return rubric(rescore(apply(f"{path}={text}")), rid).band
+
+
+def test_sensitivity_thresholds_really_change_the_band_when_applied() -> None:
+    """Each threshold, applied with whatif a little beyond it, gives the new band; a little short of it, the current one."""
+    checked = 0
+    for row in wedoctor_sensitivity():
+        for text in (row.down, row.up):
+            if text is None:
+                continue
+            direction, number, unit, new_band = _THRESHOLD.match(text).groups()  # type: ignore[union-attr]
+            threshold = float(number)
+            eps = 0.1 if unit == "%" else 0.01  # twice the rounding of the printed threshold (1 decimal for %, 2 for money)
+            beyond, short = (threshold + eps, threshold - eps) if direction == "above" else (threshold - eps, threshold + eps)
+            assert _band_with(row.path, beyond, unit, row.rubric) == new_band, f"{row.rubric}: {text} at {beyond}"
+            assert _band_with(row.path, short, unit, row.rubric) == row.band, f"{row.rubric}: {text} at {short}"
+            checked += 1
+    assert checked == 7  # customer concentration 1, margin 2, losses 2, technology 1, redemption 1
+
+
+def test_sensitivity_directions_without_a_change_keep_the_band_to_the_end_of_the_range() -> None:
+    rows = {r.rubric: r for r in wedoctor_sensitivity()}
+    assert rows["customer_concentration"].up is None and _band_with(LARGEST, 100, "%", "customer_concentration") == "Severe"
+    assert rows["technology_dependence"].down is None
+    assert _band_with("periods[2025H1].rnd_expense", 0.001, " RMB 亿", "technology_dependence") == "Severe"
+    assert rows["redemption_overhang"].up is None
+    assert _band_with("capital_structure.instruments[0].amount", 1000, " RMB 亿", "redemption_overhang") == "Severe"
+
+
+def test_sensitivity_threshold_via_the_command() -> None:
+    def band(value: str) -> str:
+        result = run("whatif", WEDOCTOR, "--set", f"{LARGEST}={value}", "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["changes"][0]["band_after"]
+
+    assert (band("49.9%"), band("50.1%")) == ("High", "Severe")
+
+
+def test_memo_sensitivity_flag_adds_the_section(tmp_path: Path) -> None:
+    result = run("memo", WEDOCTOR, "--format", "all", "--sensitivity", "--out", tmp_path / "with")
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "with" / "wedoctor.md").read_text(encoding="utf-8")
+    html = (tmp_path / "with" / "wedoctor.html").read_text(encoding="utf-8")
+    assert "## Sensitivity" in md
+    section = md.split("## Sensitivity", 1)[1].split("\n## ", 1)[0]
+    assert f"| Customer concentration | {LARGEST} | 77.6% | Severe | below 50.0% → High | no band change in range |" in section
+    assert "| Redemption overhang | capital_structure.instruments[0].amount | 250 RMB 亿 | Severe | below 192.32 RMB 亿 → High |" in section
+    assert "Governance violations" not in section
+    assert "Sensitivity</h2>" in html
+
+    result = run("memo", WEDOCTOR, "--format", "all", "--out", tmp_path / "without")
+    assert result.exit_code == 0, result.output
+    assert "## Sensitivity" not in (tmp_path / "without" / "wedoctor.md").read_text(encoding="utf-8")
+    assert "Sensitivity</h2>" not in (tmp_path / "without" / "wedoctor.html").read_text(encoding="utf-8")
+    # The flag only adds the section.
+    without = (tmp_path / "without" / "wedoctor.md").read_text(encoding="utf-8")
+    assert md.replace("## Sensitivity" + section + "\n", "", 1) == without
