@@ -75,20 +75,24 @@ def history_from_csv(path: str) -> History:
     import pandas as pd
 
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, dtype={"outcome": "string"}, keep_default_na=False)  # blanks stay blank, in their own row
     except FileNotFoundError:
         raise InputError(path, [Problem("", "no such file")]) from None
     except Exception as exc:
         raise InputError(path, [Problem("", f"cannot read as CSV: {exc}")]) from None
     if "outcome" not in frame.columns:
         raise InputError(path, [Problem("outcome", "a history CSV needs an 'outcome' column (failed/listed, 1/0, or a filing status)")])
-    score_columns = [c for c in frame.columns if c != "outcome" and c not in ("id", "label", "company", "file", "filing")]
+    score_columns = [c for c in frame.columns if c not in ("outcome", "id", "label", "company", "file", "filing", "note", "notes")]
     features = [c.removeprefix("score_") for c in score_columns]
     if not features:
         raise InputError(path, [Problem("", "no score columns (score_<rubric> or <rubric>)")])
+    doubled = sorted({f for f in features if features.count(f) > 1})
+    if doubled:
+        raise InputError(path, [Problem(" and ".join(c for c in score_columns if c.removeprefix("score_") == f), "both give the rubric "
+                                        f"{f!r}; keep one column") for f in doubled])
     cases = []
     for i, row in frame.iterrows():
-        raw = str(row["outcome"]).strip().lower()
+        raw = str(row["outcome"] if not pd.isna(row["outcome"]) else "").strip().lower()
         if raw in ("1", "failed", "fail", "true") or raw in FAILED_STATUSES:
             failed = 1
         elif raw in ("0", "listed", "success", "false"):
@@ -99,7 +103,7 @@ def history_from_csv(path: str) -> History:
         for column, feature in zip(score_columns, features):
             value = row[column]
             try:
-                number = None if pd.isna(value) else float(value)
+                number = None if (value is None or (isinstance(value, str) and not value.strip()) or pd.isna(value)) else float(value)
             except (TypeError, ValueError):
                 raise InputError(path, [Problem(f"row {i + 2}.{column}", f"expected a score 0-100; got {value!r}")]) from None
             if number is not None and not 0 <= number <= 100:
@@ -174,6 +178,8 @@ def fit(history: History, min_cases: int = 8, min_per_class: int = 2, repeats: i
 def load_calibration(path: str | Path) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {type(data).__name__}")
     except FileNotFoundError:
         raise InputError(str(path), [Problem("", "no such calibration file (write one with `riskscore calibrate`)")]) from None
     except (OSError, ValueError) as exc:

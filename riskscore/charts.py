@@ -25,7 +25,7 @@ NOT_SCORED = "#9e9e9e"
 SERIES_COLOURS = ("#1f4e79", "#e07b00", "#6a1b9a")
 GRID, AXIS, INK, MUTED = "#e6e6e6", "#9e9e9e", "#212121", "#616161"
 INTERIM_FILL = "#dbe5f0"
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML_PATTERN = "[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"  # compiled on first need: costly
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _esc(text: object) -> str:
     s = str(text)
     if not _NEEDS_WORK.search(s):  # most labels and every colour: nothing to do
         return s
-    s = _NOT_XML.sub("", s)
+    s = re.sub(_NOT_XML_PATTERN, "", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
 
 

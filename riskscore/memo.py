@@ -119,6 +119,7 @@ class Memo:
     precedents: list[Any] = field(default_factory=list)   # riskscore.peers.Precedent
     peer_names: dict[str, str] = field(default_factory=dict)
     calibration: str | None = None                        # the probability, with what it rests on
+    precedents_asked: int = 0
     failed: list[str] = field(default_factory=list)
 
 
@@ -206,6 +207,7 @@ def _peer_fields(assessment: "Assessment", peers: list[Any] | None, peer_set: st
         "peer_ranks": pr.ranks(assessment, peers),
         "precedents": pr.precedents(assessment, peers, k) if k else [],
         "peer_names": {p.profile.id: p.profile.company.name for p in peers},
+        "precedents_asked": k,
     }
 
 
@@ -214,7 +216,7 @@ def _calibration_line(calibration: dict[str, Any], assessment: "Assessment") -> 
 
     v = calibration["validation"]
     return (f"Estimated probability that the listing fails: {100 * probability(calibration, assessment):.0f}%, from a logistic model "
-            f"fitted on {calibration['cases']} past filings ({calibration['failed']} failed, {calibration['listed']} listed); "
+            f"fitted on {calibration['cases']} past cases ({calibration['failed']} failed, {calibration['listed']} listed); "
             f"{v['method']}: AUC {v['auc']['mean']:.2f} ± {v['auc']['sd']:.2f}, Brier score {v['brier']['mean']:.3f} ± {v['brier']['sd']:.3f}. "
             f"With this few cases the estimate is rough; read it beside the scores, not instead of them.")
 

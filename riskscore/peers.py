@@ -79,13 +79,17 @@ class Precedent:
 def resolve(spec: str, company_path: Path, company_id: str) -> list[Path]:
     """The profile files a ``--peers`` value names (the company itself excluded)."""
     base = company_path.parent
+    spec = spec.strip()
     if spec.startswith("tag:"):
-        tag = spec[4:]
+        tag = spec[4:].strip()
         from riskscore.loader import read_yaml
 
         paths = []
         for path in sorted(base.glob("*.y*ml")):
-            data, _ = read_yaml(path)
+            try:
+                data, _ = read_yaml(path)
+            except InputError:
+                continue  # an unreadable file is not a peer; it is reported when named directly
             if isinstance(data, dict) and tag in (data.get("tags") or []) and data.get("id") != company_id:
                 paths.append(path)
         if not paths:
@@ -99,10 +103,14 @@ def resolve(spec: str, company_path: Path, company_id: str) -> list[Path]:
         return paths
     paths = []
     for ident in (s.strip() for s in spec.split(",") if s.strip()):
+        if ident == company_id:
+            continue  # a company is not its own peer
         path = base / f"{ident}.yaml"
         if not path.is_file():
             raise InputError("--peers", [Problem(ident, f"no profile {path}; give ids of profiles next to {company_path.name}, a directory, or tag:NAME")])
         paths.append(path)
+    if not paths:
+        raise InputError("--peers", [Problem(spec, "names no peer other than the company itself")])
     return paths
 
 
@@ -173,7 +181,9 @@ def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int =
     eligible = np.flatnonzero(common >= min_common)
     if eligible.size == 0:
         return []
-    index = NearestNeighbors(n_neighbors=min(k, eligible.size), metric="nan_euclidean").fit(others[eligible])
+    # Rank every eligible peer, then cut: ties at the k-th place are decided by id, never by
+    # the order the peers were given in.
+    index = NearestNeighbors(n_neighbors=int(eligible.size), metric="nan_euclidean").fit(others[eligible])
     distances, found = index.kneighbors(company)
     out = []
     for distance, position in zip(distances[0], found[0]):
@@ -181,4 +191,4 @@ def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int =
         scores = {o.id: (o.score if o.status == "scored" else None) for o in peer.assessment.rubrics}
         out.append(Precedent(peer.profile.id, peer.profile.company.name, round(float(distance), 3), int(common[eligible[position]]),
                              peer.assessment.adjusted_score, peer.assessment.adjusted_band, scores, peer.outcome_text))
-    return sorted(out, key=lambda p: (p.distance, p.id))
+    return sorted(out, key=lambda p: (p.distance, p.id))[:k]

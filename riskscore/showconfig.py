@@ -28,6 +28,8 @@ def effective(config: Config) -> list[tuple[str, Any, str]]:
     entries.append(("enabled", [r.id for r in rubrics], origin("enabled", "default (every rubric found)")))
     for key, value in config.engine.model_dump(mode="json").items():
         entries.append((f"engine.{key}", value, origin(f"engine.{key}")))
+    for key, value in config.memo.model_dump(mode="json").items():
+        entries.append((f"memo.{key}", value, origin(f"memo.{key}")))
     for key, value in config.limits.model_dump(mode="json").items():
         entries.append((f"limits.{key}", value, origin(f"limits.{key}")))
     for rubric in rubrics:
@@ -79,5 +81,8 @@ def as_toml(entries: list[tuple[str, Any, str]]) -> str:
             if head:
                 lines.append(f"[{head}]")
             table = head
-        lines.append(f"{name} = {_toml(value)}".ljust(60) + f"  # {origin}")
+        if value is None:  # TOML has no null: show the key commented out, so the output reads back as the same configuration
+            lines.append(f"# {name} =".ljust(60) + f"  # not set; {origin}")
+        else:
+            lines.append(f"{name} = {_toml(value)}".ljust(60) + f"  # {origin}")
     return "\n".join(lines)
