@@ -45,7 +45,7 @@ class BatchSettings:
     discover_config: bool = True  # look for riskscore.toml when config_path is None (the CLI does)
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What became of one input."""
 
@@ -165,7 +165,8 @@ def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
 
 def _write_temp(out: Path, name: str, text: str, token: str, index: int) -> str:
     tmp = out / f".{name}.{token}-{index}.tmp"  # unique per input: two inputs never share a temp file
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)  # final permissions now: no chmod later
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     return str(tmp)
 
@@ -220,17 +221,32 @@ def run_batch(
             progress(done, total, outcome)
     written_by: dict[str, tuple[str, str]] = {}
     jobs = [(i, str(p)) for i, p in enumerate(paths)]
+    del paths  # the jobs carry the names; keep one copy
+    missing = sorted(outcomes, key=lambda o: o.path)
+    # Summary rows stream to a file as profiles finish: memory stays flat however many there are.
+    rows_path = out / f".summary-rows.{token}-rows.tmp"
     try:
-        for outcome in _results(jobs, settings, token, workers):
-            _settle(outcome, out, written_by)
-            outcomes.append(outcome)
-            if progress:
-                progress(len(outcomes), total, outcome)
+        with open(rows_path, "w", encoding="utf-8") as rows:
+            for outcome in _results(jobs, settings, token, workers):
+                _settle(outcome, out, written_by)
+                rows.write(_row_json(outcome))
+                outcome.row, outcome.temps = {}, {}
+                outcomes.append(outcome)
+                if progress:
+                    progress(len(outcomes), total, outcome)
+            for outcome in missing:  # inputs that matched nothing come last, by name
+                rows.write(_row_json(outcome))
+        summary_files = write_summary(out, rows_path, extra, [r.id for r in _STATE["rubrics"]])
     finally:
         for leftover in out.glob(f".*.{token}-*.tmp"):
             leftover.unlink(missing_ok=True)
-    summary_files = write_summary(out, outcomes, extra, [r.id for r in _STATE["rubrics"]])
     return BatchReport(out, outcomes, summary_files)
+
+
+def _row_json(outcome: Outcome) -> str:
+    import json
+
+    return json.dumps({"file": outcome.path, "status": outcome.status, "error": outcome.error, **outcome.row}, ensure_ascii=False) + "\n"
 
 
 def _results(jobs: list[tuple[int, str]], settings: BatchSettings, token: str, workers: int) -> Iterator[Outcome]:
@@ -272,7 +288,6 @@ def _settle(outcome: Outcome, out: Path, written_by: dict[str, tuple[str, str]])
             return
         written_by[stem] = (outcome.path, outcome.profile_id)
         for name, tmp in outcome.temps.items():
-            os.chmod(tmp, 0o644)
             os.replace(tmp, out / name)
 
 
@@ -294,33 +309,65 @@ SUMMARY_COLUMNS = ["file", "id", "company", "as_of", "status", "error", "adjuste
                    "indicated_score", "indicated_band", "red_flags", "coverage"]
 
 
-def write_summary(out: Path, outcomes: list[Outcome], extra_formats: list[str], rubric_ids: list[str] = ()) -> list[Path]:  # type: ignore[assignment]
-    """``summary.csv`` and ``summary.json`` (one row per input, input order), plus parquet/xlsx.
+def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_ids: list[str] = ()) -> list[Path]:  # type: ignore[assignment]
+    """``summary.csv`` and ``summary.json`` from the streamed rows (one per input, input order),
+    plus parquet/xlsx when asked for.
 
     Columns are fixed by the run (every selected rubric has its ``score_<id>`` column even
-    when nothing scored), so a reporting tool can rely on them.
+    when nothing scored), so a reporting tool can rely on them. CSV and JSON are written
+    chunk by chunk, so memory does not grow with the number of profiles.
     """
     import json
 
     import pandas as pd
 
-    rows = []
-    for o in sorted(outcomes, key=lambda o: (o.index < 0, o.index, o.path)):
-        rows.append({"file": o.path, "status": o.status, "error": o.error, **o.row})
     columns = SUMMARY_COLUMNS + [f"score_{rid}" for rid in sorted(rubric_ids)]
-    frame = pd.DataFrame(rows).reindex(columns=columns)
-    frame["red_flags"] = frame["red_flags"].astype("Int64")  # counts stay integers beside failed rows
-    records = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.astype(object).to_dict(orient="records")]
-    csv_frame = frame.copy()
-    for column in ("file", "id", "company", "error"):
-        # A text cell starting with = + - @ would run as a formula in a spreadsheet.
-        csv_frame[column] = csv_frame[column].map(lambda v: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v)
+
+    def chunks():  # type: ignore[no-untyped-def]
+        with open(rows_path, encoding="utf-8") as fh:
+            batch: list[dict[str, Any]] = []
+            for line in fh:
+                batch.append(json.loads(line))
+                if len(batch) == 500:  # small chunks: the summary's memory does not grow with the batch
+                    yield _frame(pd, batch, columns)
+                    batch = []
+            if batch:
+                yield _frame(pd, batch, columns)
+
+    def write_csv(path: Path) -> None:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            first = True
+            for frame in chunks():
+                csv_frame = frame.copy()
+                for column in ("file", "id", "company", "error"):
+                    # A text cell starting with = + - @ would run as a formula in a spreadsheet.
+                    csv_frame[column] = csv_frame[column].map(lambda v: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v)
+                csv_frame.to_csv(fh, index=False, header=first, lineterminator="\n")
+                first = False
+            if first:
+                pd.DataFrame(columns=columns).to_csv(fh, index=False, lineterminator="\n")
+
+    def write_json(path: Path) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("[")
+            count = 0
+            for frame in chunks():
+                for record in frame.astype(object).to_dict(orient="records"):
+                    record = {k: (None if pd.isna(v) else v) for k, v in record.items()}
+                    text = json.dumps(record, indent=2, ensure_ascii=False, default=_jsonable)
+                    fh.write((",\n  " if count else "\n  ") + text.replace("\n", "\n  "))
+                    count += 1
+            fh.write("\n]\n" if count else "]\n")
+
+    def whole() -> Any:
+        return pd.concat(list(chunks()), ignore_index=True)
+
     written = []
     for name, write in (
-        ("summary.csv", lambda p: csv_frame.to_csv(p, index=False, lineterminator="\n")),
-        ("summary.json", lambda p: Path(p).write_text(json.dumps(records, indent=2, ensure_ascii=False, default=_jsonable) + "\n", encoding="utf-8")),
-        ("summary.parquet", lambda p: frame.to_parquet(p, index=False)),
-        ("summary.xlsx", lambda p: frame.to_excel(p, index=False)),
+        ("summary.csv", write_csv),
+        ("summary.json", write_json),
+        ("summary.parquet", lambda p: whole().to_parquet(p, index=False)),
+        ("summary.xlsx", lambda p: whole().to_excel(p, index=False)),
     ):
         if name.split(".")[1] not in ("csv", "json", *extra_formats):
             continue
@@ -334,6 +381,12 @@ def write_summary(out: Path, outcomes: list[Outcome], extra_formats: list[str], 
             tmp.unlink(missing_ok=True)
         written.append(final)
     return written
+
+
+def _frame(pd: Any, records: list[dict[str, Any]], columns: list[str]) -> Any:
+    frame = pd.DataFrame(records).reindex(columns=columns)
+    frame["red_flags"] = frame["red_flags"].astype("Int64")  # counts stay integers beside failed rows
+    return frame
 
 
 def _jsonable(value: Any) -> Any:

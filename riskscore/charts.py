@@ -77,7 +77,8 @@ def _el(tag: str, *children: str, **attrs: object) -> str:
         if value is None:
             continue
         name = _ATTR_NAMES.get(key) or _ATTR_NAMES.setdefault(key, key.rstrip("_").replace("_", "-"))
-        text = f"{value:.1f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else _esc(value)
+        kind = type(value)
+        text = f"{value:.1f}" if kind is float or kind is int else _esc(value)  # exact types: bool is not a number here
         parts.append(f' {name}="{text}"')
     if not children:
         return f"<{tag}{''.join(parts)}/>"

@@ -93,6 +93,8 @@ class Config:
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     key_prefix: str = ""
     memo: MemoSettings = field(default_factory=MemoSettings)
+    params_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Validated rubric parameters, filled by riskscore.registry.params_for (validated once per run)."""
 
     def weight_for(self, rubric_id: str, default: float) -> float:
         return self.weights.get(rubric_id, default)

@@ -493,6 +493,8 @@ class Profile(Strict):
     cumulative: list[CumulativeFigure] = Field(default_factory=list, description="Sources' claims about totals over several periods.")
     outcome: ListingOutcome | None = Field(default=None, description="The listing's outcome; never used for scoring.")
     tags: list[Slug] = Field(default_factory=list, description="Labels for peer sets, e.g. health-tech (select with --peers tag:health-tech).")
+
+    _periods_by_end: list[Period] | None = PrivateAttr(default=None)
     sources: list[Source] = Field(min_length=1)
     notes: list[Text] = Field(default_factory=list)
 
@@ -611,8 +613,10 @@ class Profile(Strict):
         raise KeyError(period_id)
 
     def periods_by_end(self) -> list[Period]:
-        """Periods oldest first; for one end date, the longer period first."""
-        return sorted(self.periods, key=lambda p: (p.end_date(self.fiscal_year_end_month), -p.months))
+        """Periods oldest first; for one end date, the longer period first (computed once)."""
+        if self._periods_by_end is None:
+            self._periods_by_end = sorted(self.periods, key=lambda p: (p.end_date(self.fiscal_year_end_month), -p.months))
+        return list(self._periods_by_end)
 
     def annual_periods(self) -> list[Period]:
         return [p for p in self.periods_by_end() if p.is_annual]

@@ -158,9 +158,14 @@ def select(config: Config, loaded: list[LoadedRubric] | None = None) -> list[typ
 
 def params_for(rubric: type[Rubric], config: Config) -> RubricParams:
     """The rubric's parameters from configuration, validated by its own parameter model."""
+    cached = config.params_cache.get(rubric.id)
+    if cached is not None and type(cached) is rubric.Params:
+        return cached
     raw = config.rubric_params.get(rubric.id, {})
     try:
-        return rubric.Params.model_validate(raw)
+        params = rubric.Params.model_validate(raw)
+        config.params_cache[rubric.id] = params
+        return params
     except ValidationError as exc:
         problems = []
         for e in exc.errors():

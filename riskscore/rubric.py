@@ -26,6 +26,7 @@ applies its missing-data policy).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import TYPE_CHECKING, ClassVar
 
@@ -151,6 +152,11 @@ class RubricResult(_Frozen):
         )
 
 
+@functools.lru_cache(maxsize=256)
+def _cleandoc(text: str) -> str:
+    return inspect.cleandoc(text)  # memos ask for every rubric's docs; clean each docstring once
+
+
 class Rubric:
     """Base class of every rubric. Subclasses set the metadata and implement :meth:`score`."""
 
@@ -166,7 +172,7 @@ class Rubric:
 
     @classmethod
     def doc(cls) -> str:
-        return inspect.cleandoc(cls.__doc__ or "")
+        return _cleandoc(cls.__doc__ or "")
 
     @classmethod
     def description(cls) -> str:
