@@ -115,18 +115,15 @@ def score(
 
 
 def _score_table(a) -> str:  # type: ignore[no-untyped-def]
-    def num(v: float | None) -> str:
-        return "—" if v is None else f"{v:.1f}"
-
     rows = [("Rubric", "Weight", "Score", "Band", "Contrib.")]
     for o in a.rubrics:
-        rows.append((o.title if o.status != "error" else f"{o.title} (error)", f"{100 * o.weight:.1f}%", num(o.score), o.band or "—", num(o.contribution)))
+        rows.append((o.title if o.status != "error" else f"{o.title} (error)", f"{100 * o.weight:.1f}%", _num(o.score), o.band or "—", _num(o.contribution)))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     fmt = lambda r: "  ".join(c.ljust(widths[i]) if i in (0, 3) else c.rjust(widths[i]) for i, c in enumerate(r))  # noqa: E731
     lines = [f"{a.company} — as of {a.as_of}", "", fmt(rows[0]), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in rows[1:]]
-    lines += ["", f"Indicated score  {num(a.indicated_score)} ({a.indicated_band or 'not scored'})",
-              f"Adjusted score   {num(a.adjusted_score)} ({a.adjusted_band or 'not scored'})"
+    lines += ["", f"Indicated score  {_num(a.indicated_score)} ({a.indicated_band or 'not scored'})",
+              f"Adjusted score   {_num(a.adjusted_score)} ({a.adjusted_band or 'not scored'})"
               + (f" — floored by red flags at {a.floor_applied:g}" if a.floor_applied is not None else ""),
               f"Coverage         {100 * a.coverage:.0f}% of weight backed by evidence ({a.missing_data_policy})"]
     if a.red_flags:
@@ -134,6 +131,17 @@ def _score_table(a) -> str:  # type: ignore[no-untyped-def]
     if a.conflicts:
         lines += ["", f"Source conflicts: {len(a.conflicts)} (see the memo or --json)"]
     return "\n".join(lines)
+
+
+def _write_documents(documents: dict[Path, str]) -> None:
+    """Write rendered documents (all rendered before any is written), each atomically."""
+    for path, text in documents.items():
+        _guard(lambda: write_atomic(path, text))
+        _err(f"wrote {path}")
+
+
+def _num(v: float | None) -> str:
+    return "—" if v is None else f"{v:.1f}"
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -198,9 +206,7 @@ def memo(
     if out.exists() and not out.is_dir():
         _err(f"error: {out}: --out must be a directory")
         raise typer.Exit(EXIT_INVALID)
-    for path, text in documents.items():
-        _guard(lambda: write_atomic(path, text))
-        _err(f"wrote {path}")
+    _write_documents(documents)
     raise typer.Exit(_report_failures(assessment))
 
 
@@ -323,9 +329,7 @@ def trend(
         return {out / f"{prof.id}-trend.{f}": render_trend(followed, f) for f in formats}
 
     documents = _guard(build)
-    for target, text in documents.items():
-        _guard(lambda: write_atomic(target, text))
-        _err(f"wrote {target}")
+    _write_documents(documents)
     raise typer.Exit(EXIT_FAILURE if _LOAD_FAILURES else EXIT_OK)
 
 
@@ -397,14 +401,11 @@ def whatif(
         }, indent=2, ensure_ascii=False))
         raise typer.Exit(_report_failures(after))
 
-    def num(v: float | None) -> str:
-        return "—" if v is None else f"{v:.1f}"
-
     table = [("", "Before", "After", "Change", "Band")]
     for r in rows:
         band = r.band_after or "—" if r.band_before == r.band_after else f"{r.band_before or '—'} → {r.band_after or '—'}"
         delta = "—" if r.delta is None else f"{r.delta:+.1f}"
-        table.append((r.title, num(r.before), num(r.after), delta, band))
+        table.append((r.title, _num(r.before), _num(r.after), delta, band))
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     typer.echo(f"{before.company} — what if {'; '.join(assignments)}\n")
     for k, row in enumerate(table):
@@ -500,10 +501,11 @@ def config_show(
     cfg = _guard(lambda: _config(config, rubric_set, rubrics_dir))
     from riskscore import registry
 
-    broken = [item for item in registry.discover(cfg.rubrics_dirs) if not item.ok]
+    loaded = registry.discover(cfg.rubrics_dirs)
+    broken = [item for item in loaded if not item.ok]
     for item in broken:
         _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}")
-    entries = _guard(lambda: effective(cfg))
+    entries = _guard(lambda: effective(cfg, loaded))
     if as_json:
         typer.echo(json.dumps({key: {"value": value, "origin": origin} for key, value, origin in entries}, indent=2, ensure_ascii=False))
         raise typer.Exit(EXIT_FAILURE if broken else EXIT_OK)

@@ -38,6 +38,11 @@ def agree(a: "Observation", b: "Observation") -> bool:
     return _same_value(a, b)
 
 
+def interval(obs: "Observation") -> tuple[float, float]:
+    """The values an observation admits: its written precision, widened for about/at least/at most."""
+    return _interval(obs)
+
+
 def _interval(obs: "Observation") -> tuple[float, float]:
     step = obs.half_step
     if obs.bound == "at_least":

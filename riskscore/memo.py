@@ -59,6 +59,8 @@ class RubricSection:
     band: str
     weight: str
     configured_weight: str
+    score_value: float | None  # the numbers behind `score` and `weight`, for the charts
+    weight_pct: float
     contribution: str
     coverage: str
     description: str
@@ -276,6 +278,7 @@ def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite) -> RubricSect
         id=o.id, title=o.title, version=o.version, status=o.status,
         score=_num(o.score), band=o.band or "Not scored",
         weight=f"{100 * o.weight:.1f}%", configured_weight=f"{o.configured_weight:g}",
+        score_value=round(o.score, 1) if o.score is not None and o.status != "error" else None, weight_pct=round(100 * o.weight, 1),
         contribution=_num(o.contribution), coverage=f"{100 * o.coverage:.0f}%",
         description=cls.description() if cls else "", method=cls.method() if cls else "",
         narrative=result.narrative if result else "",
@@ -322,7 +325,4 @@ def _largest_segment(profile: Profile) -> str | None:
             return shares[0][0]
     return None
 
-
-def citation_text(refs: tuple[int, ...]) -> str:
-    return "[" + ", ".join(str(r) for r in refs) + "]" if refs else ""
 

@@ -37,7 +37,7 @@ class Finding:
 
 
 def _interval(obs: Any, floor: float | None = None) -> tuple[float, float]:
-    low, high = ev._interval(obs)
+    low, high = ev.interval(obs)
     return (low if floor is None else max(floor, low)), high
 
 

@@ -84,8 +84,7 @@ def render(memo: Memo, fmt: Format) -> str:
 
     from riskscore import charts
 
-    bars = [charts.ScoreBar(s.title, None if s.status == "error" or s.score == "—" else float(s.score), float(s.weight.rstrip("%")),
-                            None if s.band == "Not scored" else s.band) for s in memo.rubrics]
+    bars = [charts.ScoreBar(s.title, s.score_value, s.weight_pct, None if s.band == "Not scored" else s.band) for s in memo.rubrics]
     panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts) for name, pts in k.series if pts], k.kind, memo.period_order)
               for k in memo.key_metrics]
     peer_chart = None

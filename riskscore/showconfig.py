@@ -8,11 +8,14 @@ from typing import Any
 from riskscore.config import Config
 
 
-def effective(config: Config) -> list[tuple[str, Any, str]]:
-    """``(dotted key, value, origin)`` for every setting that affects a run, in TOML order."""
+def effective(config: Config, loaded: list[Any] | None = None) -> list[tuple[str, Any, str]]:
+    """``(dotted key, value, origin)`` for every setting that affects a run, in TOML order.
+
+    ``loaded`` is the result of :func:`riskscore.registry.discover`, when the caller has it already.
+    """
     from riskscore import registry
 
-    loaded = registry.discover(config.rubrics_dirs)
+    loaded = registry.discover(config.rubrics_dirs) if loaded is None else loaded
     rubrics = registry.select(config, loaded)
     origin_of = {item.name: item.origin for item in loaded if item.ok}
     default = "default"
@@ -53,18 +56,15 @@ def param_values(params: Any) -> dict[str, Any]:
 
 
 def toml_value(value: Any) -> str:
-    return _toml(value)
-
-
-def _toml(value: Any) -> str:
+    """A value as TOML writes it (grids and inline tables included)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return '""  # not set'
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }" if value else "{}"
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }" if value else "{}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return json.dumps(value, ensure_ascii=False)
@@ -84,5 +84,5 @@ def as_toml(entries: list[tuple[str, Any, str]]) -> str:
         if value is None:  # TOML has no null: show the key commented out, so the output reads back as the same configuration
             lines.append(f"# {name} =".ljust(60) + f"  # not set; {origin}")
         else:
-            lines.append(f"{name} = {_toml(value)}".ljust(60) + f"  # {origin}")
+            lines.append(f"{name} = {toml_value(value)}".ljust(60) + f"  # {origin}")
     return "\n".join(lines)

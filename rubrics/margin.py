@@ -59,7 +59,7 @@ class Margin(Rubric):
             share_total = sum(share for _, share, _, _ in core)
             core_margin = sum(share * m for _, share, m, _ in core) / share_total
             names = ", ".join(name for name, *_ in core)
-            sources = sources_of_list(core)
+            sources = _core_sources(core)
             metrics.append(Metric(id="core_segment_gross_margin", label=f"Core segment gross margin ({names})", value=round(core_margin, 2), unit="%",
                                   period=seg_period.id, grid=grid, score=round(grid.score(core_margin), 2), weight=params.core_weight, sources=sources,
                                   path=facts.path(seg_period, f"segments[{core[0][0]}]", "gross_margin") if len(core) == 1 else None))
@@ -79,7 +79,7 @@ class Margin(Rubric):
         return result.model_copy(update={"narrative": _narrative(result)})
 
 
-def sources_of_list(core: list) -> list[str]:
+def _core_sources(core: list) -> list[str]:
     out: list[str] = []
     for *_, srcs in core:
         out += [s for s in srcs if s not in out]
