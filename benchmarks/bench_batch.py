@@ -49,13 +49,13 @@ def run_batch(src: Path, out: Path, workers: int) -> tuple[float, float]:
 
 def bare_work(paths: list[Path]) -> float:
     """Seconds per profile of YAML load + validation + the two renders, in this process."""
-    from riskscore import registry
-    from riskscore.config import load_config
-    from riskscore.engine import assess
-    from riskscore.loader import read_yaml
-    from riskscore.memo import build_memo
-    from riskscore.profile import Profile
-    from riskscore.render import render
+    from riskscore.scoring import registry
+    from riskscore.scoring.config import load_config
+    from riskscore.scoring.engine import assess
+    from riskscore.profile.load import read_yaml
+    from riskscore.report.memo import build_memo
+    from riskscore.profile.model import Profile
+    from riskscore.report.render import render
 
     config = load_config()
     rubrics = registry.select(config)

@@ -1,3 +1,3 @@
-from riskscore.cli import main
+from riskscore.cli.app import main
 
 main()

@@ -19,7 +19,7 @@ Every function takes plain paths and names and returns plain objects; invalid in
     'wedoctor'
 
 Configuration is the same as the CLI's: ``config`` is a path to a TOML file (or an already
-loaded :class:`riskscore.config.Config`); without one, the packaged defaults apply (no file
+loaded :class:`riskscore.scoring.config.Config`); without one, the packaged defaults apply (no file
 discovery, so library calls do not depend on the working directory)::
 
     >>> api.score(profile, rubric_set="financial").rubrics[-1].id
@@ -33,16 +33,16 @@ from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 if TYPE_CHECKING:
     from riskscore.batch import BatchReport, Outcome
-    from riskscore.config import Config
-    from riskscore.engine import Assessment
-    from riskscore.profile import Profile
+    from riskscore.scoring.config import Config
+    from riskscore.scoring.engine import Assessment
+    from riskscore.profile.model import Profile
 
 __all__ = ["load", "score", "render", "batch", "configure"]
 
 
 def configure(config: "str | Path | Config | None" = None, rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = ()) -> "Config":
     """A :class:`Config`: the packaged defaults overlaid with ``config`` (a TOML path) and the choices given."""
-    from riskscore.config import Config, load_config
+    from riskscore.scoring.config import Config, load_config
 
     if isinstance(config, Config):
         return config
@@ -51,22 +51,22 @@ def configure(config: "str | Path | Config | None" = None, rubric_set: str | Non
 
 def load(path: str | Path, max_bytes: int | None = None) -> "Profile":
     """Read and validate a profile file."""
-    from riskscore.loader import load_profile
+    from riskscore.profile.load import load_profile
 
     return load_profile(path, max_bytes=max_bytes)
 
 
 def _profile(profile: "Profile | str | Path") -> "Profile":
-    from riskscore.profile import Profile
+    from riskscore.profile.model import Profile
 
     return profile if isinstance(profile, Profile) else load(profile)
 
 
 def score(profile: "Profile | str | Path", config: "str | Path | Config | None" = None, rubric_set: str | None = None,
           rubrics_dirs: Iterable[str | Path] = ()) -> "Assessment":
-    """Score a profile (object or path); returns the :class:`~riskscore.engine.Assessment`."""
-    from riskscore import registry
-    from riskscore.engine import assess
+    """Score a profile (object or path); returns the :class:`~riskscore.scoring.engine.Assessment`."""
+    from riskscore.scoring import registry
+    from riskscore.scoring.engine import assess
 
     cfg = configure(config, rubric_set, rubrics_dirs)
     return assess(_profile(profile), cfg, registry.select(cfg))
@@ -75,8 +75,8 @@ def score(profile: "Profile | str | Path", config: "str | Path | Config | None" 
 def render(profile: "Profile | str | Path", fmt: Literal["md", "html", "json"] = "md", config: "str | Path | Config | None" = None,
            rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = ()) -> str:
     """The memo as Markdown or HTML, or the assessment as JSON (what ``riskscore schema result`` describes)."""
-    from riskscore import registry
-    from riskscore.engine import assess
+    from riskscore.scoring import registry
+    from riskscore.scoring.engine import assess
 
     cfg = configure(config, rubric_set, rubrics_dirs)
     rubrics = registry.select(cfg)
@@ -84,8 +84,8 @@ def render(profile: "Profile | str | Path", fmt: Literal["md", "html", "json"] =
     assessment = assess(prof, cfg, rubrics)
     if fmt == "json":
         return assessment.model_dump_json(indent=2) + "\n"
-    from riskscore.memo import build_memo
-    from riskscore.render import render as render_memo
+    from riskscore.report.memo import build_memo
+    from riskscore.report.render import render as render_memo
 
     return render_memo(build_memo(prof, assessment, cfg, rubrics), fmt)
 

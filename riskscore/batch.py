@@ -115,8 +115,8 @@ _STATE: dict[str, Any] = {}
 
 def _init_worker(settings: BatchSettings, token: str) -> None:
     """Load configuration and rubrics once per worker process."""
-    from riskscore import registry
-    from riskscore.config import load_config
+    from riskscore.scoring import registry
+    from riskscore.scoring.config import load_config
 
     config = load_config(settings.config_path, rubric_set=settings.rubric_set, rubrics_dirs=settings.rubrics_dirs, discover=settings.discover_config)
     _STATE.update(settings=settings, token=token, config=config, rubrics=registry.select(config))
@@ -134,8 +134,8 @@ def _process(job: tuple[int, str]) -> Outcome:
 
 
 def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
-    from riskscore.engine import assess
-    from riskscore.loader import load_profile
+    from riskscore.scoring.engine import assess
+    from riskscore.profile.load import load_profile
 
     config, rubrics = _STATE["config"], _STATE["rubrics"]
     limit = settings.max_bytes if settings.max_bytes is not None else config.limits.max_profile_bytes
@@ -145,8 +145,8 @@ def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
     assessment = assess(profile, config, rubrics)
     documents: dict[str, str] = {}
     if "md" in settings.formats or "html" in settings.formats:
-        from riskscore.memo import build_memo
-        from riskscore.render import render
+        from riskscore.report.memo import build_memo
+        from riskscore.report.render import render
 
         memo = build_memo(profile, assessment, config, rubrics)
         for fmt in ("md", "html"):

@@ -1,102 +1,11 @@
-"""Helpers rubrics use to read a profile: latest figures, series over periods, formatting.
+"""Moved to :mod:`riskscore.scoring.facts`; this name stays so that existing plugins keep working.
 
-All reads go through :func:`riskscore.evidence.value`, so a rubric sees the observation the
-engine's source ranking chose, never an arbitrary one.
+New code imports :mod:`riskscore.rubric` (everything a rubric author needs) or
+:mod:`riskscore.scoring.facts`. The module object is the same, so monkeypatching either name works.
 """
 
-from __future__ import annotations
+import sys
 
-import math
-from typing import Callable, Iterator, TypeVar
+from riskscore.scoring.facts import *  # noqa: F403  (the names, for type checkers and readers)
 
-from riskscore import evidence
-from riskscore.profile import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
-
-Obs = TypeVar("Obs", MoneyObservation, PercentObservation)
-
-
-def series(profile: Profile, get: Callable[[Period], MoneyFigure | PercentFigure | None], annual_only: bool = False) -> list[tuple[Period, MoneyObservation | PercentObservation]]:
-    """``(period, chosen observation)`` for every period holding the figure, oldest first."""
-    out = []
-    for period in profile.periods_by_end():
-        if annual_only and not period.is_annual:
-            continue
-        obs = evidence.value(profile, get(period))
-        if obs is not None:
-            out.append((period, obs))
-    return out
-
-
-def latest(profile: Profile, get: Callable[[Period], MoneyFigure | PercentFigure | None]) -> tuple[Period, MoneyObservation | PercentObservation] | tuple[None, None]:
-    """The figure in the most recent period that holds it (a year before an interim ending the same day)."""
-    found = series(profile, get)
-    return found[-1] if found else (None, None)
-
-
-def fmt_pct(value: float, decimals: int = 1) -> str:
-    return f"{value:.{decimals}f}%"
-
-
-def fmt_money(profile: Profile, base: float, decimals: int = 2, currency: str | None = None) -> str:
-    """An amount in base units, in the profile's presentation unit.
-
-    An amount in another ``currency`` than the presentation unit's is shown in that
-    currency, unscaled, rather than mislabelled.
-    """
-    unit = profile.presentation_unit
-    if currency is not None and currency != unit.currency:
-        return f"{currency} {base:,.0f}"
-    return f"{unit.currency} {base / unit.factor:,.{decimals}f}{(' ' + unit.scale) if unit.scale else ''}"
-
-
-def money(profile: Profile, figure: MoneyFigure | None) -> MoneyObservation | None:
-    """The chosen observation of a money figure, typed (None when absent)."""
-    return evidence.value(profile, figure)  # type: ignore[return-value]
-
-
-def percent(profile: Profile, figure: PercentFigure | None) -> PercentObservation | None:
-    """The chosen observation of a percentage figure, typed (None when absent)."""
-    return evidence.value(profile, figure)  # type: ignore[return-value]
-
-
-def fmt_obs(profile: Profile, obs: MoneyObservation | PercentObservation) -> str:
-    """An observation as written (its own precision), in the presentation unit when it is money."""
-    prefix = {"exact": "", "about": "about ", "at_least": "more than ", "at_most": "less than "}[obs.bound]
-    if isinstance(obs, PercentObservation):
-        return prefix + fmt_pct(obs.value, obs.decimals)
-    unit = profile.presentation_unit
-    if obs.unit == unit:
-        return prefix + fmt_money(profile, obs.base, obs.decimals)
-    if obs.unit.currency == unit.currency:
-        shown = fmt_money(profile, obs.base, max(2, obs.decimals))
-        return f"{prefix}{shown} ({obs.amount:,.{obs.decimals}f} {obs.unit})"
-    return f"{prefix}{obs.unit.currency} {obs.amount:,.{obs.decimals}f}{(' ' + obs.unit.scale) if obs.unit.scale else ''}"
-
-
-def ratio_pct(numerator: MoneyObservation, denominator: MoneyObservation) -> float | None:
-    """``numerator / denominator`` in percent, None when the currencies differ or the denominator is zero."""
-    if numerator.unit.currency != denominator.unit.currency or denominator.base == 0:
-        return None
-    ratio = 100.0 * numerator.base / denominator.base
-    return ratio if math.isfinite(ratio) else None
-
-
-def revenue_share(profile: Profile, period: Period) -> Iterator[tuple[str, float, list[str]]]:
-    """Top-level segments with their share of revenue (stated, or derived from revenue)."""
-    total = evidence.value(profile, period.revenue)
-    for seg in period.segments:
-        if seg.parent:
-            continue
-        share = evidence.value(profile, seg.share)
-        if share is not None:
-            yield seg.name, share.value, [share.source]
-            continue
-        rev = evidence.value(profile, seg.revenue)
-        if rev is not None and total is not None:
-            pct = ratio_pct(rev, total)  # type: ignore[arg-type]
-            if pct is not None and 0 <= pct <= 100:  # a derived share outside 0-100% is a data-quality finding, not a share
-                yield seg.name, pct, [rev.source, total.source]
-
-
-def path(period: Period, *rest: str) -> str:
-    return ".".join([f"periods[{period.id}]", *rest])
+sys.modules[__name__] = sys.modules["riskscore.scoring.facts"]

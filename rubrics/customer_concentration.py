@@ -1,10 +1,20 @@
 from __future__ import annotations
-
-from riskscore import facts
-from riskscore.evidence import sources_of
-from riskscore.profile import Profile
-from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, RedFlag, Rubric, RubricParams, RubricResult
-from riskscore.scale import GridParam
+from riskscore.rubric import (
+    Adjustment,
+    DataGap,
+    Evidence,
+    GridParam,
+    Metric,
+    Profile,
+    RedFlag,
+    Rubric,
+    RubricParams,
+    RubricResult,
+    fmt_obs,
+    path,
+    series,
+    sources_of,
+)
 
 
 class CustomerConcentration(Rubric):
@@ -36,8 +46,8 @@ class CustomerConcentration(Rubric):
         red_flag_largest_share: float
 
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
-        largest = facts.series(profile, lambda p: p.customers.largest_share if p.customers else None)
-        top5 = facts.series(profile, lambda p: p.customers.top5_share if p.customers else None)
+        largest = series(profile, lambda p: p.customers.largest_share if p.customers else None)
+        top5 = series(profile, lambda p: p.customers.top5_share if p.customers else None)
         metrics, evidence, gaps, flags, adjustments = [], [], [], [], []
 
         if largest:
@@ -45,12 +55,12 @@ class CustomerConcentration(Rubric):
             metrics.append(Metric(
                 id="largest_customer_share", label="Largest customer share of revenue", value=obs.value, unit="%",
                 period=period.id, grid=params.largest_share_grid, score=round(params.largest_share_grid.score(obs.value), 2),
-                weight=params.largest_share_weight, display=facts.fmt_obs(profile, obs), sources=[obs.source],
-                path=facts.path(period, "customers", "largest_share"),
+                weight=params.largest_share_weight, display=fmt_obs(profile, obs), sources=[obs.source],
+                path=path(period, "customers", "largest_share"),
             ))
             customers = period.customers
             who = f" ({customers.largest_counterparty})" if customers and customers.largest_counterparty else ""
-            evidence.append(Evidence(statement=f"The largest customer{who} provided {facts.fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
+            evidence.append(Evidence(statement=f"The largest customer{who} provided {fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
             if customers and customers.largest_counterparty_type in ("government", "state_program", "state_owned"):
                 evidence.append(Evidence(
                     statement=f"The largest counterparty is a {customers.largest_counterparty_type.replace('_', ' ')}; under ASC 280 a government and the entities it controls count as one customer.",
@@ -60,14 +70,14 @@ class CustomerConcentration(Rubric):
             if obs.bound != "at_most" and obs.value >= params.red_flag_largest_share:
                 flags.append(RedFlag(
                     id="largest_customer_majority", title="Majority reliance on one customer",
-                    detail=f"The largest customer provided {facts.fmt_obs(profile, obs)} of revenue in {period.id} (threshold {params.red_flag_largest_share:g}%).",
+                    detail=f"The largest customer provided {fmt_obs(profile, obs)} of revenue in {period.id} (threshold {params.red_flag_largest_share:g}%).",
                     sources=[obs.source],
                 ))
             if len(largest) > 1:
                 first_period, first = largest[0]
                 rise = round(obs.value - first.value, 9)  # 17.4 - 12.4 is 4.999…; compare as written
                 evidence.append(Evidence(
-                    statement=f"The largest customer's share moved from {facts.fmt_obs(profile, first)} ({first_period.id}) to {facts.fmt_obs(profile, obs)} ({period.id}), {rise:+.1f} percentage points.",
+                    statement=f"The largest customer's share moved from {fmt_obs(profile, first)} ({first_period.id}) to {fmt_obs(profile, obs)} ({period.id}), {rise:+.1f} percentage points.",
                     sources=sources_of([first, obs]),
                 ))
                 if rise >= params.rise_threshold_pp:
@@ -81,10 +91,10 @@ class CustomerConcentration(Rubric):
             metrics.append(Metric(
                 id="top5_customer_share", label="Top-five customers' share of revenue", value=obs.value, unit="%",
                 period=period.id, grid=params.top5_share_grid, score=round(params.top5_share_grid.score(obs.value), 2),
-                weight=params.top5_share_weight, display=facts.fmt_obs(profile, obs), sources=[obs.source],
-                path=facts.path(period, "customers", "top5_share"),
+                weight=params.top5_share_weight, display=fmt_obs(profile, obs), sources=[obs.source],
+                path=path(period, "customers", "top5_share"),
             ))
-            evidence.append(Evidence(statement=f"The five largest customers provided {facts.fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
+            evidence.append(Evidence(statement=f"The five largest customers provided {fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
         else:
             metrics.append(Metric(id="top5_customer_share", label="Top-five customers' share of revenue", value=None, unit="%", grid=params.top5_share_grid, weight=params.top5_share_weight))
             gaps.append(DataGap(field="periods[*].customers.top5_share", reason="No period reports the top-five customers' share of revenue."))

@@ -1,10 +1,20 @@
 from __future__ import annotations
-
-from riskscore.evidence import value
-from riskscore.profile import GovernanceEvent, Profile
-from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, RedFlag, Rubric, RubricParams, RubricResult
-from riskscore.scale import band_for, clamp
-from riskscore.units import months_between
+from riskscore.rubric import (
+    Adjustment,
+    DataGap,
+    Evidence,
+    GovernanceEvent,
+    Metric,
+    Profile,
+    RedFlag,
+    Rubric,
+    RubricParams,
+    RubricResult,
+    band_for,
+    clamp,
+    months_between,
+    value,
+)
 
 
 class Governance(Rubric):

@@ -1,10 +1,21 @@
 from __future__ import annotations
-
-from riskscore import facts
-from riskscore.evidence import sources_of, value
-from riskscore.profile import Period, Profile
-from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, Rubric, RubricParams, RubricResult
-from riskscore.scale import GridParam
+from riskscore.rubric import (
+    Adjustment,
+    DataGap,
+    Evidence,
+    GridParam,
+    Metric,
+    Period,
+    Profile,
+    Rubric,
+    RubricParams,
+    RubricResult,
+    fmt_obs,
+    path,
+    ratio_pct,
+    sources_of,
+    value,
+)
 
 
 class Losses(Rubric):
@@ -50,7 +61,7 @@ class Losses(Rubric):
                 "adjusted_net_margin" if basis == "adjusted" else "net_profit")
             metrics.append(Metric(id="adjusted_net_margin", label=f"Net margin ({basis})", value=round(margin, 2), unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.adjusted_net_margin_weight, sources=srcs,
-                                  path=facts.path(period, figure)))
+                                  path=path(period, figure)))
             evidence.append(Evidence(statement=f"The {basis} net margin was {margin:.1f}% in {period.id}.", sources=srcs))
             earlier = [m for m in margins[:-1] if m[0].months == period.months]
             if earlier:
@@ -103,11 +114,11 @@ def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list[str], 
         revenue = value(profile, period.revenue)
         adjusted = value(profile, period.adjusted_net_profit)
         ifrs = value(profile, period.net_profit)
-        if adjusted is not None and revenue is not None and (pct := facts.ratio_pct(adjusted, revenue)) is not None:  # type: ignore[arg-type]
+        if adjusted is not None and revenue is not None and (pct := ratio_pct(adjusted, revenue)) is not None:  # type: ignore[arg-type]
             out.append((period, pct, sources_of([adjusted, revenue]), "adjusted"))
         elif stated is not None:
             out.append((period, stated.value, [stated.source], "adjusted"))
-        elif ifrs is not None and revenue is not None and (pct := facts.ratio_pct(ifrs, revenue)) is not None:  # type: ignore[arg-type]
+        elif ifrs is not None and revenue is not None and (pct := ratio_pct(ifrs, revenue)) is not None:  # type: ignore[arg-type]
             out.append((period, pct, sources_of([ifrs, revenue]), "IFRS"))
     # Prefer one basis for the latest comparison: the latest period's.
     if out:
@@ -144,8 +155,8 @@ def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list[str], st
 def _ocf_margin(profile: Profile) -> tuple[Period, float, list[str], str] | None:
     for period in reversed(profile.periods_by_end()):
         ocf, revenue = value(profile, period.operating_cash_flow), value(profile, period.revenue)
-        if ocf is not None and revenue is not None and (pct := facts.ratio_pct(ocf, revenue)) is not None:  # type: ignore[arg-type]
-            return period, pct, sources_of([ocf, revenue]), facts.fmt_obs(profile, ocf)
+        if ocf is not None and revenue is not None and (pct := ratio_pct(ocf, revenue)) is not None:  # type: ignore[arg-type]
+            return period, pct, sources_of([ocf, revenue]), fmt_obs(profile, ocf)
     return None
 
 
@@ -155,7 +166,7 @@ def _ifrs_vs_adjusted(profile: Profile) -> list[Evidence]:
         ifrs, adjusted = value(profile, period.net_profit), value(profile, period.adjusted_net_profit)
         if ifrs is not None and adjusted is not None and ifrs.base < adjusted.base:
             out.append(Evidence(
-                statement=f"{period.id}: IFRS net result {facts.fmt_obs(profile, ifrs)} against an adjusted result of {facts.fmt_obs(profile, adjusted)}; the difference is non-operating (e.g. fair-value changes of preferred shares, share-based pay) and is not scored as an operating loss.",
+                statement=f"{period.id}: IFRS net result {fmt_obs(profile, ifrs)} against an adjusted result of {fmt_obs(profile, adjusted)}; the difference is non-operating (e.g. fair-value changes of preferred shares, share-based pay) and is not scored as an operating loss.",
                 sources=sources_of([ifrs, adjusted]),
             ))
     return out

@@ -1,10 +1,20 @@
 from __future__ import annotations
-
-from riskscore import facts
-from riskscore.evidence import sources_of, value
-from riskscore.profile import Period, Profile
-from riskscore.rubric import DataGap, Evidence, Metric, Rubric, RubricParams, RubricResult
-from riskscore.scale import GridParam
+from riskscore.rubric import (
+    DataGap,
+    Evidence,
+    GridParam,
+    Metric,
+    Period,
+    Profile,
+    Rubric,
+    RubricParams,
+    RubricResult,
+    path,
+    ratio_pct,
+    revenue_share,
+    sources_of,
+    value,
+)
 
 
 class Margin(Rubric):
@@ -43,7 +53,7 @@ class Margin(Rubric):
             period, margin, sources = consolidated[-1]
             metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=round(margin, 2), unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.consolidated_weight, sources=sources,
-                                  path=facts.path(period, "gross_margin") if period.gross_margin is not None else None))
+                                  path=path(period, "gross_margin") if period.gross_margin is not None else None))
             evidence.append(Evidence(statement=f"Consolidated gross margin was {margin:.1f}% in {period.id}.", sources=sources))
         else:
             metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=None, unit="%", grid=grid, weight=params.consolidated_weight))
@@ -62,7 +72,7 @@ class Margin(Rubric):
             sources = _core_sources(core)
             metrics.append(Metric(id="core_segment_gross_margin", label=f"Core segment gross margin ({names})", value=round(core_margin, 2), unit="%",
                                   period=seg_period.id, grid=grid, score=round(grid.score(core_margin), 2), weight=params.core_weight, sources=sources,
-                                  path=facts.path(seg_period, f"segments[{core[0][0]}]", "gross_margin") if len(core) == 1 else None))
+                                  path=path(seg_period, f"segments[{core[0][0]}]", "gross_margin") if len(core) == 1 else None))
             evidence.append(Evidence(statement=f"{names} carried {share_total:.1f}% of revenue in {seg_period.id} at a gross margin of {core_margin:.1f}%.", sources=sources))
             evidence.extend(_segment_history(profile, [name for name, *_ in core]))
             if consolidated and consolidated[-1][0].id == seg_period.id and consolidated[-1][1] - core_margin >= 5:
@@ -95,7 +105,7 @@ def _consolidated_series(profile: Profile) -> list[tuple[Period, float, list[str
             continue
         gp, rev = value(profile, period.gross_profit), value(profile, period.revenue)
         if gp is not None and rev is not None:
-            pct = facts.ratio_pct(gp, rev)  # type: ignore[arg-type]
+            pct = ratio_pct(gp, rev)  # type: ignore[arg-type]
             if pct is not None:
                 out.append((period, pct, sources_of([gp, rev])))
     return out
@@ -103,7 +113,7 @@ def _consolidated_series(profile: Profile) -> list[tuple[Period, float, list[str
 
 def _core_segments(profile: Profile, period: Period, threshold: float) -> list[tuple[str, float, float, list[str]]]:
     """Largest top-level segments with a margin, by share, until they carry ``threshold``% of revenue."""
-    shares = {name: (share, srcs) for name, share, srcs in facts.revenue_share(profile, period)}
+    shares = {name: (share, srcs) for name, share, srcs in revenue_share(profile, period)}
     ranked = []
     for seg in period.segments:
         margin = value(profile, seg.gross_margin)
@@ -140,7 +150,7 @@ def _segment_history(profile: Profile, names: list[str]) -> list[Evidence]:
 def _negative_segments(profile: Profile, min_share: float) -> list[Evidence]:
     out = []
     for period in profile.periods_by_end():
-        shares = {name: share for name, share, _ in facts.revenue_share(profile, period)}
+        shares = {name: share for name, share, _ in revenue_share(profile, period)}
         for seg in period.segments:
             margin = value(profile, seg.gross_margin)
             share_obs = value(profile, seg.share)

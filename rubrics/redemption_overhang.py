@@ -1,13 +1,28 @@
 from __future__ import annotations
 
 from typing import Literal
-
-from riskscore import facts
-from riskscore.evidence import value
-from riskscore.profile import MoneyObservation, Profile
-from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, RedFlag, Rubric, RubricParams, RubricResult, Scenario
-from riskscore.scale import GridParam, band_for, clamp
-from riskscore.units import months_between
+from riskscore.rubric import (
+    Adjustment,
+    DataGap,
+    Evidence,
+    GridParam,
+    Metric,
+    MoneyObservation,
+    Profile,
+    RedFlag,
+    Rubric,
+    RubricParams,
+    RubricResult,
+    Scenario,
+    band_for,
+    clamp,
+    fmt_money,
+    fmt_obs,
+    latest,
+    months_between,
+    series,
+    value,
+)
 
 
 class RedemptionOverhang(Rubric):
@@ -56,7 +71,7 @@ class RedemptionOverhang(Rubric):
             amounts.append((inst, obs))  # type: ignore[arg-type]
             trigger = {"listing_failure": "if the listing fails", "deadline": f"at {inst.trigger_date}", "other": "on another trigger"}[inst.trigger]
             evidence.append(Evidence(
-                statement=f"{inst.name}: {facts.fmt_obs(profile, obs)}{(', held by ' + inst.holder_class) if inst.holder_class else ''}; redemption revives {trigger}; "
+                statement=f"{inst.name}: {fmt_obs(profile, obs)}{(', held by ' + inst.holder_class) if inst.holder_class else ''}; redemption revives {trigger}; "
                           f"{'converts' if inst.converts_at_listing else 'does not convert'} at listing." + (f" {inst.description}" if inst.description else ""),
                 sources=[obs.source] + [s for s in inst.sources if s != obs.source],
             ))
@@ -97,9 +112,9 @@ class RedemptionOverhang(Rubric):
         adjustments = fail_adjustments if headline == "listing_fails" else listed_adjustments
         scenarios = [
             Scenario(id="listed", label="Listed: convertible instruments convert", score=listed_score, band=band_for(listed_score), headline=headline == "listed",
-                     note=f"Remaining claim {facts.fmt_money(profile, claim_listed)}."),
+                     note=f"Remaining claim {fmt_money(profile, claim_listed)}."),
             Scenario(id="listing_fails", label="Listing fails: redemption rights revive", score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
-                     note=f"Claim {'at least ' if at_least else ''}{facts.fmt_money(profile, claim_fail)}, {ratio_fail:.2f}× {denom_label}."),
+                     note=f"Claim {'at least ' if at_least else ''}{fmt_money(profile, claim_fail)}, {ratio_fail:.2f}× {denom_label}."),
         ]
         ratio_sources = claim_sources + [s for s in denom_sources if s not in claim_sources]
         metrics = [
@@ -110,21 +125,21 @@ class RedemptionOverhang(Rubric):
             Metric(id="claim_ratio_listed", label=f"Claim once listed / {denom_label}", value=round(ratio_listed, 3), unit="×", grid=grid,
                    score=listed_score, weight=1.0 if headline == "listed" else 0.0, sources=ratio_sources, display=f"{ratio_listed:.2f}×"),
         ]
-        evidence.append(Evidence(statement=f"Denominator: {denom_label}, {facts.fmt_obs(profile, denominator)}.", sources=denom_sources))
+        evidence.append(Evidence(statement=f"Denominator: {denom_label}, {fmt_obs(profile, denominator)}.", sources=denom_sources))
 
-        ocf_period, ocf = facts.latest(profile, lambda p: p.operating_cash_flow)
+        ocf_period, ocf = latest(profile, lambda p: p.operating_cash_flow)
         annual_ocf = ocf.base * 12 / ocf_period.months if ocf is not None and ocf.unit.currency == currency else 0.0  # type: ignore[union-attr]
         capacity = denominator.base + annual_ocf
         if claim_fail > capacity:
             basis = f"{denom_label}" + (f" plus a year of operating cash flow at the {ocf_period.id} rate" if ocf is not None else " (no operating cash flow on file)")  # type: ignore[union-attr]
             flags.append(RedFlag(
                 id="redemption_claim_exceeds_resources", title="Redemption claim exceeds the means to pay it",
-                detail=f"If the listing fails, a claim of {'at least ' if at_least else ''}{facts.fmt_money(profile, claim_fail)} falls due against {facts.fmt_money(profile, capacity)} of {basis}.",
+                detail=f"If the listing fails, a claim of {'at least ' if at_least else ''}{fmt_money(profile, claim_fail)} falls due against {fmt_money(profile, capacity)} of {basis}.",
                 sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),  # type: ignore[union-attr]
             ))
         score = fail_score if headline == "listing_fails" else listed_score
-        narrative = (f"If the listing fails, {'at least ' if at_least else ''}{facts.fmt_money(profile, claim_fail)} of redemption claims fall due, "
-                     f"{ratio_fail:.1f}× {denom_label}; if it succeeds, {facts.fmt_money(profile, claim_listed)} remains. "
+        narrative = (f"If the listing fails, {'at least ' if at_least else ''}{fmt_money(profile, claim_fail)} of redemption claims fall due, "
+                     f"{ratio_fail:.1f}× {denom_label}; if it succeeds, {fmt_money(profile, claim_listed)} remains. "
                      f"The headline uses the {headline.replace('_', ' ')} scenario. Scored {score:.1f} ({band_for(score)}).")
         return RubricResult(score=score, band=band_for(score), metrics=metrics, adjustments=adjustments, evidence=evidence,
                             red_flags=flags, data_gaps=gaps, scenarios=scenarios, narrative=narrative)
@@ -135,10 +150,10 @@ class RedemptionOverhang(Rubric):
         cash = value(profile, cs.cash) if cs else None
         if cash is not None:
             return cash, "cash and short-term investments", [cash.source], False  # type: ignore[return-value]
-        period, cash = facts.latest(profile, lambda p: p.cash)
+        period, cash = latest(profile, lambda p: p.cash)
         if cash is not None:
             return cash, f"cash at {period.id}", [cash.source], False  # type: ignore[union-attr,return-value]
-        years = facts.series(profile, lambda p: p.revenue, annual_only=True)
+        years = series(profile, lambda p: p.revenue, annual_only=True)
         if years:
             period, revenue = years[-1]
             return revenue, f"{period.id} revenue", [revenue.source], True  # type: ignore[return-value]

@@ -1,10 +1,22 @@
 from __future__ import annotations
-
-from riskscore import facts
-from riskscore.evidence import sources_of, value
-from riskscore.profile import Period, Profile
-from riskscore.rubric import Adjustment, DataGap, Evidence, Metric, Rubric, RubricParams, RubricResult
-from riskscore.scale import GridParam
+from riskscore.rubric import (
+    Adjustment,
+    DataGap,
+    Evidence,
+    GridParam,
+    Metric,
+    Period,
+    Profile,
+    Rubric,
+    RubricParams,
+    RubricResult,
+    fmt_obs,
+    path,
+    ratio_pct,
+    series,
+    sources_of,
+    value,
+)
 
 
 class TechnologyDependence(Rubric):
@@ -67,20 +79,20 @@ class TechnologyDependence(Rubric):
             grid = params.rnd_intensity_grid
             metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=round(pct, 2), unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(pct), 2), weight=params.rnd_intensity_weight, sources=srcs,
-                                  path=facts.path(period, "rnd_expense")))
+                                  path=path(period, "rnd_expense")))
             history = ", ".join(f"{v:.1f}% ({p.id})" for p, v, _ in intensities)
             evidence.append(Evidence(statement=f"R&D intensity over the periods on file: {history}.", sources=sorted({s for *_, ss in intensities for s in ss})))
         else:
             metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=None, unit="%", grid=params.rnd_intensity_grid, weight=params.rnd_intensity_weight))
             gaps.append(DataGap(field="periods[*].rnd_expense", reason="No period gives R&D expense with revenue."))
 
-        spend = facts.series(profile, lambda p: p.rnd_expense)
+        spend = series(profile, lambda p: p.rnd_expense)
         if len(spend) > 1:
             (p0, first), (p1, last) = spend[0], spend[-1]
             a0, a1 = first.base * 12 / p0.months, last.base * 12 / p1.months
             if a0 > 0:
                 fall = round(100 * (a0 - a1) / a0, 9)
-                evidence.append(Evidence(statement=f"R&D expense went from {facts.fmt_obs(profile, first)} ({p0.id}) to {facts.fmt_obs(profile, last)} ({p1.id}); annualised, {-fall:+.0f}%.", sources=sources_of([first, last])))
+                evidence.append(Evidence(statement=f"R&D expense went from {fmt_obs(profile, first)} ({p0.id}) to {fmt_obs(profile, last)} ({p1.id}); annualised, {-fall:+.0f}%.", sources=sources_of([first, last])))
                 if fall > params.rnd_fall_threshold:
                     adjustments.append(Adjustment(label=f"R&D spending fell {fall:.0f}% annualised ({p0.id}→{p1.id})", points=params.rnd_fall_points))
 
@@ -92,7 +104,7 @@ def _rnd_intensity(profile: Profile) -> list[tuple[Period, float, list[str]]]:
     out = []
     for period in profile.periods_by_end():
         rnd, rev = value(profile, period.rnd_expense), value(profile, period.revenue)
-        if rnd is not None and rev is not None and (pct := facts.ratio_pct(rnd, rev)) is not None:  # type: ignore[arg-type]
+        if rnd is not None and rev is not None and (pct := ratio_pct(rnd, rev)) is not None:  # type: ignore[arg-type]
             out.append((period, pct, sources_of([rnd, rev])))
     return out
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from riskscore.config import Config, load_config
+from riskscore.scoring.config import Config, load_config
 
 BASE_PROFILE_PATH = Path(__file__).parent / "rubric_cases" / "_base.yaml"
 

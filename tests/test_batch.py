@@ -14,10 +14,11 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from riskscore import api, batch, registry
-from riskscore.cli import app
-from riskscore.profile import Profile
-from riskscore.rubric import Rubric, RubricResult
+from riskscore import api, batch
+from riskscore.scoring import registry
+from riskscore.cli.app import app
+from riskscore.profile.model import Profile
+from riskscore.scoring.contract import Rubric, RubricResult
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"
@@ -197,7 +198,7 @@ def test_raising_rubric_exit_1_files_written_status_rubric_error(tmp_path: Path,
 
 
 RAISING_RUBRIC = '''
-from riskscore.rubric import Rubric, RubricResult
+from riskscore.scoring.contract import Rubric, RubricResult
 
 
 class Raising(Rubric):
@@ -621,10 +622,10 @@ def test_interrupt_while_writing_a_temporary_file_leaves_none(three_good: list[P
 
 
 def test_interrupt_in_render_leaves_only_complete_files(three_good: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import riskscore.render
+    import riskscore.report.render
 
     reference = _reference(three_good, tmp_path)
-    real = riskscore.render.render
+    real = riskscore.report.render.render
     calls = []
 
     def render_then_interrupt(memo, fmt):  # type: ignore[no-untyped-def]
@@ -633,7 +634,7 @@ def test_interrupt_in_render_leaves_only_complete_files(three_good: list[Path], 
             raise KeyboardInterrupt
         return real(memo, fmt)
 
-    monkeypatch.setattr(riskscore.render, "render", render_then_interrupt)
+    monkeypatch.setattr(riskscore.report.render, "render", render_then_interrupt)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         api.batch(three_good, out)

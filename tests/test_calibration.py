@@ -1,4 +1,4 @@
-"""Calibration (riskscore.calibration, `riskscore calibrate`) and the memo's probability line.
+"""Calibration (riskscore.analysis.calibration, `riskscore calibrate`) and the memo's probability line.
 
 Fits use small synthetic CSV histories; one test fits the committed profiles and compares with
 reports/calibration.json.
@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import calibration as cal
-from riskscore.cli import app
-from riskscore.engine import RubricOutcome
+from riskscore.analysis import calibration as cal
+from riskscore.cli.app import app
+from riskscore.scoring.engine import RubricOutcome
 from riskscore.errors import InputError
-from riskscore.scale import band_for
+from riskscore.scoring.scale import band_for
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPANIES = ROOT / "companies"
@@ -287,10 +287,10 @@ def test_probability_by_hand_from_the_committed_file() -> None:
 
 
 def test_probability_of_wedoctor_matches_the_memo() -> None:
-    from riskscore import registry
-    from riskscore.config import load_config
-    from riskscore.engine import assess
-    from riskscore.loader import load_profile
+    from riskscore.scoring import registry
+    from riskscore.scoring.config import load_config
+    from riskscore.scoring.engine import assess
+    from riskscore.profile.load import load_profile
 
     config = load_config(None)
     a = assess(load_profile(WEDOCTOR), config, registry.select(config))

@@ -1,4 +1,4 @@
-"""Tests for riskscore.charts: inline, self-contained, deterministic SVG."""
+"""Tests for riskscore.report.charts: inline, self-contained, deterministic SVG."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from riskscore.charts import BAND_COLOURS, INTERIM_FILL, NOT_SCORED, Panel, ScoreBar, Series, period_panels, score_weight_chart
+from riskscore.report.charts import BAND_COLOURS, INTERIM_FILL, NOT_SCORED, Panel, ScoreBar, Series, period_panels, score_weight_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 XMLNS = 'xmlns="http://www.w3.org/2000/svg"'

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import registry
-from riskscore.cli import app
-from riskscore.rubric import Rubric, RubricResult
+from riskscore.scoring import registry
+from riskscore.cli.app import app
+from riskscore.scoring.contract import Rubric, RubricResult
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

@@ -1,4 +1,4 @@
-"""Configuration (riskscore/config.py, riskscore/showconfig.py): file discovery, layers and
+"""Configuration (riskscore/scoring/config.py, riskscore/cli/showconfig.py): file discovery, layers and
 their origins, rubric sets, rubrics directories, and errors naming the file and the key."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import registry
-from riskscore.cli import app
-from riskscore.config import DEFAULTS_LABEL, find_config_file, load_config
+from riskscore.scoring import registry
+from riskscore.cli.app import app
+from riskscore.scoring.config import DEFAULTS_LABEL, find_config_file, load_config
 from riskscore.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +22,8 @@ DEFAULT = f"default ({DEFAULTS_LABEL})"
 runner = CliRunner()
 
 PLUGIN = '''
-from riskscore.rubric import Rubric, RubricParams, RubricResult
-from riskscore.scale import band_for
+from riskscore.scoring.contract import Rubric, RubricParams, RubricResult
+from riskscore.scoring.scale import band_for
 
 
 class Steady(Rubric):

@@ -1,4 +1,4 @@
-"""The engine's isolation of one rubric (riskscore/engine.py run_rubric / assess): a rubric that
+"""The engine's isolation of one rubric (riskscore/scoring/engine.py run_rubric / assess): a rubric that
 overruns `engine.rubric_timeout_seconds` or returns an invalid result is reported as an error
 and the others still score. The time limits here check behaviour, they are not speed targets."""
 
@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import registry
-from riskscore.cli import app
-from riskscore.config import Config, load_config
-from riskscore.engine import Assessment, assess, run_rubric
-from riskscore.loader import load_profile
-from riskscore.profile import Profile
-from riskscore.rubric import Rubric, RubricResult
+from riskscore.scoring import registry
+from riskscore.cli.app import app
+from riskscore.scoring.config import Config, load_config
+from riskscore.scoring.engine import Assessment, assess, run_rubric
+from riskscore.profile.load import load_profile
+from riskscore.profile.model import Profile
+from riskscore.scoring.contract import Rubric, RubricResult
 from riskscore.testing import sample_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,7 +166,7 @@ def test_cli_reports_the_timeout_and_exits_1(tmp_path: Path) -> None:
     plugins.mkdir()
     (plugins / "sleepy.py").write_text(
         "import time\n"
-        "from riskscore.rubric import Rubric, RubricResult\n\n\n"
+        "from riskscore.scoring.contract import Rubric, RubricResult\n\n\n"
         "class Sleepy(Rubric):\n"
         '    """Sleepy.\n\n    Sleeps too long.\n    """\n\n'
         '    id = "sleepy"\n    title = "Sleepy"\n    version = "0.1"\n    default_weight = 10\n\n'

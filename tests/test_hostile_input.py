@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from riskscore.cli import app
-from riskscore.loader import MAX_BYTES
+from riskscore.cli.app import app
+from riskscore.profile.load import MAX_BYTES
 
 HOSTILE = Path(__file__).parent / "hostile"
 # The minimal valid profile (as_of 2026-06-30; sources p, r, m, m2; 13 lines).

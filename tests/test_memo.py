@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from riskscore import registry
-from riskscore.config import load_config
-from riskscore.engine import assess
-from riskscore.loader import load_profile
-from riskscore.memo import build_memo
-from riskscore.render import render
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import assess
+from riskscore.profile.load import load_profile
+from riskscore.report.memo import build_memo
+from riskscore.report.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -109,7 +109,7 @@ def test_contributions_add_up_to_the_indicated_score() -> None:
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_committed_trend_memo_is_fresh(fmt: str) -> None:
     """reports/wedoctor-trend.* must be what `riskscore trend wedoctor --out reports` writes today."""
-    from riskscore.trend import follow, render_trend
+    from riskscore.analysis.trend import follow, render_trend
 
     config = load_config()
     rubrics = registry.select(config)
@@ -125,7 +125,7 @@ def test_committed_calibration_is_reproducible() -> None:
     """
     import json
 
-    from riskscore import calibration as cal
+    from riskscore.analysis import calibration as cal
 
     config = load_config()
     rubrics = registry.select(config)
@@ -141,8 +141,8 @@ def test_committed_calibration_is_reproducible() -> None:
 def test_committed_peer_memo_is_fresh(fmt: str) -> None:
     """reports/peers/wedoctor.* is `riskscore memo companies/wedoctor.yaml --peers tag:health-tech
     --calibration reports/calibration.json --out reports/peers`."""
-    from riskscore import peers as pr
-    from riskscore.calibration import load_calibration
+    from riskscore.analysis import peers as pr
+    from riskscore.analysis.calibration import load_calibration
 
     config = load_config()
     rubrics = registry.select(config)

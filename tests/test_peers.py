@@ -1,4 +1,4 @@
-"""Peer sets, percentile ranks and closest precedents (riskscore.peers), and the memo's peer section.
+"""Peer sets, percentile ranks and closest precedents (riskscore.analysis.peers), and the memo's peer section.
 
 Ranks and distances are checked by hand on small synthetic assessments; the CLI tests use
 WeDoctor and its six health-tech peers in companies/.
@@ -19,14 +19,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from riskscore import peers as pr
-from riskscore.cli import app
-from riskscore.engine import RubricOutcome
+from riskscore.analysis import peers as pr
+from riskscore.cli.app import app
+from riskscore.scoring.engine import RubricOutcome
 from riskscore.errors import InputError
-from riskscore.loader import load_profile
-from riskscore.profile import ListingOutcome
-from riskscore.rubric import Metric, RubricResult
-from riskscore.scale import band_for
+from riskscore.profile.load import load_profile
+from riskscore.profile.model import ListingOutcome
+from riskscore.scoring.contract import Metric, RubricResult
+from riskscore.scoring.scale import band_for
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPANIES = ROOT / "companies"
@@ -239,9 +239,9 @@ def test_key_metric_uses_its_display_text() -> None:
 
 def test_ranks_on_the_committed_companies() -> None:
     """WeDoctor among its six peers: the figures in reports/peers/wedoctor.md, by hand."""
-    from riskscore import registry
-    from riskscore.config import load_config
-    from riskscore.engine import assess
+    from riskscore.scoring import registry
+    from riskscore.scoring.config import load_config
+    from riskscore.scoring.engine import assess
 
     config = load_config(None)
     rubrics = registry.select(config)

@@ -1,4 +1,4 @@
-"""Point-in-time views (riskscore.pointintime): what was known on a date, and nothing later.
+"""Point-in-time views (riskscore.profile.pointintime): what was known on a date, and nothing later.
 
 Small profiles pin each disclosure rule at its boundary day; WeDoctor checks the three HKEX
 filings; a generic walk over every figure of every view checks that nothing disclosed after
@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from riskscore import registry
-from riskscore.config import load_config
-from riskscore.engine import assess
-from riskscore.loader import load_profile
-from riskscore.pointintime import disclosed_on, filing_dates, profile_as_of
-from riskscore.profile import Profile
-from riskscore.units import PartialDate
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import assess
+from riskscore.profile.load import load_profile
+from riskscore.profile.pointintime import disclosed_on, filing_dates, profile_as_of
+from riskscore.profile.model import Profile
+from riskscore.profile.units import PartialDate
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from riskscore.errors import InputError
-from riskscore.loader import load_profile
+from riskscore.profile.load import load_profile
 
 REPO = Path(__file__).resolve().parents[1]
 # The minimal valid profile shared with the rubric cases (as_of 2026-06-30; sources p, r, m, m2).
@@ -210,7 +210,7 @@ def test_directory_passed(tmp_path: Path) -> None:
 
 
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
-    from riskscore.loader import MAX_BYTES
+    from riskscore.profile.load import MAX_BYTES
 
     path = write(tmp_path, BASE + "# " + "x" * MAX_BYTES + "\n")
     err = load_error(path)

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from riskscore import registry
-from riskscore.config import load_config
-from riskscore.engine import assess
-from riskscore.memo import build_memo
-from riskscore.profile import Profile
-from riskscore.render import render
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import assess
+from riskscore.report.memo import build_memo
+from riskscore.profile.model import Profile
+from riskscore.report.render import render
 
 SOURCE_IDS = ["p", "r", "m", "x1", "x2"]
 KINDS = ["prospectus", "regulator", "exchange", "research", "media"]
@@ -233,7 +233,7 @@ def _setup():  # type: ignore[no-untyped-def]
 def _result_validator():  # type: ignore[no-untyped-def]
     import jsonschema
 
-    from riskscore.engine import Assessment
+    from riskscore.scoring.engine import Assessment
 
     return jsonschema.Draft202012Validator(Assessment.model_json_schema(mode="serialization"))
 

@@ -1,4 +1,4 @@
-"""Data-quality checks (riskscore.quality): each check at its boundaries, WeDoctor's findings, and where they show."""
+"""Data-quality checks (riskscore.profile.quality): each check at its boundaries, WeDoctor's findings, and where they show."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from riskscore.cli import app
-from riskscore.loader import load_profile
-from riskscore.profile import Profile
-from riskscore.quality import Finding, check_profile
+from riskscore.cli.app import app
+from riskscore.profile.load import load_profile
+from riskscore.profile.model import Profile
+from riskscore.profile.quality import Finding, check_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

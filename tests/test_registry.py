@@ -1,4 +1,4 @@
-"""Rubric discovery (riskscore/registry.py): entry points, then `*.py` modules from rubrics
+"""Rubric discovery (riskscore/scoring/registry.py): entry points, then `*.py` modules from rubrics
 directories, each loaded in isolation; contract checks at load; duplicate ids; the CLI's view."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import registry
-from riskscore.cli import app
-from riskscore.config import load_config
-from riskscore.engine import assess
+from riskscore.scoring import registry
+from riskscore.cli.app import app
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import assess
 from riskscore.errors import RubricLoadError
-from riskscore.loader import load_profile
-from riskscore.rubric import SUPPORTED_CONTRACT_VERSIONS
+from riskscore.profile.load import load_profile
+from riskscore.scoring.contract import SUPPORTED_CONTRACT_VERSIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"
@@ -33,8 +33,8 @@ def rubric_source(class_name: str = "Steady", rid: str = "steady", *, doc: str |
     doc = '"""Steady: a fixed score, for tests.\n\n    Returns `level` with its band and cites the first source.\n    """' if doc is None else doc
     metadata = f'id = "{rid}"\n    title = "Steady {rid}"\n    version = "1.0"\n    default_weight = 10' if metadata is None else metadata
     return f'''
-from riskscore.rubric import Evidence, Rubric, RubricParams, RubricResult
-from riskscore.scale import band_for
+from riskscore.scoring.contract import Evidence, Rubric, RubricParams, RubricResult
+from riskscore.scoring.scale import band_for
 
 
 class {class_name}(Rubric):
@@ -111,7 +111,7 @@ def test_syntax_error_in_a_module_is_reported(tmp_path: Path) -> None:
 
 def test_module_defining_no_rubric_is_reported(tmp_path: Path) -> None:
     # Importing the base class (or a built-in rubric) does not count as defining one.
-    path = write(tmp_path, "helpers.py", "from riskscore.rubric import Rubric\nfrom rubrics.margin import Margin\nX = 1\n")
+    path = write(tmp_path, "helpers.py", "from riskscore.scoring.contract import Rubric\nfrom rubrics.margin import Margin\nX = 1\n")
     [item] = by_origin(registry.discover([tmp_path]), path)
     assert not item.ok and item.name == "helpers"
     assert item.error == "defines no Rubric subclass"
@@ -169,11 +169,11 @@ def test_params_not_a_rubric_params_model_is_refused(tmp_path: Path) -> None:
     text = rubric_source().replace("class Params(RubricParams):", "class Params:")
     path = write(tmp_path, "plainparams.py", text)
     [item] = by_origin(registry.discover([tmp_path]), path)
-    assert not item.ok and "Params must subclass riskscore.rubric.RubricParams" in (item.error or "")
+    assert not item.ok and "Params must subclass riskscore.scoring.contract.RubricParams" in (item.error or "")
 
 
 def test_check_rubric_class_refuses_non_rubrics() -> None:
-    with pytest.raises(RubricLoadError, match="not a subclass of riskscore.rubric.Rubric"):
+    with pytest.raises(RubricLoadError, match="not a subclass of riskscore.scoring.contract.Rubric"):
         registry.check_rubric_class(object)
     with pytest.raises(RubricLoadError, match="not a subclass"):
         registry.check_rubric_class(len)

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 import yaml
 
-from riskscore import registry
-from riskscore.config import Config, load_config
-from riskscore.profile import Profile
-from riskscore.rubric import Rubric, RubricParams
+from riskscore.scoring import registry
+from riskscore.scoring.config import Config, load_config
+from riskscore.profile.model import Profile
+from riskscore.scoring.contract import Rubric, RubricParams
 
 CASES_DIR = Path(__file__).parent / "rubric_cases"
 CASE_KEYS = {

@@ -1,4 +1,4 @@
-"""`riskscore rubrics new` (riskscore/scaffold.py and templates/scaffold/*.tmpl): the generated
+"""`riskscore rubrics new` (riskscore/cli/scaffold.py and riskscore/cli/templates/*.tmpl): the generated
 rubric works as written — it passes the contract kit, its own tests, discovery and the memo."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from types import ModuleType
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import registry
-from riskscore.cli import app
-from riskscore.config import load_config
-from riskscore.scaffold import rubric_id
+from riskscore.scoring import registry
+from riskscore.cli.app import app
+from riskscore.scoring.config import load_config
+from riskscore.cli.scaffold import rubric_id
 from riskscore.testing import check_rubric
 
 ROOT = Path(__file__).resolve().parents[1]

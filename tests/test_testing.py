@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from riskscore import registry
-from riskscore.config import load_config
-from riskscore.loader import load_profile
-from riskscore.rubric import DataGap, Evidence, Rubric, RubricParams, RubricResult
-from riskscore.scale import band_for
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
+from riskscore.profile.load import load_profile
+from riskscore.scoring.contract import DataGap, Evidence, Rubric, RubricParams, RubricResult
+from riskscore.scoring.scale import band_for
 from riskscore.testing import EMPTY_PROFILE, SAMPLE_PROFILE, ContractError, check_rubric, contract_failures, sample_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,7 +202,7 @@ def test_an_extra_profile_that_does_not_load_is_an_input_error(tmp_path: Path) -
 
 
 def test_not_a_rubric_class() -> None:
-    assert contract_failures(object) == ["<class 'object'> is not a subclass of riskscore.rubric.Rubric"]
+    assert contract_failures(object) == ["<class 'object'> is not a subclass of riskscore.scoring.contract.Rubric"]
     with pytest.raises(ContractError, match="not a subclass"):
         check_rubric(Good())  # type: ignore[arg-type]  # an instance, not the class
 

@@ -1,4 +1,4 @@
-"""Following a company across its filings (riskscore.trend) and the `riskscore trend` command."""
+"""Following a company across its filings (riskscore.analysis.trend) and the `riskscore trend` command."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from riskscore import registry
-from riskscore.cli import app
-from riskscore.config import load_config
-from riskscore.engine import assess
-from riskscore.loader import load_profile
-from riskscore.profile import Profile
-from riskscore.trend import Trend, follow, render_trend
+from riskscore.scoring import registry
+from riskscore.cli.app import app
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import assess
+from riskscore.profile.load import load_profile
+from riskscore.profile.model import Profile
+from riskscore.analysis.trend import Trend, follow, render_trend
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

@@ -1,4 +1,4 @@
-"""What-if (riskscore.whatif): assignments, re-scoring, the `whatif` command, and sensitivity thresholds.
+"""What-if (riskscore.analysis.whatif): assignments, re-scoring, the `whatif` command, and sensitivity thresholds.
 
 The key test takes every threshold ``sensitivity`` reports for WeDoctor, applies it with
 ``whatif`` a little on either side, and checks that the rubric's band really flips there,
@@ -16,15 +16,15 @@ from typing import Any, Callable
 import pytest
 from typer.testing import CliRunner
 
-from riskscore import registry
-from riskscore import whatif as wi
-from riskscore.cli import app
-from riskscore.config import load_config
-from riskscore.engine import Assessment, assess
+from riskscore.scoring import registry
+from riskscore.analysis import whatif as wi
+from riskscore.cli.app import app
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import Assessment, assess
 from riskscore.errors import InputError
-from riskscore.loader import load_profile
-from riskscore.profile import Profile
-from riskscore.whatif import WHATIF_SOURCE, Assignment
+from riskscore.profile.load import load_profile
+from riskscore.profile.model import Profile
+from riskscore.analysis.whatif import WHATIF_SOURCE, Assignment
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

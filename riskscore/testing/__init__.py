@@ -30,7 +30,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from riskscore.profile import Profile
+from riskscore.profile.model import Profile
 
 HERE = Path(__file__).parent
 SAMPLE_PROFILE = HERE / "sample_profile.yaml"
@@ -42,7 +42,7 @@ class ContractError(AssertionError):
 
 
 def sample_profiles() -> list[Profile]:
-    from riskscore.loader import load_profile
+    from riskscore.profile.load import load_profile
 
     return [load_profile(SAMPLE_PROFILE), load_profile(EMPTY_PROFILE)]
 
@@ -57,16 +57,16 @@ def check_rubric(rubric: type, profiles: Iterable[Profile | str | Path] = (), co
 
 def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (), config_path: str | Path | None = None) -> list[str]:
     """Every contract check ``rubric`` fails, as readable sentences (empty when it passes)."""
-    from riskscore import registry
-    from riskscore.config import load_config
+    from riskscore.scoring import registry
+    from riskscore.scoring.config import load_config
     from riskscore.errors import InputError
-    from riskscore.loader import load_profile
-    from riskscore.rubric import SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams, RubricResult
-    from riskscore.scale import band_for
+    from riskscore.profile.load import load_profile
+    from riskscore.scoring.contract import SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams, RubricResult
+    from riskscore.scoring.scale import band_for
 
     failures: list[str] = []
     if not (isinstance(rubric, type) and issubclass(rubric, Rubric)):
-        return [f"{rubric!r} is not a subclass of riskscore.rubric.Rubric"]
+        return [f"{rubric!r} is not a subclass of riskscore.scoring.contract.Rubric"]
     rid = getattr(rubric, "id", None)
     if not isinstance(rid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", rid):
         failures.append(f"id must be a lower-case slug such as 'cash_runway'; got {rid!r}")
@@ -82,7 +82,7 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
     elif not rubric.method():
         failures.append("the docstring must explain the method after its first paragraph (metrics, grids, red flags)")
     if not (isinstance(rubric.Params, type) and issubclass(rubric.Params, RubricParams)):
-        failures.append("Params must be a subclass of riskscore.rubric.RubricParams")
+        failures.append("Params must be a subclass of riskscore.scoring.contract.RubricParams")
         return failures
     version = getattr(rubric, "contract_version", None)
     if version not in SUPPORTED_CONTRACT_VERSIONS:

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from riskscore import registry
-from riskscore.config import load_config
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
 from riskscore.errors import InputError
-from riskscore.profile import Profile
-from riskscore.rubric import RubricResult
+from riskscore.profile.model import Profile
+from riskscore.scoring.contract import RubricResult
 from riskscore.testing import check_rubric, sample_profiles
 from riskscore_going_concern import GoingConcern
 

@@ -6,12 +6,28 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pydantic import Field
-
-from riskscore import facts
-from riskscore.evidence import sources_of, value
-from riskscore.profile import MoneyFigure, MoneyObservation, Period, Profile
-from riskscore.rubric import DataGap, Evidence, Metric, RedFlag, Rubric, RubricParams, RubricResult
-from riskscore.scale import Grid, GridParam, band_for, clamp
+from riskscore.rubric import (
+    DataGap,
+    Evidence,
+    Grid,
+    GridParam,
+    Metric,
+    MoneyFigure,
+    MoneyObservation,
+    Period,
+    Profile,
+    RedFlag,
+    Rubric,
+    RubricParams,
+    RubricResult,
+    band_for,
+    clamp,
+    fmt_money,
+    fmt_obs,
+    latest,
+    sources_of,
+    value,
+)
 
 
 class GoingConcern(Rubric):
@@ -117,7 +133,7 @@ def _value(profile: Profile, figure: MoneyFigure | None) -> MoneyObservation | N
 
 def _latest(profile: Profile, get: Callable[[Period], MoneyFigure | None]) -> tuple[Period, MoneyObservation] | tuple[None, None]:
     """The money figure in the most recent period that holds it, with that period."""
-    period, obs = facts.latest(profile, get)
+    period, obs = latest(profile, get)
     assert obs is None or isinstance(obs, MoneyObservation)
     return (period, obs) if period is not None and obs is not None else (None, None)
 
@@ -145,7 +161,7 @@ def _net_liabilities(profile: Profile, params: GoingConcern.Params) -> _Indicato
     assert cs is not None
     present = obs.base > 0
     at = f" at the end of {cs.period}" if cs.period else ""
-    shown = facts.fmt_obs(profile, obs)
+    shown = fmt_obs(profile, obs)
     evidence = [Evidence(statement=f"Liabilities exceed assets by {shown}{at}." if present else f"Net liabilities of {shown}{at}: liabilities do not exceed assets.",
                          sources=[obs.source])]
     if present:
@@ -164,7 +180,7 @@ def _converting_instruments(profile: Profile, net_liabilities: MoneyObservation)
     if not amounts or any(a.unit.currency != currency for a in amounts) or net_liabilities.unit.currency != currency:
         return []
     total = sum(a.base for a in amounts)
-    shown = facts.fmt_money(profile, total, max(a.decimals for a in amounts))
+    shown = fmt_money(profile, total, max(a.decimals for a in amounts))
     more = "more than " if any(a.bound == "at_least" for a in amounts) else ""
     return [Evidence(
         statement=f"Instruments that convert to equity at listing amount to {more}{shown}, "
@@ -180,7 +196,7 @@ def _operating_cash_flow(profile: Profile, params: GoingConcern.Params, period: 
         return _Indicator("negative operating cash flow", Metric(id="operating_cash_flow", label="Operating cash flow", value=None, note=rule), None,
                           gap=DataGap(field="periods[*].operating_cash_flow", reason="No period reports operating cash flow; the cash-flow indicator is not assessed."))
     present = obs.base < 0
-    shown = facts.fmt_obs(profile, obs)
+    shown = fmt_obs(profile, obs)
     statement = f"Operating cash flow in {period.id} was {'an outflow' if present else 'an inflow'}: {shown}."
     metric = Metric(id="operating_cash_flow", label="Operating cash flow", value=obs.amount, unit=str(obs.unit), period=period.id, display=shown,
                     score=params.negative_operating_cash_flow_points if present else 0.0, note=rule, sources=[obs.source])
@@ -199,12 +215,12 @@ def _net_loss(profile: Profile, params: GoingConcern.Params) -> _Indicator:
                           gap=DataGap(field="periods[*].adjusted_net_profit", reason="No period reports an adjusted or IFRS net result; the loss indicator is not assessed."))
     basis = "adjusted" if period.adjusted_net_profit is not None else "IFRS"
     present = obs.base < 0
-    shown = facts.fmt_obs(profile, obs)
+    shown = fmt_obs(profile, obs)
     statement = f"The {basis} net result for {period.id} was {'a loss' if present else 'not a loss'}: {shown}."
     used = [obs]
     ifrs = _value(profile, period.net_profit) if basis == "adjusted" else None
     if ifrs is not None:
-        statement += f" The IFRS net result was {facts.fmt_obs(profile, ifrs)}."
+        statement += f" The IFRS net result was {fmt_obs(profile, ifrs)}."
         used.append(ifrs)
     metric = Metric(id="net_result", label=f"Net result ({basis})", value=obs.amount, unit=str(obs.unit), period=period.id, display=shown,
                     score=params.net_loss_points if present else 0.0, note=rule, sources=[obs.source])
@@ -229,7 +245,7 @@ def _cash(profile: Profile) -> tuple[MoneyObservation | None, str]:
 def _money(profile: Profile, base: float, like: MoneyObservation) -> str:
     """An amount in base units, in the presentation unit when ``like`` shares its currency."""
     if like.unit.currency == profile.presentation_unit.currency:
-        return facts.fmt_money(profile, base)
+        return fmt_money(profile, base)
     return f"{like.unit.currency} {base / like.unit.factor:,.2f}{(' ' + like.unit.scale) if like.unit.scale else ''}"
 
 
@@ -261,7 +277,7 @@ def _runway(profile: Profile, params: GoingConcern.Params, period: Period | None
     sources = tuple(sources_of([cash, ocf]))
     present = months < params.runway_horizon_months
     evidence = Evidence(
-        statement=f"{cash_label[:1].upper()}{cash_label[1:]}: {facts.fmt_obs(profile, cash)}; operating outflow of {facts.fmt_obs(profile, ocf)} "
+        statement=f"{cash_label[:1].upper()}{cash_label[1:]}: {fmt_obs(profile, cash)}; operating outflow of {fmt_obs(profile, ocf)} "
                   f"over the {period.months} months of {period.id}, {_money(profile, monthly_burn, ocf)} a month: a runway of {shown}.",
         sources=list(sources),
     )

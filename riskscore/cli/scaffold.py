@@ -14,7 +14,7 @@ from string import Template
 
 from riskscore.errors import InputError, Problem
 
-TEMPLATES = Path(__file__).parent / "templates" / "scaffold"
+TEMPLATES = Path(__file__).parent / "templates"
 _TEMPLATE_NAMES = {"DataGap", "Evidence", "Metric", "Rubric", "RubricParams", "RubricResult", "Grid", "GridParam", "Profile"}
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from riskscore import evidence as ev
-from riskscore.profile import MoneyObservation, Period, Profile
+from riskscore.profile import evidence as ev
+from riskscore.profile.model import MoneyObservation, Period, Profile
 
 _CHECK_ORDER = ("segments", "growth", "cumulative", "stated_margin", "restatement", "disagreement")
 
@@ -230,7 +230,7 @@ def _stated_margins(profile: Profile) -> list[Finding]:
 
 
 def _disagreements(profile: Profile) -> list[Finding]:
-    from riskscore.facts import fmt_obs
+    from riskscore.scoring.facts import fmt_obs
 
     out = []
     for selection in ev.conflicts(profile):

@@ -82,7 +82,7 @@ def resolve(spec: str, company_path: Path, company_id: str) -> list[Path]:
     spec = spec.strip()
     if spec.startswith("tag:"):
         tag = spec[4:].strip()
-        from riskscore.loader import read_yaml
+        from riskscore.profile.load import read_yaml
 
         paths = []
         for path in sorted(base.glob("*.y*ml")):
@@ -115,8 +115,8 @@ def resolve(spec: str, company_path: Path, company_id: str) -> list[Path]:
 
 
 def load(paths: list[Path], config: Any, rubrics: list[Any], company_id: str) -> list[Peer]:
-    from riskscore.engine import assess
-    from riskscore.loader import load_profile
+    from riskscore.scoring.engine import assess
+    from riskscore.profile.load import load_profile
 
     peers = []
     for path in paths:

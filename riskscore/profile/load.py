@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from riskscore.errors import InputError, Problem
-from riskscore.profile import Profile, describe_loc
+from riskscore.profile.model import Profile, describe_loc
 
 MAX_BYTES = 2 * 1024 * 1024
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from riskscore.config import Config
+from riskscore.scoring.config import Config
 
 
 def effective(config: Config, loaded: list[Any] | None = None) -> list[tuple[str, Any, str]]:
     """``(dotted key, value, origin)`` for every setting that affects a run, in TOML order.
 
-    ``loaded`` is the result of :func:`riskscore.registry.discover`, when the caller has it already.
+    ``loaded`` is the result of :func:`riskscore.scoring.registry.discover`, when the caller has it already.
     """
-    from riskscore import registry
+    from riskscore.scoring import registry
 
     loaded = registry.discover(config.rubrics_dirs) if loaded is None else loaded
     rubrics = registry.select(config, loaded)

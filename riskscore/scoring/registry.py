@@ -23,9 +23,9 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-from riskscore.config import Config
+from riskscore.scoring.config import Config
 from riskscore.errors import InputError, Problem, RubricLoadError
-from riskscore.rubric import SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams
+from riskscore.scoring.contract import SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams
 
 GROUP = "riskscore.rubrics"
 _REQUIRED = ("id", "title", "version", "default_weight")
@@ -48,7 +48,7 @@ class LoadedRubric:
 def check_rubric_class(cls: Any) -> type[Rubric]:
     """Raise RubricLoadError unless ``cls`` honours the rubric contract's declarations."""
     if not (isinstance(cls, type) and issubclass(cls, Rubric)):
-        raise RubricLoadError(f"{cls!r} is not a subclass of riskscore.rubric.Rubric")
+        raise RubricLoadError(f"{cls!r} is not a subclass of riskscore.scoring.contract.Rubric")
     missing = [name for name in _REQUIRED if not hasattr(cls, name)]
     if missing:
         raise RubricLoadError(f"missing metadata: {', '.join(missing)}")
@@ -59,7 +59,7 @@ def check_rubric_class(cls: Any) -> type[Rubric]:
     if not cls.doc():
         raise RubricLoadError("has no docstring; the docstring documents the rubric's method")
     if not (isinstance(cls.Params, type) and issubclass(cls.Params, RubricParams)):
-        raise RubricLoadError("Params must subclass riskscore.rubric.RubricParams")
+        raise RubricLoadError("Params must subclass riskscore.scoring.contract.RubricParams")
     return cls
 
 

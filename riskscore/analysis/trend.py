@@ -1,7 +1,7 @@
 """Following a company across its filings: point-in-time scores and why they moved.
 
 At each filing date (and at the profile's own as-of date, when later) the company is scored
-on what had been disclosed by then (:mod:`riskscore.pointintime`). Between consecutive
+on what had been disclosed by then (:mod:`riskscore.profile.pointintime`). Between consecutive
 points, every rubric's move is explained by what changed underneath it: metrics whose
 values moved, metrics that became available, red flags that appeared or cleared, data gaps
 that were filled or opened, adjustments that came or went.
@@ -13,9 +13,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from riskscore.engine import Assessment, assess
-from riskscore.pointintime import filing_dates, profile_as_of
-from riskscore.profile import Profile
+from riskscore.scoring.engine import Assessment, assess
+from riskscore.profile.pointintime import filing_dates, profile_as_of
+from riskscore.profile.model import Profile
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Trend:
     points: list[TrendPoint]
     steps: list[Step]
     rubrics: list[tuple[str, str]]  # (id, title) in configuration order
-    quality: list[Any] = field(default_factory=list)  # riskscore.quality findings on the full profile
+    quality: list[Any] = field(default_factory=list)  # riskscore.profile.quality findings on the full profile
 
 
 def follow(profile: Profile, config: Any, rubrics: list[Any]) -> Trend:
@@ -92,7 +92,7 @@ def follow(profile: Profile, config: Any, rubrics: list[Any]) -> Trend:
         label = (f"{filings[key].exchange} filing {filings[key].date}" if key in filings else f"profile as of {date}")
         points.append(TrendPoint(key, date, label, assessment, tuple(p.id for p in view.periods), len(view.governance_events or [])))
     steps = [_step(a, b) for a, b in zip(points, points[1:])]
-    from riskscore.quality import check_profile
+    from riskscore.profile.quality import check_profile
 
     return Trend(profile.id, profile.company.name, profile.company.name_zh, points, steps, [(r.id, r.title) for r in rubrics],
                  check_profile(profile))
@@ -167,8 +167,8 @@ def render_trend(trend: Trend, fmt: str) -> str:
     """The trend memo as Markdown or self-contained HTML."""
     from markupsafe import Markup
 
-    from riskscore import charts
-    from riskscore.render import _css, _environment
+    from riskscore.report import charts
+    from riskscore.report.render import _css, _environment
 
     env = _environment(fmt)  # type: ignore[arg-type]
     template = env.get_template(f"trend.{fmt}.j2")

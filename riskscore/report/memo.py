@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from riskscore import facts
-from riskscore.profile import Period, Profile
-from riskscore.quality import check_profile
+from riskscore.scoring import facts
+from riskscore.profile.model import Period, Profile
+from riskscore.profile.quality import check_profile
 
 if TYPE_CHECKING:
-    from riskscore.config import Config
-    from riskscore.engine import Assessment, RubricOutcome
-    from riskscore.rubric import Rubric
+    from riskscore.scoring.config import Config
+    from riskscore.scoring.engine import Assessment, RubricOutcome
+    from riskscore.scoring.contract import Rubric
 
 
 @dataclass(frozen=True)
@@ -114,11 +114,11 @@ class Memo:
     notes: list[str]
     key_metrics: list[KeyMetric]
     period_order: list[str]
-    sensitivity: list[Any] = field(default_factory=list)  # riskscore.whatif.Sensitivity rows, when asked for
+    sensitivity: list[Any] = field(default_factory=list)  # riskscore.analysis.whatif.Sensitivity rows, when asked for
     peer_set: str | None = None
     peer_count: int = 0
-    peer_ranks: list[Any] = field(default_factory=list)   # riskscore.peers.Rank
-    precedents: list[Any] = field(default_factory=list)   # riskscore.peers.Precedent
+    peer_ranks: list[Any] = field(default_factory=list)   # riskscore.analysis.peers.Rank
+    precedents: list[Any] = field(default_factory=list)   # riskscore.analysis.peers.Precedent
     peer_names: dict[str, str] = field(default_factory=dict)
     calibration: str | None = None                        # the probability, with what it rests on
     precedents_asked: int = 0
@@ -201,7 +201,7 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
 def _peer_fields(assessment: "Assessment", peers: list[Any] | None, peer_set: str | None, k: int) -> dict[str, Any]:
     if not peers:
         return {}
-    from riskscore import peers as pr
+    from riskscore.analysis import peers as pr
 
     return {
         "peer_set": peer_set,
@@ -214,7 +214,7 @@ def _peer_fields(assessment: "Assessment", peers: list[Any] | None, peer_set: st
 
 
 def _calibration_line(calibration: dict[str, Any], assessment: "Assessment") -> str:
-    from riskscore.calibration import probability
+    from riskscore.analysis.calibration import probability
 
     v = calibration["validation"]
     return (f"Estimated probability that the listing fails: {100 * probability(calibration, assessment):.0f}%, from a logistic model "
@@ -224,7 +224,7 @@ def _calibration_line(calibration: dict[str, Any], assessment: "Assessment") -> 
 
 
 def _sensitivity(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]]) -> list[Any]:
-    from riskscore.whatif import sensitivity
+    from riskscore.analysis.whatif import sensitivity
 
     return sensitivity(profile, assessment, config, rubrics)
 

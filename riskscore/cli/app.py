@@ -65,15 +65,15 @@ def _guard(action: Callable[[], T]) -> T:
 
 
 def _config(config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None):  # type: ignore[no-untyped-def]
-    from riskscore.config import load_config
+    from riskscore.scoring.config import load_config
 
     return load_config(config_path, rubric_set=rubric_set, rubrics_dirs=rubrics_dirs or (), discover=True)
 
 
 def _prepare(profile_path: Path, config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None):  # type: ignore[no-untyped-def]
-    from riskscore import registry
-    from riskscore.engine import assess
-    from riskscore.loader import load_profile
+    from riskscore.scoring import registry
+    from riskscore.scoring.engine import assess
+    from riskscore.profile.load import load_profile
 
     config = _config(config_path, rubric_set, rubrics_dirs)
     _LOAD_FAILURES.clear()
@@ -180,20 +180,20 @@ def memo(
     """Write the risk memo for a profile as Markdown and/or self-contained HTML."""
 
     def build() -> tuple[object, dict[Path, str]]:
-        from riskscore.memo import build_memo
-        from riskscore.render import render
+        from riskscore.report.memo import build_memo
+        from riskscore.report.render import render
 
         prof, cfg, rubrics, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
         peer_spec = peers or cfg.memo.peers
         peer_list = None
         if peer_spec:
-            from riskscore import peers as pr
+            from riskscore.analysis import peers as pr
 
             peer_list = pr.load(pr.resolve(peer_spec, profile, prof.id), cfg, rubrics, prof.id)
         calibration_file = calibration or cfg.memo.calibration
         fitted = None
         if calibration_file:
-            from riskscore.calibration import load_calibration
+            from riskscore.analysis.calibration import load_calibration
 
             fitted = load_calibration(calibration_file)
         model = build_memo(prof, assessment, cfg, rubrics, sensitivity=with_sensitivity, peers=peer_list, peer_set=peer_spec,
@@ -222,7 +222,7 @@ def validate(
     With --strict, also check the figures' arithmetic (segments add up, stated growth and
     margins match, cumulative claims match their periods) and list where sources disagree.
     """
-    from riskscore.loader import load_profile
+    from riskscore.profile.load import load_profile
 
     limit = max_bytes or _guard(lambda: _config(config)).limits.max_profile_bytes
     bad = 0
@@ -234,7 +234,7 @@ def validate(
             _err(str(exc))
             continue
         if strict:
-            from riskscore.quality import check_profile
+            from riskscore.profile.quality import check_profile
 
             findings = check_profile(profile)
             for f in findings:
@@ -321,7 +321,7 @@ def trend(
         path = Path("companies") / f"{company}.yaml"
 
     def build() -> dict[Path, str]:
-        from riskscore.trend import follow, render_trend
+        from riskscore.analysis.trend import follow, render_trend
 
         prof, cfg, rubrics, _ = _prepare(path, config, rubric_set, rubrics_dir)
         followed = follow(prof, cfg, rubrics)
@@ -344,13 +344,13 @@ def calibrate(
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
     """Fit a logistic model from a labelled history; report cross-validated AUC and Brier score; write the calibration file."""
-    from riskscore import calibration as cal
+    from riskscore.analysis import calibration as cal
 
     def run() -> dict:  # type: ignore[type-arg]
         if len(history) == 1 and history[0].lower().endswith(".csv"):
             hist = cal.history_from_csv(history[0])
         else:
-            from riskscore import registry
+            from riskscore.scoring import registry
 
             cfg = _config(config, rubric_set, rubrics_dir)
             hist = cal.history_from_profiles(history, cfg, registry.select(cfg, registry.discover(cfg.rubrics_dirs)))
@@ -379,10 +379,10 @@ def whatif(
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
     """Re-score a profile with changed facts; print the change per rubric and in total."""
-    from riskscore import whatif as wi
+    from riskscore.analysis import whatif as wi
 
     def run():  # type: ignore[no-untyped-def]
-        from riskscore.engine import assess
+        from riskscore.scoring.engine import assess
 
         prof, cfg, rubrics, before = _prepare(profile, config, rubric_set, rubrics_dir)
         changed = wi.apply(prof, [wi.Assignment.parse(a) for a in assignments])
@@ -430,7 +430,7 @@ def rubrics(
     """List every rubric found (entry points, then rubrics directories) with origin, version, weight and status."""
     if ctx.invoked_subcommand is not None:
         return
-    from riskscore import registry
+    from riskscore.scoring import registry
 
     cfg = _guard(lambda: _config(config, rubric_set, rubrics_dir))
     loaded = registry.discover(cfg.rubrics_dirs)
@@ -452,7 +452,7 @@ def rubrics(
             if cls.method():
                 typer.echo("")
                 typer.echo(_indent(cls.method()))
-            from riskscore.showconfig import param_values, toml_value
+            from riskscore.cli.showconfig import param_values, toml_value
 
             params = _guard(lambda: registry.params_for(cls, cfg))
             typer.echo(f"\n    Parameters ([rubrics.{cls.id}] in riskscore.toml):")
@@ -476,7 +476,7 @@ def rubrics_new(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the module, its tests and its doc.")] = Path("local_rubrics"),
 ) -> None:
     """Write a working rubric module, its tests and a doc stub (they pass the contract kit as generated)."""
-    from riskscore.scaffold import write_scaffold
+    from riskscore.cli.scaffold import write_scaffold
 
     written = _guard(lambda: write_scaffold(name, directory))
     for path in written:
@@ -496,10 +496,10 @@ def config_show(
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
     """Print the effective configuration (TOML) and where each value came from."""
-    from riskscore.showconfig import effective
+    from riskscore.cli.showconfig import effective
 
     cfg = _guard(lambda: _config(config, rubric_set, rubrics_dir))
-    from riskscore import registry
+    from riskscore.scoring import registry
 
     loaded = registry.discover(cfg.rubrics_dirs)
     broken = [item for item in loaded if not item.ok]
@@ -509,7 +509,7 @@ def config_show(
     if as_json:
         typer.echo(json.dumps({key: {"value": value, "origin": origin} for key, value, origin in entries}, indent=2, ensure_ascii=False))
         raise typer.Exit(EXIT_FAILURE if broken else EXIT_OK)
-    from riskscore.showconfig import as_toml
+    from riskscore.cli.showconfig import as_toml
 
     typer.echo(as_toml(entries))
     if broken:
@@ -525,7 +525,7 @@ def _indent(text: str, width: int = 92) -> str:
 @schema_app.command("profile")
 def schema_profile() -> None:
     """The JSON Schema of a company profile."""
-    from riskscore.profile import Profile
+    from riskscore.profile.model import Profile
 
     typer.echo(json.dumps(Profile.model_json_schema(), indent=2, ensure_ascii=False))
 
@@ -533,7 +533,7 @@ def schema_profile() -> None:
 @schema_app.command("result")
 def schema_result() -> None:
     """The JSON Schema of `riskscore score --json` output."""
-    from riskscore.engine import Assessment
+    from riskscore.scoring.engine import Assessment
 
     typer.echo(json.dumps(Assessment.model_json_schema(mode="serialization"), indent=2, ensure_ascii=False))
 

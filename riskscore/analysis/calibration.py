@@ -6,7 +6,7 @@ history and writes a calibration file that the memo reads *without* scikit-learn
 * **History from profiles** (a directory or glob): every filing with a final status is a
   case — ``lapsed``, ``withdrawn`` or ``rejected`` = the listing failed, ``listed`` = it
   succeeded — scored on what had been disclosed by the filing's date
-  (:mod:`riskscore.pointintime`), so no later fact explains an earlier outcome. Pending
+  (:mod:`riskscore.profile.pointintime`), so no later fact explains an earlier outcome. Pending
   filings are left out. A case on which no rubric could score is left out, and said so.
 * **History from a CSV**: one row per case, rubric score columns (``score_<rubric>`` or the
   bare rubric id) and an ``outcome`` column (``failed``/``listed``, ``1``/``0``, or a filing
@@ -47,9 +47,9 @@ class History:
 
 def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) -> History:
     from riskscore.batch import expand_inputs
-    from riskscore.engine import assess
-    from riskscore.loader import load_profile
-    from riskscore.pointintime import profile_as_of
+    from riskscore.scoring.engine import assess
+    from riskscore.profile.load import load_profile
+    from riskscore.profile.pointintime import profile_as_of
 
     paths, missing = expand_inputs(inputs)
     if missing:

@@ -11,7 +11,7 @@ Layers, later wins, each value remembering where it came from (``riskscore confi
 A named rubric set (``[rubric_sets.NAME]``: ``enabled``, ``weights``, ``rubrics``) is applied
 over the layers when selected with ``--rubric-set`` or ``rubric_set = "NAME"`` in the file.
 A rubric's parameters are validated by that rubric's own parameter model (see
-:func:`riskscore.registry.params_for`), so a misspelt key is an error naming the file and
+:func:`riskscore.scoring.registry.params_for`), so a misspelt key is an error naming the file and
 the key, never a silent default.
 """
 
@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskscore.errors import InputError, Problem
 
-DEFAULTS = Path(__file__).parent / "defaults.toml"
+DEFAULTS = Path(__file__).parent.parent / "defaults.toml"
 DEFAULTS_LABEL = "riskscore/defaults.toml"
 
 
@@ -94,7 +94,7 @@ class Config:
     key_prefix: str = ""
     memo: MemoSettings = field(default_factory=MemoSettings)
     params_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    """Validated rubric parameters, filled by riskscore.registry.params_for (validated once per run)."""
+    """Validated rubric parameters, filled by riskscore.scoring.registry.params_for (validated once per run)."""
 
     def weight_for(self, rubric_id: str, default: float) -> float:
         return self.weights.get(rubric_id, default)

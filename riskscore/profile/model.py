@@ -3,7 +3,7 @@
 A profile is data, never code: every figure is an *observation* that cites a source id,
 and a figure may hold several observations when sources disagree (a restatement, a
 rounding, a mistake). Nothing here decides which observation wins for scoring; that is
-:mod:`riskscore.evidence`. Unknown keys are rejected everywhere.
+:mod:`riskscore.profile.evidence`. Unknown keys are rejected everywhere.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from riskscore.units import PartialDate, Unit, decimals_of, parse_percent
+from riskscore.profile.units import PartialDate, Unit, decimals_of, parse_percent
 
 SCHEMA_VERSION = 1
 
@@ -474,7 +474,7 @@ class Profile(Strict):
     schema_version: Literal[1] = SCHEMA_VERSION
     point_in_time: bool = Field(
         default=False,
-        description="Set by riskscore on a view of the profile as known at as_of (see riskscore.pointintime); "
+        description="Set by riskscore on a view of the profile as known at as_of (see riskscore.profile.pointintime); "
         "its sources may postdate as_of because they report what a filing disclosed.",
     )
     id: Slug

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from riskscore.errors import InputError, Problem
-from riskscore.profile import MoneyFigure, PercentFigure, Profile
+from riskscore.profile.model import MoneyFigure, PercentFigure, Profile
 
 WHATIF_SOURCE = "what-if"
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]")
@@ -146,7 +146,7 @@ def apply(profile: Profile, assignments: list[Assignment]) -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        from riskscore.profile import describe_loc
+        from riskscore.profile.model import describe_loc
 
         raise InputError("--set", [Problem(describe_loc(data, tuple(e["loc"])), e["msg"]) for e in exc.errors()]) from None
 
@@ -193,10 +193,10 @@ class Sensitivity:
 
 def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[Any], steps: int = 24) -> list[Sensitivity]:
     """For each rubric with a key metric tied to a figure, how far that figure must move to change the band."""
-    from riskscore import evidence as ev
-    from riskscore.engine import run_rubric
-    from riskscore.registry import params_for
-    from riskscore.scale import band_for
+    from riskscore.profile import evidence as ev
+    from riskscore.scoring.engine import run_rubric
+    from riskscore.scoring.registry import params_for
+    from riskscore.scoring.scale import band_for
 
     out = []
     classes = {r.id: r for r in rubrics}

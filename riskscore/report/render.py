@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from riskscore.memo import Memo
+from riskscore.report.memo import Memo
 
 TEMPLATES = Path(__file__).parent / "templates"
 Format = Literal["md", "html"]
@@ -82,7 +82,7 @@ def render(memo: Memo, fmt: Format) -> str:
         return env.get_template("memo.md.j2").render(memo=memo)
     from markupsafe import Markup
 
-    from riskscore import charts
+    from riskscore.report import charts
 
     bars = [charts.ScoreBar(s.title, s.score_value, s.weight_pct, None if s.band == "Not scored" else s.band) for s in memo.rubrics]
     panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts) for name, pts in k.series if pts], k.kind, memo.period_order)

@@ -23,8 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from riskscore.profile import MoneyFigure, PercentFigure, Profile
-from riskscore.units import PartialDate
+from riskscore.profile.model import MoneyFigure, PercentFigure, Profile
+from riskscore.profile.units import PartialDate
 
 
 def disclosed_on(profile: Profile, observation: Any) -> dt.date:

@@ -23,12 +23,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from riskscore import evidence as ev
-from riskscore.config import Config
-from riskscore.profile import Profile
-from riskscore.registry import params_for
-from riskscore.rubric import Rubric, RubricParams, RubricResult
-from riskscore.scale import Band, band_for
+from riskscore.profile import evidence as ev
+from riskscore.scoring.config import Config
+from riskscore.profile.model import Profile
+from riskscore.scoring.registry import params_for
+from riskscore.scoring.contract import Rubric, RubricParams, RubricResult
+from riskscore.scoring.scale import Band, band_for
 
 RESULT_SCHEMA_VERSION = 1
 
@@ -220,7 +220,7 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]]) -> Ass
 
 
 def _obs_report(profile: Profile, obs: ev.Observation) -> ObservationReport:
-    from riskscore.facts import fmt_obs
+    from riskscore.scoring.facts import fmt_obs
 
     return ObservationReport(
         value=fmt_obs(profile, obs),

@@ -1,0 +1,116 @@
+"""Choosing between observations of one figure, and reporting where sources disagree.
+
+Rule (methodology, "Engine"): when a figure holds observations that disagree, the one
+from the highest-ranked kind of source wins: prospectus > regulator/exchange > research >
+media; among equals, the one quoting the newer filing, then the newer source, then the
+more precise figure, then the source id (so the choice never depends on file order).
+
+Observations *agree* when the intervals their written precision admits overlap: 13.7
+(13.65-13.75) and 13.68 agree; 9.1 and 8.17 do not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Profile
+
+    Observation = MoneyObservation | PercentObservation
+
+SOURCE_KIND_RANK = {"prospectus": 0, "regulator": 1, "exchange": 1, "research": 2, "media": 3}
+_EPOCH = dt.date(1, 1, 1)
+
+
+def _same_value(a: "Observation", b: "Observation") -> bool:
+    if getattr(a, "unit", None) is not None and a.unit.currency != b.unit.currency:  # type: ignore[union-attr]
+        return False
+    low_a, high_a = _interval(a)
+    low_b, high_b = _interval(b)
+    tolerance = 1e-9 * max(1.0, abs(a.base), abs(b.base))
+    return low_a <= high_b + tolerance and low_b <= high_a + tolerance
+
+
+def agree(a: "Observation", b: "Observation") -> bool:
+    """Whether two observations of a figure agree within their written precision."""
+    return _same_value(a, b)
+
+
+def interval(obs: "Observation") -> tuple[float, float]:
+    """The values an observation admits: its written precision, widened for about/at least/at most."""
+    return _interval(obs)
+
+
+def _interval(obs: "Observation") -> tuple[float, float]:
+    step = obs.half_step
+    if obs.bound == "at_least":
+        return obs.base - step, float("inf")
+    if obs.bound == "at_most":
+        return float("-inf"), obs.base + step
+    if obs.bound == "about":
+        step = max(step, abs(obs.base) * 0.05)
+    return obs.base - step, obs.base + step
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The observation chosen for a figure, and the ones that disagree with it."""
+
+    location: tuple
+    chosen: "Observation"
+    disagreeing: tuple["Observation", ...]
+    observations: tuple["Observation", ...]
+
+    @property
+    def conflict(self) -> bool:
+        return bool(self.disagreeing)
+
+
+def rank_key(profile: "Profile", obs: "Observation") -> tuple:
+    source = profile.source(obs.source)
+    filing_date = profile.filing(obs.filing).date.end if obs.filing else _EPOCH
+    return (
+        SOURCE_KIND_RANK[source.kind],
+        -filing_date.toordinal(),
+        -source.date.end.toordinal(),
+        -obs.decimals,
+        obs.bound != "exact",
+        obs.source,
+    )
+
+
+def select(profile: "Profile", figure: "MoneyFigure | PercentFigure", location: tuple = ()) -> Selection:
+    observations = tuple(figure)
+    chosen = min(observations, key=lambda o: rank_key(profile, o))
+    disagreeing = tuple(o for o in observations if o is not chosen and not _same_value(chosen, o))
+    return Selection(location, chosen, disagreeing, observations)
+
+
+def conflicts(profile: "Profile") -> list[Selection]:
+    """Every figure whose observations disagree beyond rounding, in document order."""
+    out = []
+    for loc, figure in profile.iter_figures():
+        if len(figure) > 1:
+            sel = select(profile, figure, loc)
+            if sel.conflict:
+                out.append(sel)
+    return out
+
+
+def value(profile: "Profile", figure: "MoneyFigure | PercentFigure | None") -> "Observation | None":
+    """The chosen observation of ``figure`` (None when the figure is absent)."""
+    if figure is None:
+        return None
+    if len(figure) == 1:
+        return figure.root[0]
+    return select(profile, figure).chosen
+
+
+def sources_of(observations: Iterable["Observation"]) -> list[str]:
+    seen: list[str] = []
+    for obs in observations:
+        if obs.source not in seen:
+            seen.append(obs.source)
+    return seen

@@ -1,0 +1,1 @@
+"""Reports: typed document models (memo, trend), the one number formatter, charts, Jinja2 rendering."""
