@@ -12,6 +12,7 @@ from riskscore.rubric import (
     RubricResult,
     band_for,
     clamp,
+    fmt_obs,
     months_between,
     value,
 )
@@ -72,7 +73,7 @@ class Governance(Rubric):
             metrics.append(Metric(id=event.id, label=f"{event.type.replace('_', ' ').capitalize()}: {event.regulator} ({event.date})",
                                   value=round(score, 2), unit="severity", period=str(event.date), score=round(score, 2), note=detail, sources=event.sources))
             fine = value(profile, event.fine)
-            fine_text = f", fine {fine.amount:g} {fine.unit}" if fine is not None else ""
+            fine_text = f", fine {fmt_obs(profile, fine)}" if fine is not None else ""
             evidence.append(Evidence(statement=f"{event.date}: {event.regulator}, {event.type.replace('_', ' ')} involving {', '.join(event.subjects)} ({event.status}{fine_text}). {event.description}",
                                      sources=event.sources + ([fine.source] if fine is not None and fine.source not in event.sources else [])))
             months = months_between(event.date.end, profile.as_of)

@@ -59,7 +59,7 @@ class Losses(Rubric):
             grid = params.adjusted_net_margin_grid
             figure = "adjusted_net_profit" if basis == "adjusted" and period.adjusted_net_profit is not None and period.revenue is not None else (
                 "adjusted_net_margin" if basis == "adjusted" else "net_profit")
-            metrics.append(Metric(id="adjusted_net_margin", label=f"Net margin ({basis})", value=round(margin, 2), unit="%", period=period.id,
+            metrics.append(Metric(id="adjusted_net_margin", label=f"Net margin ({basis})", value=margin, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.adjusted_net_margin_weight, sources=srcs,
                                   path=path(period, figure)))
             evidence.append(Evidence(statement=f"The {basis} net margin was {margin:.1f}% in {period.id}.", sources=srcs))
@@ -93,7 +93,7 @@ class Losses(Rubric):
         if ocf:
             period, pct, srcs, amount = ocf
             grid = params.operating_cash_flow_margin_grid
-            metrics.append(Metric(id="operating_cash_flow_margin", label="Operating cash flow / revenue", value=round(pct, 2), unit="%", period=period.id,
+            metrics.append(Metric(id="operating_cash_flow_margin", label="Operating cash flow / revenue", value=pct, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(pct), 2), weight=params.operating_cash_flow_weight, sources=srcs))
             direction = "an inflow" if pct >= 0 else "an outflow"
             evidence.append(Evidence(statement=f"Operating cash flow was {direction} of {amount} in {period.id} ({pct:.1f}% of revenue).", sources=srcs))

@@ -51,7 +51,7 @@ class Margin(Rubric):
         consolidated = _consolidated_series(profile)
         if consolidated:
             period, margin, sources = consolidated[-1]
-            metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=round(margin, 2), unit="%", period=period.id,
+            metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=margin, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.consolidated_weight, sources=sources,
                                   path=path(period, "gross_margin") if period.gross_margin is not None else None))
             evidence.append(Evidence(statement=f"Consolidated gross margin was {margin:.1f}% in {period.id}.", sources=sources))
@@ -70,7 +70,7 @@ class Margin(Rubric):
             core_margin = sum(share * m for _, share, m, _ in core) / share_total
             names = ", ".join(name for name, *_ in core)
             sources = _core_sources(core)
-            metrics.append(Metric(id="core_segment_gross_margin", label=f"Core segment gross margin ({names})", value=round(core_margin, 2), unit="%",
+            metrics.append(Metric(id="core_segment_gross_margin", label=f"Core segment gross margin ({names})", value=core_margin, unit="%",
                                   period=seg_period.id, grid=grid, score=round(grid.score(core_margin), 2), weight=params.core_weight, sources=sources,
                                   path=path(seg_period, f"segments[{core[0][0]}]", "gross_margin") if len(core) == 1 else None))
             evidence.append(Evidence(statement=f"{names} carried {share_total:.1f}% of revenue in {seg_period.id} at a gross margin of {core_margin:.1f}%.", sources=sources))

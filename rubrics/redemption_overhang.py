@@ -83,6 +83,8 @@ class RedemptionOverhang(Rubric):
         claim_listed = sum(obs.base for inst, obs in amounts if not inst.converts_at_listing)  # type: ignore[attr-defined]
         claim_sources = sorted({obs.source for _, obs in amounts})
         at_least = any(obs.bound == "at_least" for _, obs in amounts)
+        more_than = "more than " if at_least else ""  # as an at-least observation reads (多/超)
+        claim_decimals = _written(profile, [obs for _, obs in amounts])
 
         denominator, denom_label, denom_sources, proxy = self._denominator(profile)
         if denominator is None or denominator.unit.currency != currency or denominator.base <= 0:
@@ -112,17 +114,17 @@ class RedemptionOverhang(Rubric):
         adjustments = fail_adjustments if headline == "listing_fails" else listed_adjustments
         scenarios = [
             Scenario(id="listed", label="Listed: convertible instruments convert", score=listed_score, band=band_for(listed_score), headline=headline == "listed",
-                     note=f"Remaining claim {fmt_money(profile, claim_listed)}."),
+                     note=f"Remaining claim {fmt_money(profile, claim_listed, claim_decimals)}."),
             Scenario(id="listing_fails", label="Listing fails: redemption rights revive", score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
-                     note=f"Claim {'at least ' if at_least else ''}{fmt_money(profile, claim_fail)}, {ratio_fail:.2f}× {denom_label}."),
+                     note=f"Claim {more_than}{fmt_money(profile, claim_fail, claim_decimals)}, {ratio_fail:.2f}× {denom_label}."),
         ]
         ratio_sources = claim_sources + [s for s in denom_sources if s not in claim_sources]
         metrics = [
-            Metric(id="claim_ratio_listing_fails", label=f"Claim if the listing fails / {denom_label}", value=round(ratio_fail, 3), unit="×", grid=grid,
+            Metric(id="claim_ratio_listing_fails", label=f"Claim if the listing fails / {denom_label}", value=ratio_fail, unit="×", grid=grid,
                    score=fail_score, weight=1.0 if headline == "listing_fails" else 0.0, sources=ratio_sources,
                    display=f"{'≥ ' if at_least else ''}{ratio_fail:.2f}×",
                    path="capital_structure.instruments[0].amount" if len(amounts) == 1 else None),
-            Metric(id="claim_ratio_listed", label=f"Claim once listed / {denom_label}", value=round(ratio_listed, 3), unit="×", grid=grid,
+            Metric(id="claim_ratio_listed", label=f"Claim once listed / {denom_label}", value=ratio_listed, unit="×", grid=grid,
                    score=listed_score, weight=1.0 if headline == "listed" else 0.0, sources=ratio_sources, display=f"{ratio_listed:.2f}×"),
         ]
         evidence.append(Evidence(statement=f"Denominator: {denom_label}, {fmt_obs(profile, denominator)}.", sources=denom_sources))
@@ -134,12 +136,13 @@ class RedemptionOverhang(Rubric):
             basis = f"{denom_label}" + (f" plus a year of operating cash flow at the {ocf_period.id} rate" if ocf is not None else " (no operating cash flow on file)")  # type: ignore[union-attr]
             flags.append(RedFlag(
                 id="redemption_claim_exceeds_resources", title="Redemption claim exceeds the means to pay it",
-                detail=f"If the listing fails, a claim of {'at least ' if at_least else ''}{fmt_money(profile, claim_fail)} falls due against {fmt_money(profile, capacity)} of {basis}.",
+                detail=f"If the listing fails, a claim of {more_than}{fmt_money(profile, claim_fail, claim_decimals)} falls due against "
+                       f"{fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))} of {basis}.",  # type: ignore[list-item]
                 sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),  # type: ignore[union-attr]
             ))
         score = fail_score if headline == "listing_fails" else listed_score
-        narrative = (f"If the listing fails, {'at least ' if at_least else ''}{fmt_money(profile, claim_fail)} of redemption claims fall due, "
-                     f"{ratio_fail:.1f}× {denom_label}; if it succeeds, {fmt_money(profile, claim_listed)} remains. "
+        narrative = (f"If the listing fails, {more_than}{fmt_money(profile, claim_fail, claim_decimals)} of redemption claims fall due, "
+                     f"{ratio_fail:.2f}× {denom_label}; if it succeeds, {fmt_money(profile, claim_listed, claim_decimals)} remains. "
                      f"The headline uses the {headline.replace('_', ' ')} scenario. Scored {score:.1f} ({band_for(score)}).")
         return RubricResult(score=score, band=band_for(score), metrics=metrics, adjustments=adjustments, evidence=evidence,
                             red_flags=flags, data_gaps=gaps, scenarios=scenarios, narrative=narrative)
@@ -158,3 +161,10 @@ class RedemptionOverhang(Rubric):
             period, revenue = years[-1]
             return revenue, f"{period.id} revenue", [revenue.source], True  # type: ignore[return-value]
         return None, "", [], True
+
+
+def _written(profile: Profile, observations: list[MoneyObservation]) -> int:
+    """Decimals to show a sum of ``observations`` in the presentation unit: those of its most
+    precise term when every term is written in that unit, else two."""
+    unit = profile.presentation_unit
+    return max((o.decimals if o.unit == unit else 2 for o in observations), default=2)

@@ -77,7 +77,7 @@ class TechnologyDependence(Rubric):
         if intensities:
             period, pct, srcs = intensities[-1]
             grid = params.rnd_intensity_grid
-            metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=round(pct, 2), unit="%", period=period.id,
+            metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=pct, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(pct), 2), weight=params.rnd_intensity_weight, sources=srcs,
                                   path=path(period, "rnd_expense")))
             history = ", ".join(f"{v:.1f}% ({p.id})" for p, v, _ in intensities)

@@ -98,7 +98,7 @@ def test_csv_history_fits_and_writes_the_calibration_file(history_csv: Path, tmp
     assert data["imputation_medians"] == pytest.approx(_medians(), abs=1e-6)
     # what the command prints: counts, validation with spread, a coefficient per feature
     assert "cases 10 (4 failed, 6 listed); repeated stratified 4-fold" in result.stdout
-    assert re.search(r"^AUC   \d\.\d{3} ± \d\.\d{3} over 80 folds$", result.stdout, re.M)
+    assert re.search(r"^AUC   \d\.\d{2} ± \d\.\d{2} over 80 folds$", result.stdout, re.M)
     assert re.search(r"^Brier \d\.\d{3} ± \d\.\d{3} over 80 folds$", result.stdout, re.M)
     for feature in data["features"]:
         assert re.search(rf"^  {feature}\s+[+-]\d\.\d{{3}}$", result.stdout, re.M)

@@ -218,7 +218,7 @@ def test_key_metric_ranks() -> None:
              peer("p3", {"customer_concentration": None, "margin": 20.0}, metrics=with_metrics(None, 35.0), rubrics=ids)]
     rows = pr.ranks(company, peers)
     share = _row(rows, "Largest customer share")
-    assert (share.kind, share.value, share.company_value) == ("metric", "40%", 40.0)
+    assert (share.kind, share.value, share.company_value) == ("metric", "40.0%", 40.0)
     assert (share.percentile, share.peers_with_data) == (75.0, 2)          # one below, one tie; p3 has no figure
     margin = _row(rows, "Consolidated gross margin")
     assert (margin.value, margin.percentile, margin.peers_with_data) == ("—", None, 3)  # the company lacks it

@@ -320,8 +320,6 @@ def test_whatif_needs_an_assignment() -> None:
 
 # --------------------------------------------------------------------------- sensitivity
 
-_THRESHOLD = re.compile(r"^(above|below) (-?\d+(?:\.\d+)?)(%| .+) → (Low|Moderate|Elevated|High|Severe)$")
-
 
 @lru_cache(maxsize=1)
 def wedoctor_sensitivity() -> list[wi.Sensitivity]:
@@ -334,18 +332,20 @@ def test_sensitivity_rows_for_wedoctor() -> None:
     # Governance has no key figure to move; every other rubric has one.
     assert list(rows) == ["customer_concentration", "margin", "losses", "technology_dependence", "redemption_overhang"]
     cc = rows["customer_concentration"]
-    assert (cc.path, cc.current, cc.band, cc.down, cc.up) == (LARGEST, "77.6%", "Severe", "below 50.0% → High", None)
+    assert (cc.path, cc.current, cc.unit, cc.band, cc.up) == (LARGEST, 77.6, "%", "Severe", None)
+    assert cc.down is not None and (round(cc.down.value, 1), cc.down.band) == (50.0, "High")
     assert rows["redemption_overhang"].path == "capital_structure.instruments[0].amount"
-    assert rows["losses"].path == "periods[2025H1].adjusted_net_profit" and rows["losses"].current == "-1.3 RMB 亿"
+    losses = rows["losses"]
+    assert (losses.path, losses.current, losses.unit, losses.decimals) == ("periods[2025H1].adjusted_net_profit", -1.3, "RMB 亿", 1)
     for row in rows.values():
         assert row.band == rubric(baseline(), row.rubric).band
         assert row.down or row.up
-        for text in (row.down, row.up):
-            assert text is None or _THRESHOLD.match(text), text
+        assert row.down is None or row.down.value < row.current
+        assert row.up is None or row.up.value > row.current
 
 
 def _band_with(path: str, value: float, unit: str, rid: str) -> str | None:
-    text = f"{value:.6g}%" if unit == "%" else f"{value:.6g}{unit}"
+    text = f"{value:.6g}%" if unit == "%" else f"{value:.6g} {unit}"
     return rubric(rescore(apply(f"{path}={text}")), rid).band
 
 
@@ -353,15 +353,15 @@ def test_sensitivity_thresholds_really_change_the_band_when_applied() -> None:
     """Each threshold, applied with whatif a little beyond it, gives the new band; a little short of it, the current one."""
     checked = 0
     for row in wedoctor_sensitivity():
-        for text in (row.down, row.up):
-            if text is None:
+        for direction, crossing in (("below", row.down), ("above", row.up)):
+            if crossing is None:
                 continue
-            direction, number, unit, new_band = _THRESHOLD.match(text).groups()  # type: ignore[union-attr]
-            threshold = float(number)
+            unit = row.unit
+            threshold = round(crossing.value, 1 if unit == "%" else 2)  # as the memo prints it
             eps = 0.1 if unit == "%" else 0.01  # twice the rounding of the printed threshold (1 decimal for %, 2 for money)
             beyond, short = (threshold + eps, threshold - eps) if direction == "above" else (threshold - eps, threshold + eps)
-            assert _band_with(row.path, beyond, unit, row.rubric) == new_band, f"{row.rubric}: {text} at {beyond}"
-            assert _band_with(row.path, short, unit, row.rubric) == row.band, f"{row.rubric}: {text} at {short}"
+            assert _band_with(row.path, beyond, unit, row.rubric) == crossing.band, f"{row.rubric}: {direction} {threshold} at {beyond}"
+            assert _band_with(row.path, short, unit, row.rubric) == row.band, f"{row.rubric}: {direction} {threshold} at {short}"
             checked += 1
     assert checked == 7  # customer concentration 1, margin 2, losses 2, technology 1, redemption 1
 
@@ -370,9 +370,9 @@ def test_sensitivity_directions_without_a_change_keep_the_band_to_the_end_of_the
     rows = {r.rubric: r for r in wedoctor_sensitivity()}
     assert rows["customer_concentration"].up is None and _band_with(LARGEST, 100, "%", "customer_concentration") == "Severe"
     assert rows["technology_dependence"].down is None
-    assert _band_with("periods[2025H1].rnd_expense", 0.001, " RMB 亿", "technology_dependence") == "Severe"
+    assert _band_with("periods[2025H1].rnd_expense", 0.001, "RMB 亿", "technology_dependence") == "Severe"
     assert rows["redemption_overhang"].up is None
-    assert _band_with("capital_structure.instruments[0].amount", 1000, " RMB 亿", "redemption_overhang") == "Severe"
+    assert _band_with("capital_structure.instruments[0].amount", 1000, "RMB 亿", "redemption_overhang") == "Severe"
 
 
 def test_sensitivity_threshold_via_the_command() -> None:
@@ -392,7 +392,7 @@ def test_memo_sensitivity_flag_adds_the_section(tmp_path: Path) -> None:
     assert "## Sensitivity" in md
     section = md.split("## Sensitivity", 1)[1].split("\n## ", 1)[0]
     assert f"| Customer concentration | {LARGEST} | 77.6% | Severe | below 50.0% → High | no band change in range |" in section
-    assert "| Redemption overhang | capital_structure.instruments[0].amount | 250 RMB 亿 | Severe | below 192.32 RMB 亿 → High |" in section
+    assert "| Redemption overhang | capital_structure.instruments[0].amount | RMB 250 亿 | Severe | below RMB 192.32 亿 → High |" in section
     assert "Governance violations" not in section
     assert "Sensitivity</h2>" in html
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from riskscore.errors import InputError, Problem
+from riskscore.report import format as fmt
 
 KEY_METRICS: tuple[tuple[str, str, str], ...] = (
     ("customer_concentration", "largest_customer_share", "Largest customer share"),
@@ -49,14 +50,14 @@ class Peer:
         if outcome.offer_price:
             parts.append(f"at {outcome.offer_price}")
         if outcome.first_day_change is not None:
-            parts.append(f"{outcome.first_day_change:+.2f}% on day 1")
+            parts.append(f"{fmt.percent(outcome.first_day_change, 2, sign=True)} on day 1")
         return " ".join(parts)
 
 
 @dataclass(frozen=True)
 class Rank:
     label: str
-    value: str
+    value: str                 # the company's figure as documents show it
     percentile: float | None   # share of peers below the company, 0-100
     peers_with_data: int
     peer_values: tuple[float, ...]
@@ -146,14 +147,14 @@ def ranks(assessment: Any, peers: list[Peer]) -> list[Rank]:
         others = [o.score for p in peers for o in p.assessment.rubrics if o.id == outcome.id and o.status == "scored"]
         mine = outcome.score if outcome.status == "scored" else None
         pct = _percentile(mine, others) if mine is not None and others else None  # type: ignore[arg-type]
-        rows.append(Rank(outcome.title, "—" if mine is None else f"{mine:.1f}", pct, len(others), tuple(others), mine, "score"))
+        rows.append(Rank(outcome.title, fmt.score(mine), pct, len(others), tuple(others), mine, "score"))
     for rubric, metric_id, label in KEY_METRICS:
         metric = _metric(assessment, rubric, metric_id)
         others = [m.value for p in peers if (m := _metric(p.assessment, rubric, metric_id)) is not None]
         if metric is None and not others:
             continue
         mine = metric.value if metric is not None else None
-        shown = "—" if metric is None else (metric.display or f"{metric.value:g}{metric.unit if metric.unit in ('%', '×') else ''}")
+        shown = fmt.MISSING if metric is None else fmt.metric(metric)
         pct = _percentile(mine, others) if mine is not None and others else None
         rows.append(Rank(label, shown, pct, len(others), tuple(others), mine, "metric"))
     return rows

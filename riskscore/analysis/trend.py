@@ -16,6 +16,8 @@ from typing import Any
 from riskscore.scoring.engine import Assessment, assess
 from riskscore.profile.pointintime import filing_dates, profile_as_of
 from riskscore.profile.model import Profile
+from riskscore.profile.quality import Finding, check_profile
+from riskscore.report import format as fmt
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class Trend:
     points: list[TrendPoint]
     steps: list[Step]
     rubrics: list[tuple[str, str]]  # (id, title) in configuration order
-    quality: list[Any] = field(default_factory=list)  # riskscore.profile.quality findings on the full profile
+    quality: list[Finding] = field(default_factory=list)  # data-quality findings on the full profile
 
 
 def follow(profile: Profile, config: Any, rubrics: list[Any]) -> Trend:
@@ -92,18 +94,8 @@ def follow(profile: Profile, config: Any, rubrics: list[Any]) -> Trend:
         label = (f"{filings[key].exchange} filing {filings[key].date}" if key in filings else f"profile as of {date}")
         points.append(TrendPoint(key, date, label, assessment, tuple(p.id for p in view.periods), len(view.governance_events or [])))
     steps = [_step(a, b) for a, b in zip(points, points[1:])]
-    from riskscore.profile.quality import check_profile
-
     return Trend(profile.id, profile.company.name, profile.company.name_zh, points, steps, [(r.id, r.title) for r in rubrics],
                  check_profile(profile))
-
-
-def _metric_text(metric: Any) -> str:
-    if metric.display is not None:
-        return metric.display
-    if metric.value is None:
-        return "not on file"
-    return f"{metric.value:g}{metric.unit if metric.unit in ('%', '×') else ' ' + metric.unit if metric.unit else ''}"
 
 
 def _step(start: TrendPoint, end: TrendPoint) -> Step:
@@ -133,12 +125,12 @@ def _reasons(old: Any, new: Any) -> list[str]:
         previous = m0.get(metric.id)
         if previous is None or previous.value is None and previous.display is None:
             if metric.value is not None or metric.display is not None:
-                reasons.append(f"{metric.label}: {_metric_text(metric)}" + (f" ({metric.period})" if metric.period else "") + " now on file")
+                reasons.append(f"{metric.label}: {fmt.metric(metric)}" + (f" ({metric.period})" if metric.period else "") + " now on file")
             continue
         if (previous.value, previous.display, previous.period) != (metric.value, metric.display, metric.period):
-            before_text, after_text = _metric_text(previous), _metric_text(metric)
+            before_text, after_text = fmt.metric(previous), fmt.metric(metric)
             if before_text == after_text and previous.value is not None and metric.value is not None:
-                before_text, after_text = f"{previous.value:.4g}", f"{metric.value:.4g}"  # moved within the display's rounding
+                before_text, after_text = fmt.metric(previous, 3), fmt.metric(metric, 3)  # moved within the display's rounding
             text = (f"{metric.label}: {before_text}" + (f" ({previous.period})" if previous.period else "")
                     + f" → {after_text}" + (f" ({metric.period})" if metric.period else ""))
             if metric.note and metric.note != previous.note:
@@ -168,12 +160,13 @@ def render_trend(trend: Trend, fmt: str) -> str:
     from markupsafe import Markup
 
     from riskscore.report import charts
+    from riskscore.report.memo import build_trend_memo
     from riskscore.report.render import _css, _environment
 
     env = _environment(fmt)  # type: ignore[arg-type]
     template = env.get_template(f"trend.{fmt}.j2")
     if fmt == "md":
-        return template.render(trend=trend)
+        return template.render(trend=build_trend_memo(trend))
     keys = [p.date.isoformat() for p in trend.points]
 
     def series(name: str, values: list[float | None]) -> charts.Series:
@@ -190,4 +183,4 @@ def render_trend(trend: Trend, fmt: str) -> str:
                 for rid, title in chunk
             ], "line", keys, interims=False, scale=(0, 100)))
     chart = charts.period_panels(panels, title="Scores at each filing")
-    return template.render(trend=trend, css=Markup(_css()), chart=Markup(chart))
+    return template.render(trend=build_trend_memo(trend), css=Markup(_css()), chart=Markup(chart))

@@ -11,7 +11,6 @@ single observation citing the source ``what-if``, which is added to the profile.
 
 from __future__ import annotations
 
-import re
 import types
 import typing
 from dataclasses import dataclass
@@ -20,12 +19,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from riskscore.errors import InputError, Problem
+from riskscore.profile import paths
 from riskscore.profile.model import MoneyFigure, PercentFigure, Profile
 
 WHATIF_SOURCE = "what-if"
-_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]")
-
-
 @dataclass(frozen=True)
 class Assignment:
     path: str
@@ -37,21 +34,6 @@ class Assignment:
         if not sep or not path.strip() or not value.strip():
             raise InputError("--set", [Problem(text, "write PATH=VALUE, e.g. periods[2025H1].customers.largest_share=50%")])
         return cls(path.strip(), value.strip())
-
-
-def _tokens(path: str) -> list[str | tuple[str]]:
-    """``a[b].c`` -> ``['a', ('b',), 'c']`` (selectors as 1-tuples)."""
-    out: list[str | tuple[str]] = []
-    position = 0
-    for match in _TOKEN.finditer(path):
-        gap = path[position:match.start()]
-        if gap not in ("", "."):
-            raise ValueError(f"cannot read {path!r} near {gap!r}")
-        out.append(match.group(1) if match.group(1) else (match.group(2),))
-        position = match.end()
-    if position != len(path) or not out:
-        raise ValueError(f"cannot read {path!r}")
-    return out
 
 
 def _model_of(annotation: Any) -> tuple[type | None, bool]:
@@ -97,17 +79,17 @@ def _figure_value(text: str, kind: type, existing: Any, profile: Profile) -> dic
 
 
 def _set(data: dict[str, Any], path: str, value: str, profile: Profile) -> None:
-    tokens = _tokens(path)
+    tokens = paths.parse(path)
     node: Any = data
     model: type | None = Profile
-    if isinstance(tokens[-1], tuple):
+    if isinstance(tokens[-1], paths.Item):
         raise ValueError(f"{path} names a whole item; name one of its fields, e.g. {path}.revenue")
     for i, token in enumerate(tokens):
         last = i == len(tokens) - 1
-        if isinstance(token, tuple):
+        if isinstance(token, paths.Item):
             if not isinstance(node, list):
-                raise ValueError(f"{'.'.join(str(t) for t in tokens[:i])} is not a list")
-            node = _select(node, token[0], path)
+                raise ValueError(f"{paths.join(tokens[:i])} is not a list")
+            node = _select(node, token.key, path)
             continue
         assert model is not None
         if token not in model.model_fields:
@@ -125,7 +107,7 @@ def _set(data: dict[str, Any], path: str, value: str, profile: Profile) -> None:
         if token not in node:
             node[token] = [] if is_list else {}
         node, model = node[token], inner
-        next_is_selector = isinstance(tokens[i + 1], tuple)
+        next_is_selector = isinstance(tokens[i + 1], paths.Item)
         if is_list and not next_is_selector:
             raise ValueError(f"{token} is a list: name an item, e.g. {token}[0]")
 
@@ -180,15 +162,25 @@ def compare(before: Any, after: Any) -> list[Change]:
 # --------------------------------------------------------------------------- sensitivity
 
 @dataclass(frozen=True)
+class Crossing:
+    """Where a figure, moved one way, changes the rubric's band: the value and the band beyond it."""
+
+    value: float
+    band: str
+
+
+@dataclass(frozen=True)
 class Sensitivity:
     rubric: str
     title: str
     metric: str
     path: str
-    current: str
+    current: float      # the figure now: a percentage, or an amount in ``unit``
+    unit: str           # "%" or the money unit, e.g. "RMB 亿"
+    decimals: int       # the figure's written precision
     band: str
-    down: str | None   # "below 49.9% → High"
-    up: str | None
+    down: Crossing | None   # moving the figure down changes the band here (None: not within range)
+    up: Crossing | None
 
 
 def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[Any], steps: int = 24) -> list[Sensitivity]:
@@ -214,7 +206,7 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
         chosen = ev.value(profile, figure)
         is_pct = isinstance(figure, PercentFigure)
         current = chosen.value if is_pct else chosen.amount  # type: ignore[union-attr]
-        unit = "%" if is_pct else f" {chosen.unit}"  # type: ignore[union-attr]
+        unit = "%" if is_pct else str(chosen.unit)  # type: ignore[union-attr]
 
         def band_at(x: float) -> str | None:
             text = f"{x:.6g}%" if is_pct else f"{x:.6g} {chosen.unit}"  # type: ignore[union-attr]
@@ -234,7 +226,7 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
             if current >= 0:
                 low = max(0.0, low)
 
-        def search(target: float) -> str | None:
+        def search(target: float) -> Crossing | None:
             previous = current
             for k in range(1, steps + 1):
                 x = current + (target - current) * k / steps
@@ -244,22 +236,21 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
                     for _ in range(18):
                         mid = (lo + hi) / 2
                         lo, hi = (lo, mid) if band_at(mid) != band else (mid, hi)
-                    direction = "above" if target > current else "below"
-                    return f"{direction} {hi:.{1 if is_pct else 2}f}{unit} → {b}"
+                    return Crossing(hi, b)
                 previous = x
             return None
 
-        out.append(Sensitivity(outcome.id, outcome.title, metric.label, metric.path, f"{current:g}{unit}", band or "",
-                               search(low), search(high)))
+        out.append(Sensitivity(outcome.id, outcome.title, metric.label, metric.path, current, unit, chosen.decimals,  # type: ignore[union-attr]
+                               band or "", search(low), search(high)))
     return out
 
 
 def _figure_at(profile: Profile, path: str) -> Any:
     node: Any = profile
-    for token in _tokens(path):
-        if isinstance(token, tuple):
+    for token in paths.parse(path):
+        if isinstance(token, paths.Item):
             items = node if isinstance(node, list) else []
-            sel = token[0]
+            sel = token.key
             node = next((i for i in items if sel in (getattr(i, "id", None), getattr(i, "name", None))), None)
             if node is None and sel.isdigit() and int(sel) < len(items):
                 node = items[int(sel)]

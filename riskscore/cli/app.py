@@ -20,6 +20,7 @@ from typing import Annotated, Callable, Literal, Optional, TypeVar
 import typer
 
 from riskscore.errors import InputError, RubricLoadError
+from riskscore.report import format as formatting
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -117,15 +118,15 @@ def score(
 def _score_table(a) -> str:  # type: ignore[no-untyped-def]
     rows = [("Rubric", "Weight", "Score", "Band", "Contrib.")]
     for o in a.rubrics:
-        rows.append((o.title if o.status != "error" else f"{o.title} (error)", f"{100 * o.weight:.1f}%", _num(o.score), o.band or "—", _num(o.contribution)))
+        rows.append((o.title if o.status != "error" else f"{o.title} (error)", formatting.share(o.weight, 1), _num(o.score), o.band or "—", _num(o.contribution)))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     fmt = lambda r: "  ".join(c.ljust(widths[i]) if i in (0, 3) else c.rjust(widths[i]) for i, c in enumerate(r))  # noqa: E731
     lines = [f"{a.company} — as of {a.as_of}", "", fmt(rows[0]), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in rows[1:]]
     lines += ["", f"Indicated score  {_num(a.indicated_score)} ({a.indicated_band or 'not scored'})",
               f"Adjusted score   {_num(a.adjusted_score)} ({a.adjusted_band or 'not scored'})"
-              + (f" — floored by red flags at {a.floor_applied:g}" if a.floor_applied is not None else ""),
-              f"Coverage         {100 * a.coverage:.0f}% of weight backed by evidence ({a.missing_data_policy})"]
+              + (f" — floored by red flags at {formatting.plain(a.floor_applied)}" if a.floor_applied is not None else ""),
+              f"Coverage         {formatting.share(a.coverage)} of weight backed by evidence ({a.missing_data_policy})"]
     if a.red_flags:
         lines += ["", "Red flags:"] + [f"  - {f.title}: {f.detail}" for f in a.red_flags]
     if a.conflicts:
@@ -141,7 +142,7 @@ def _write_documents(documents: dict[Path, str]) -> None:
 
 
 def _num(v: float | None) -> str:
-    return "—" if v is None else f"{v:.1f}"
+    return formatting.score(v)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -362,10 +363,10 @@ def calibrate(
     _guard(lambda: write_atomic(out, json.dumps(fitted, indent=2, ensure_ascii=False) + "\n"))
     v = fitted["validation"]
     typer.echo(f"cases {fitted['cases']} ({fitted['failed']} failed, {fitted['listed']} listed); {v['method']}")
-    typer.echo(f"AUC   {v['auc']['mean']:.3f} ± {v['auc']['sd']:.3f} over {v['auc']['folds']} folds")
-    typer.echo(f"Brier {v['brier']['mean']:.3f} ± {v['brier']['sd']:.3f} over {v['brier']['folds']} folds")
+    typer.echo(f"AUC   {formatting.number(v['auc']['mean'], 2)} ± {formatting.number(v['auc']['sd'], 2)} over {v['auc']['folds']} folds")  # as the memo
+    typer.echo(f"Brier {formatting.number(v['brier']['mean'], 3)} ± {formatting.number(v['brier']['sd'], 3)} over {v['brier']['folds']} folds")
     for feature, coef in zip(fitted["features"], fitted["coefficients"]):
-        typer.echo(f"  {feature:<24} {coef:+.3f}")
+        typer.echo(f"  {feature:<24} {formatting.number(coef, 3, sign=True)}")
     _err(f"wrote {out}")
 
 
@@ -404,7 +405,7 @@ def whatif(
     table = [("", "Before", "After", "Change", "Band")]
     for r in rows:
         band = r.band_after or "—" if r.band_before == r.band_after else f"{r.band_before or '—'} → {r.band_after or '—'}"
-        delta = "—" if r.delta is None else f"{r.delta:+.1f}"
+        delta = formatting.delta(None if r.before is None or r.after is None else r.after - r.before)
         table.append((r.title, _num(r.before), _num(r.after), delta, band))
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     typer.echo(f"{before.company} — what if {'; '.join(assignments)}\n")

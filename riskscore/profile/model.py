@@ -660,7 +660,9 @@ def describe_loc(data: Any, loc: tuple) -> str:
     Works on a validated model or on the raw mapping loaded from YAML, so validation errors
     read ``periods[FY2022].revenue[0].amount`` rather than ``periods.3.revenue.0.amount``.
     """
-    out = ""
+    from riskscore.profile import paths
+
+    parts: list[paths.Part] = []
     node = data
     for part in loc:
         if isinstance(node, _Figure):
@@ -668,12 +670,12 @@ def describe_loc(data: Any, loc: tuple) -> str:
         if isinstance(part, int):
             item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
             ident = _ident(item)
-            out += f"[{ident if ident is not None else part}]"
+            parts.append(paths.Item(ident if ident is not None else str(part)))
             node = item
         else:
-            out += ("." if out else "") + str(part)
+            parts.append(str(part))
             node = node.get(part) if isinstance(node, dict) else getattr(node, str(part), None)
-    return out
+    return paths.join(parts)
 
 
 def _ident(item: Any) -> str | None:

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from riskscore.profile import evidence as ev
+from riskscore.profile import paths
 from riskscore.profile.model import MoneyObservation, Period, Profile
+from riskscore.report import format as fmt
 
 _CHECK_ORDER = ("segments", "growth", "cumulative", "stated_margin", "restatement", "disagreement")
 
@@ -46,10 +48,6 @@ def _share(obs: Any) -> tuple[float, float]:
     return _interval(obs, 0.0)
 
 
-def _fmt(value: float, unit: str = "") -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".") + unit
-
-
 def check_profile(profile: Profile) -> list[Finding]:
     """Every data-quality finding, grouped by check, in document order within a check."""
     findings = _segments(profile) + _growth(profile) + _cumulative(profile) + _stated_margins(profile) + _disagreements(profile)
@@ -68,9 +66,10 @@ def _segments(profile: Profile) -> list[Finding]:
             total = sum(o.value for _, o in stated)
             complete = len(stated) == len(top)
             if high < 100 - 1e-9 and complete or low > 100 + 1e-9:
-                names = " + ".join(f"{s.name} {o.value:g}%" for s, o in stated)
-                out.append(Finding("segments", f"periods[{period.id}].segments",
-                                   f"top-level segment shares add up to {_fmt(total, '%')}, not 100% ({names}): a segment is missing or a share is wrong",
+                names = " + ".join(f"{s.name} {fmt.observation(o, profile.presentation_unit)}" for s, o in stated)
+                written = max(o.decimals for _, o in stated)
+                out.append(Finding("segments", paths.period(period.id, "segments"),
+                                   f"top-level segment shares add up to {fmt.percent(total, written)}, not 100% ({names}): a segment is missing or a share is wrong",
                                    tuple(ev.sources_of(o for _, o in stated))))
         for parent in top:
             children = [(s, ev.value(profile, s.share)) for s in period.segments if s.parent == parent.name]
@@ -80,9 +79,10 @@ def _segments(profile: Profile) -> list[Finding]:
                 high = sum(_share(o)[1] for _, o in children)  # type: ignore[arg-type]
                 p_low, p_high = _share(parent_share)
                 if high < p_low - 1e-9 or low > p_high + 1e-9:
-                    out.append(Finding("segments", f"periods[{period.id}].segments[{parent.name}]",
-                                       f"the sub-segments of {parent.name} add up to {_fmt(sum(o.value for _, o in children), '%')}, "  # type: ignore[union-attr]
-                                       f"not its {parent_share.value:g}%",
+                    written = max(o.decimals for _, o in children)  # type: ignore[union-attr]
+                    out.append(Finding("segments", paths.join(["periods", paths.Item(period.id), "segments", paths.Item(parent.name)]),
+                                       f"the sub-segments of {parent.name} add up to {fmt.percent(sum(o.value for _, o in children), written)}, "  # type: ignore[union-attr]
+                                       f"not its {fmt.observation(parent_share, profile.presentation_unit)}",
                                        tuple(ev.sources_of([parent_share] + [o for _, o in children]))))  # type: ignore[list-item]
         total = ev.value(profile, period.revenue)
         revenues = [(s, ev.value(profile, s.revenue)) for s in top]
@@ -90,7 +90,7 @@ def _segments(profile: Profile) -> list[Finding]:
         if total is not None and known and all(o.unit.currency == total.unit.currency for _, o in known):  # type: ignore[union-attr]
             low = sum(_interval(o)[0] for _, o in known)
             if low > _interval(total)[1] + 1e-6:
-                out.append(Finding("segments", f"periods[{period.id}].segments",
+                out.append(Finding("segments", paths.period(period.id, "segments"),
                                    "segment revenues add up to more than total revenue", tuple(ev.sources_of([total] + [o for _, o in known]))))
     return out
 
@@ -126,9 +126,10 @@ def _growth(profile: Profile) -> list[Finding]:
             if s_high < g_low - 1e-9 or s_low > g_high + 1e-9:
                 computed = 100 * (current.base / previous.base - 1)
                 out.append(Finding(
-                    "growth", f"periods[{period.id}].revenue_growth",
-                    f"stated growth {stated.value:g}% ({stated.source}) does not match revenue {current.amount:g} ({period.id}, {current.source}) "
-                    f"over {previous.amount:g} ({before.id}, {previous.source}): {computed:.1f}%",  # type: ignore[union-attr]
+                    "growth", paths.period(period.id, "revenue_growth"),
+                    f"stated growth {fmt.observation(stated, profile.presentation_unit)} ({stated.source}) does not match revenue "
+                    f"{fmt.observation(current, profile.presentation_unit)} ({period.id}, {current.source}) "
+                    f"over {fmt.observation(previous, profile.presentation_unit)} ({before.id}, {previous.source}): {fmt.percent(computed)}",  # type: ignore[union-attr]
                     tuple(ev.sources_of([stated, current, previous])),
                 ))
     return out
@@ -188,7 +189,9 @@ def _cumulative(profile: Profile) -> list[Finding]:
                 gaps.append([month, month])
         missing = [_gap_text(a, b, profile.fiscal_year_end_month) for a, b in gaps]
         sources = tuple(ev.sources_of([claimed] + values))
-        what = f"{claimed.source} gives {'about ' if claimed.bound == 'about' else ''}{claimed.amount:g} {claimed.unit}"
+        what = f"{claimed.source} gives {fmt.bounded(fmt.money(claimed.amount, claimed.unit, claimed.decimals), claimed.bound)}"
+        # A sum is written to the precision of its most precise term (two places when terms are in another scale).
+        written = max([claimed.decimals] + [o.decimals if o.unit == claimed.unit else 2 for o in values])
         factor = claimed.unit.factor
         total = sum(o.base for o in values) / factor
         low = sum(_interval(o)[0] for o in values) / factor
@@ -198,13 +201,13 @@ def _cumulative(profile: Profile) -> list[Finding]:
             out.append(Finding("cumulative", label, f"{what}; none of the periods it covers has the figure on file", sources, "info"))
         elif not missing:
             if high < c_low - 1e-9 or low > c_high + 1e-9:
-                out.append(Finding("cumulative", label, f"{what}; the periods it covers add up to {_fmt(total)} {claimed.unit}", sources))
+                out.append(Finding("cumulative", label, f"{what}; the periods it covers add up to {fmt.money(total, claimed.unit, written)}", sources))
         else:
             # The periods on file may already go beyond the claim in its own direction
             # (more loss than the claimed total loss): the claim is then contradicted.
             beyond = high < c_low - 1e-9 if claimed.base < 0 else low > c_high + 1e-9
-            detail = (f"the periods on file alone add up to {_fmt(total)} {claimed.unit}" if beyond
-                      else f"cannot be checked fully, {', '.join(missing)} not on file; the periods on file add up to {_fmt(total)} {claimed.unit}")
+            detail = (f"the periods on file alone add up to {fmt.money(total, claimed.unit, written)}" if beyond
+                      else f"cannot be checked fully, {', '.join(missing)} not on file; the periods on file add up to {fmt.money(total, claimed.unit, written)}")
             out.append(Finding("cumulative", label, f"{what}; {detail}", sources, "warning" if beyond else "info"))
     return out
 
@@ -223,15 +226,15 @@ def _stated_margins(profile: Profile) -> list[Finding]:
         candidates = [100 * p / r for p in (p_low, p_high) for r in (r_low, r_high)]
         s_low, s_high = _interval(stated)
         if s_high < min(candidates) - 1e-9 or s_low > max(candidates) + 1e-9:
-            out.append(Finding("stated_margin", f"periods[{period.id}].adjusted_net_margin",
-                               f"stated {stated.value:g}% does not match adjusted net profit over revenue: {100 * profit.base / revenue.base:.1f}%",
+            out.append(Finding("stated_margin", paths.period(period.id, "adjusted_net_margin"),
+                               f"stated {fmt.observation(stated, profile.presentation_unit)} does not match adjusted net profit over revenue: "
+                               f"{fmt.percent(100 * profit.base / revenue.base)}",
                                tuple(ev.sources_of([stated, profit, revenue]))))
     return out
 
 
 def _disagreements(profile: Profile) -> list[Finding]:
-    from riskscore.scoring.facts import fmt_obs
-
+    unit = profile.presentation_unit
     out = []
     for selection in ev.conflicts(profile):
         where = profile.describe_loc(selection.location)
@@ -239,9 +242,9 @@ def _disagreements(profile: Profile) -> list[Finding]:
         filed = [o for o in selection.observations if o.filing]
         restated = any(a.filing != b.filing and not ev.agree(a, b) for i, a in enumerate(filed) for b in filed[i + 1:])
         kind = "restatement" if restated else "disagreement"
-        shown = "; ".join(f"{fmt_obs(profile, o)} ({o.source}{', ' + o.filing if o.filing else ''})" for o in selection.observations)
+        shown = "; ".join(f"{fmt.observation(o, unit)} ({o.source}{', ' + o.filing if o.filing else ''})" for o in selection.observations)
         text = (f"the filings give different values: {shown}" if kind == "restatement" else f"sources disagree: {shown}")
-        text += f"; the engine uses {fmt_obs(profile, selection.chosen)} ({selection.chosen.source})"
+        text += f"; the engine uses {fmt.observation(selection.chosen, unit)} ({selection.chosen.source})"
         # Disagreeing sources are recorded on purpose (both kept); they inform, they are not errors.
         out.append(Finding(kind, where, text, tuple(ev.sources_of(selection.observations)), "info"))
     return out

@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
+from riskscore.report import format as fmt
+
 WIDTH = 760.0
 FONT = "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
 BAND_COLOURS = {"Low": "#2e7d32", "Moderate": "#9e9d24", "Elevated": "#f9a825", "High": "#ef6c00", "Severe": "#c62828"}
@@ -103,14 +105,6 @@ def _svg(title: str, height: float, body: Sequence[str]) -> str:
                width="100%", role="img", aria_label=title, font_family=FONT)
 
 
-def _num(value: float, decimals: int | None = None) -> str:
-    """A number label with thousands separators and no ``-0``: ``decimals`` fixed places, or by
-    default at most one decimal (``30``, ``13.7``)."""
-    s = f"{value:,.{1 if decimals is None else decimals}f}"
-    s = s.removesuffix(".0") if decimals is None else s
-    return s[1:] if s.startswith("-") and not s.strip("-0.,") else s
-
-
 def _text_width(text: str, size: float) -> float:
     """Rough rendered width: wide (CJK) characters take a full em, others about half."""
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text) * size
@@ -163,14 +157,14 @@ def score_weight_chart(bars: Sequence[ScoreBar], title: str = "Rubric scores and
 def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x) -> str:  # type: ignore[no-untyped-def]
     """One rubric row as a ``<g class="score-row">`` with a tooltip title."""
     mid = y + h / 2 + 4
-    weight = f"weight {_num(bar.weight_pct)}%"
+    weight = f"weight {fmt.label(bar.weight_pct)}%"
     parts = [_text(12, mid, _fit(bar.label, x0 - 24, 11))]
     if _finite(bar.score):
         colour = _band_colour(bar.band, bar.score)  # type: ignore[arg-type]
         band = bar.band or "no band"
-        tip = f"{bar.label}: score {_num(bar.score)} ({band}), {weight}"  # type: ignore[arg-type]
+        tip = f"{bar.label}: score {fmt.label(bar.score)} ({band}), {weight}"  # type: ignore[arg-type]
         parts.append(_el("rect", x=x0, y=y, width=to_x(bar.score) - x0, height=h, fill=colour, class_="score-bar"))
-        parts.append(_text(to_x(bar.score) + 5, mid, _num(bar.score), font_weight="600"))  # type: ignore[arg-type]
+        parts.append(_text(to_x(bar.score) + 5, mid, fmt.label(bar.score), font_weight="600"))  # type: ignore[arg-type]
     else:
         tip = f"{bar.label}: not scored, {weight}"
         parts.append(_el("rect", x=x0, y=y, width=plot_w, height=h, fill=NOT_SCORED, fill_opacity="0.15",
@@ -264,7 +258,7 @@ def _panel(panel: Panel, w: float, h: float) -> str:
     to_x = {p: left + (k + 0.5) * slot for k, p in enumerate(periods)}
     for t in ticks:
         parts.append(_line(left, to_y(t), right, to_y(t), GRID, class_="gridline"))
-        parts.append(_text(left - 4, to_y(t) + 3, _num(t, decimals), size=9, anchor="end", fill=MUTED))
+        parts.append(_text(left - 4, to_y(t) + 3, fmt.label(t, decimals), size=9, anchor="end", fill=MUTED))
     parts.append(_line(left, bottom, right, bottom, AXIS, class_="axis"))
     if lo < 0:
         parts.append(_line(left, to_y(0), right, to_y(0), INK, class_="zero-line"))
@@ -297,7 +291,7 @@ def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, 
                        stroke=colour, class_="bar interim" if interim else "bar"))
         if interim:
             out.append(_hatch(x, y0, bar_w, y1 - y0, colour))
-        out.append(_text(to_x[p], to_y(v) - 4 if v >= 0 else to_y(v) + 11, _num(v) + unit, size=9, anchor="middle"))
+        out.append(_text(to_x[p], to_y(v) - 4 if v >= 0 else to_y(v) + 11, fmt.label(v) + unit, size=9, anchor="middle"))
     return out
 
 
@@ -309,7 +303,7 @@ def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour:
     for p, v in values.items():
         out.append(_el("circle", cx=to_x[p], cy=to_y(v), r=3.5, fill="#ffffff" if is_interim(p) else colour,
                        stroke=colour, stroke_width=1.5, class_="point interim" if is_interim(p) else "point"))
-        out.append(_text(to_x[p], to_y(v) - 7 if v >= 0 else to_y(v) + 14, _num(v) + unit, size=9, anchor="middle", fill=colour))
+        out.append(_text(to_x[p], to_y(v) - 7 if v >= 0 else to_y(v) + 14, fmt.label(v) + unit, size=9, anchor="middle", fill=colour))
     return out
 
 

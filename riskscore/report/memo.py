@@ -7,16 +7,20 @@ Nothing here reads the clock: the same inputs give byte-identical memos.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypedDict
 
-from riskscore.scoring import facts
-from riskscore.profile.model import Period, Profile
+from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
 from riskscore.profile.quality import check_profile
+from riskscore.report import format as fmt
+from riskscore.scoring import facts
 
 if TYPE_CHECKING:
+    from riskscore.analysis.peers import Peer
+    from riskscore.analysis.trend import Trend
+    from riskscore.analysis.whatif import Crossing, Sensitivity
     from riskscore.scoring.config import Config
-    from riskscore.scoring.engine import Assessment, RubricOutcome
-    from riskscore.scoring.contract import Rubric
+    from riskscore.scoring.contract import Rubric, Scenario
+    from riskscore.scoring.engine import Assessment, ObservationReport, RubricOutcome
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,22 @@ class Cited:
 
 
 @dataclass(frozen=True)
+class FilingRow:
+    date: str
+    exchange: str
+    status: str
+    periods: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Driver:
+    title: str
+    contribution: str  # score points
+    share: str         # of the indicated score
+
+
+@dataclass(frozen=True)
 class MetricRow:
     label: str
     value: str
@@ -47,6 +67,15 @@ class MetricRow:
     grid: str
     score: str
     weight: str
+
+
+@dataclass(frozen=True)
+class ScenarioRow:
+    label: str
+    score: str
+    band: str
+    headline: bool
+    note: str
 
 
 @dataclass(frozen=True)
@@ -72,7 +101,7 @@ class RubricSection:
     evidence: list[Cited]
     red_flags: list[Cited]
     data_gaps: list[str]
-    scenarios: list[tuple[str, str, str, bool, str]]  # label, score, band, headline, note
+    scenarios: list[ScenarioRow]
 
 
 @dataclass(frozen=True)
@@ -80,7 +109,66 @@ class KeyMetric:
     title: str
     unit: str
     kind: str
-    series: list[tuple[str, list[tuple[str, float]]]]
+    series: list[tuple[str, list[tuple[str, float]]]]  # (series name, [(period id, value)]): numbers, for the charts
+
+
+@dataclass(frozen=True)
+class Conflict:
+    field: str
+    chosen: Cited
+    others: list[Cited]
+
+
+@dataclass(frozen=True)
+class GapRow:
+    rubric: str
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    label: str
+    field: str
+    finding: Cited
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RankRow:
+    """A percentile rank among peers: the texts for the table, the numbers for the chart."""
+
+    label: str
+    is_score: bool
+    value: str
+    percentile: str
+    peers_with_data: int
+    company_value: float | None
+    peer_values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class PrecedentRow:
+    company: str
+    distance: str
+    common: int
+    adjusted: str  # "87.0 (Severe)"
+    outcome: str
+
+
+@dataclass(frozen=True)
+class SensitivityRow:
+    title: str
+    path: str
+    current: str
+    band: str
+    down: str  # "below 50.0% → High", or "no band change in range"
+    up: str
 
 
 @dataclass
@@ -92,7 +180,7 @@ class Memo:
     domicile: str | None
     sector: str | None
     presentation_unit: str
-    filings: list[tuple[str, str, str, str, str]]  # date, exchange, status, periods, note
+    filings: list[FilingRow]
     adjusted_score: str
     adjusted_band: str
     indicated_score: str
@@ -100,63 +188,61 @@ class Memo:
     floor_note: str | None
     coverage: str
     missing_data_policy: str
-    drivers: list[tuple[str, str, str]]  # title, contribution, share of total
+    drivers: list[Driver]
     red_flags: list[Cited]
     rubrics: list[RubricSection]
-    conflicts: list[tuple[str, Cited, list[Cited]]]
-    data_gaps: list[tuple[str, str, str]]  # rubric title, field, reason
-    quality: list[tuple[str, str, Cited]]  # check label, field, finding
+    conflicts: list[Conflict]
+    data_gaps: list[GapRow]
+    quality: list[QualityRow]
     scenarios: list[str]  # one line per rubric with scenarios: which one the headline uses
     methodology_version: str
     config_files: list[str]
-    engine_settings: list[tuple[str, str]]
+    engine_settings: list[Setting]
     sources: list[SourceRef]
     notes: list[str]
     key_metrics: list[KeyMetric]
     period_order: list[str]
-    sensitivity: list[Any] = field(default_factory=list)  # riskscore.analysis.whatif.Sensitivity rows, when asked for
+    sensitivity: list[SensitivityRow] = field(default_factory=list)  # when asked for
     peer_set: str | None = None
     peer_count: int = 0
-    peer_ranks: list[Any] = field(default_factory=list)   # riskscore.analysis.peers.Rank
-    precedents: list[Any] = field(default_factory=list)   # riskscore.analysis.peers.Precedent
-    peer_names: dict[str, str] = field(default_factory=dict)
+    peer_ranks: list[RankRow] = field(default_factory=list)
+    precedents: list[PrecedentRow] = field(default_factory=list)
+    peer_names: list[str] = field(default_factory=list)
     calibration: str | None = None                        # the probability, with what it rests on
     precedents_asked: int = 0
     failed: list[str] = field(default_factory=list)
 
 
-def _num(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]], sensitivity: bool = False,
-               peers: list[Any] | None = None, peer_set: str | None = None, precedents: int = 3,
+def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]], sensitivity: bool = False,
+               peers: Sequence["Peer"] | None = None, peer_set: str | None = None, precedents: int = 3,
                calibration: dict[str, Any] | None = None) -> Memo:
     numbers = {src.id: i for i, src in enumerate(profile.sources, start=1)}
 
-    def cite(text: str, source_ids: list[str]) -> Cited:
+    def cite(text: str, source_ids: Iterable[str]) -> Cited:
         return Cited(text, tuple(sorted({numbers[s] for s in source_ids if s in numbers})))
 
     classes = {r.id: r for r in rubrics}
     sections = [_section(o, classes.get(o.id), cite) for o in assessment.rubrics]
     total = sum(o.contribution for o in assessment.rubrics) or 1.0
     drivers = [
-        (o.title, _num(o.contribution, 1), f"{100 * o.contribution / total:.0f}%")
+        Driver(o.title, fmt.score(o.contribution), fmt.percent(100 * o.contribution / total, 0))
         for o in sorted(assessment.rubrics, key=lambda o: (-o.contribution, o.id))
         if o.status == "scored"
     ][:3]
     floor_note = None
     if assessment.floor_applied is not None:
-        floor_note = f"Red flags floor the score at {assessment.floor_applied:g}; the indicated score was {assessment.indicated_score:.1f}."
+        floor_note = (f"Red flags floor the score at {fmt.plain(assessment.floor_applied)}; "
+                      f"the indicated score was {fmt.score(assessment.indicated_score)}.")
     elif assessment.red_flags:
-        floor_note = f"Red flags set a floor of {max(f.floor for f in assessment.red_flags):g}, below the indicated score, so the score stands."
+        floor_note = f"Red flags set a floor of {fmt.plain(max(f.floor for f in assessment.red_flags))}, below the indicated score, so the score stands."
 
     conflicts = []
     for c in assessment.conflicts:
         chosen = cite(_observed(c.chosen), [c.chosen.source])
         others = [cite(_observed(o) + (f" — {o.note}" if o.note else ""), [o.source]) for o in c.others]
-        conflicts.append((c.field, chosen, others))
+        conflicts.append(Conflict(c.field, chosen, others))
 
+    floors = "".join(f"; {k}: {fmt.plain(v)}" for k, v in sorted(config.engine.red_flag_floors.items()))
     return Memo(
         company=profile.company.name,
         company_zh=profile.company.name_zh,
@@ -165,27 +251,29 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         domicile=profile.company.domicile,
         sector=profile.company.sector,
         presentation_unit=str(profile.presentation_unit),
-        filings=[(str(f.date), f.exchange, f.status, ", ".join(f.periods_reported), f.note or "") for f in sorted(profile.filings, key=lambda f: f.date.start)],
-        adjusted_score=_num(assessment.adjusted_score),
+        filings=[FilingRow(str(f.date), f.exchange, f.status, ", ".join(f.periods_reported), f.note or "")
+                 for f in sorted(profile.filings, key=lambda f: f.date.start)],
+        adjusted_score=fmt.score(assessment.adjusted_score),
         adjusted_band=assessment.adjusted_band or "Not scored",
-        indicated_score=_num(assessment.indicated_score),
+        indicated_score=fmt.score(assessment.indicated_score),
         indicated_band=assessment.indicated_band or "Not scored",
         floor_note=floor_note,
-        coverage=f"{100 * assessment.coverage:.0f}%",
+        coverage=fmt.share(assessment.coverage),
         missing_data_policy=assessment.missing_data_policy,
         drivers=drivers,
         red_flags=[cite(f"{f.title} ({_title(assessment, f.rubric)}): {f.detail}", f.sources) for f in assessment.red_flags],
         rubrics=sections,
         conflicts=conflicts,
-        data_gaps=[(_title(assessment, g.rubric), g.field, g.reason) for g in assessment.data_gaps],
-        quality=[(QUALITY_LABELS[f.check], f.field, cite(f.message, list(f.sources))) for f in check_profile(profile)],
-        scenarios=[_scenario_line(o) for o in assessment.rubrics if o.result and o.result.scenarios],
+        data_gaps=[GapRow(_title(assessment, g.rubric), g.field, g.reason) for g in assessment.data_gaps],
+        quality=[QualityRow(QUALITY_LABELS[f.check], f.field, cite(f.message, f.sources)) for f in check_profile(profile)],
+        scenarios=[_scenario_line(o.title, o.result.scenarios) for o in assessment.rubrics if o.result and o.result.scenarios],
         methodology_version=assessment.methodology_version,
         config_files=list(config.files),
         engine_settings=[
-            ("Missing data", f"{config.engine.missing_data}" + (f" (neutral score {config.engine.neutral_score:g})" if config.engine.missing_data == "neutral" else "")),
-            ("Red-flag floor", f"{config.engine.red_flag_floor:g}" + "".join(f"; {k}: {v:g}" for k, v in sorted(config.engine.red_flag_floors.items()))),
-            ("Source ranking", "prospectus > regulator, exchange > research > media; then the newer filing, the newer source"),
+            Setting("Missing data", f"{config.engine.missing_data}"
+                    + (f" (neutral score {fmt.plain(config.engine.neutral_score)})" if config.engine.missing_data == "neutral" else "")),
+            Setting("Red-flag floor", fmt.plain(config.engine.red_flag_floor) + floors),
+            Setting("Source ranking", "prospectus > regulator, exchange > research > media; then the newer filing, the newer source"),
         ],
         sources=[SourceRef(numbers[s.id], s.id, s.title, s.publisher, str(s.date), s.kind, s.language, s.file, s.url, s.note) for s in profile.sources],
         notes=list(profile.notes),
@@ -198,17 +286,31 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
     )
 
 
-def _peer_fields(assessment: "Assessment", peers: list[Any] | None, peer_set: str | None, k: int) -> dict[str, Any]:
+class _PeerFields(TypedDict, total=False):
+    peer_set: str | None
+    peer_count: int
+    peer_ranks: list[RankRow]
+    precedents: list[PrecedentRow]
+    peer_names: list[str]
+    precedents_asked: int
+
+
+def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_set: str | None, k: int) -> _PeerFields:
     if not peers:
         return {}
     from riskscore.analysis import peers as pr
 
+    found = pr.precedents(assessment, list(peers), k) if k else []
     return {
         "peer_set": peer_set,
         "peer_count": len(peers),
-        "peer_ranks": pr.ranks(assessment, peers),
-        "precedents": pr.precedents(assessment, peers, k) if k else [],
-        "peer_names": {p.profile.id: p.profile.company.name for p in peers},
+        "peer_ranks": [RankRow(r.label, r.kind == "score", r.value, fmt.number(r.percentile, 0) if r.percentile is not None else fmt.MISSING,
+                               r.peers_with_data, r.company_value, r.peer_values)
+                       for r in pr.ranks(assessment, list(peers))],
+        "precedents": [PrecedentRow(p.company, fmt.number(p.distance, 2), p.common,
+                                    fmt.score(p.adjusted_score) + (f" ({p.adjusted_band})" if p.adjusted_band else ""), p.outcome)
+                       for p in found],
+        "peer_names": list({p.profile.id: p.profile.company.name for p in peers}.values()),
         "precedents_asked": k,
     }
 
@@ -217,16 +319,25 @@ def _calibration_line(calibration: dict[str, Any], assessment: "Assessment") -> 
     from riskscore.analysis.calibration import probability
 
     v = calibration["validation"]
-    return (f"Estimated probability that the listing fails: {100 * probability(calibration, assessment):.0f}%, from a logistic model "
+    return (f"Estimated probability that the listing fails: {fmt.share(probability(calibration, assessment))}, from a logistic model "
             f"fitted on {calibration['cases']} past cases ({calibration['failed']} failed, {calibration['listed']} listed); "
-            f"{v['method']}: AUC {v['auc']['mean']:.2f} ± {v['auc']['sd']:.2f}, Brier score {v['brier']['mean']:.3f} ± {v['brier']['sd']:.3f}. "
+            f"{v['method']}: AUC {fmt.number(v['auc']['mean'], 2)} ± {fmt.number(v['auc']['sd'], 2)}, "
+            f"Brier score {fmt.number(v['brier']['mean'], 3)} ± {fmt.number(v['brier']['sd'], 3)}. "
             f"With this few cases the estimate is rough; read it beside the scores, not instead of them.")
 
 
-def _sensitivity(profile: Profile, assessment: "Assessment", config: "Config", rubrics: list[type["Rubric"]]) -> list[Any]:
+def _sensitivity(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]]) -> list[SensitivityRow]:
     from riskscore.analysis.whatif import sensitivity
 
-    return sensitivity(profile, assessment, config, rubrics)
+    def amount(s: "Sensitivity", value: float, decimals: int) -> str:
+        return fmt.percent(value, decimals) if s.unit == "%" else fmt.money(value, s.unit, decimals)
+
+    def crossing(s: "Sensitivity", c: "Crossing | None", direction: str) -> str:
+        # Thresholds to one decimal for a percentage, two for money: finer than any figure is written.
+        return "no band change in range" if c is None else f"{direction} {amount(s, c.value, 1 if s.unit == '%' else 2)} → {c.band}"
+
+    return [SensitivityRow(s.title, s.path, amount(s, s.current, s.decimals), s.band, crossing(s, s.down, "below"), crossing(s, s.up, "above"))
+            for s in sensitivity(profile, assessment, config, list(rubrics))]
 
 
 QUALITY_LABELS = {
@@ -239,13 +350,13 @@ QUALITY_LABELS = {
 }
 
 
-def _scenario_line(outcome) -> str:  # type: ignore[no-untyped-def]
-    headline = next(s for s in outcome.result.scenarios if s.headline)
-    others = "; ".join(f"{s.label}: {s.score:.1f} ({s.band})" for s in outcome.result.scenarios if not s.headline)
-    return f"{outcome.title} uses the “{headline.label}” scenario, {headline.score:.1f} ({headline.band}); {others}."
+def _scenario_line(title: str, scenarios: Sequence["Scenario"]) -> str:
+    headline = next(s for s in scenarios if s.headline)
+    others = "; ".join(f"{s.label}: {fmt.score(s.score)} ({s.band})" for s in scenarios if not s.headline)
+    return f"{title} uses the “{headline.label}” scenario, {fmt.score(headline.score)} ({headline.band}); {others}."
 
 
-def _observed(obs) -> str:  # type: ignore[no-untyped-def]
+def _observed(obs: "ObservationReport") -> str:
     return f"{obs.value} ({obs.source_kind}{', filing ' + obs.filing if obs.filing else ''})"
 
 
@@ -253,42 +364,33 @@ def _title(assessment: "Assessment", rubric_id: str) -> str:
     return next((o.title for o in assessment.rubrics if o.id == rubric_id), rubric_id)
 
 
-def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite) -> RubricSection:  # type: ignore[no-untyped-def]
+def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite: Callable[[str, Iterable[str]], Cited]) -> RubricSection:
     result = o.result
     metrics = []
     # A weight column only means something when the rubric weighs its metrics differently.
-    weighted = bool(result) and len({m.weight for m in result.metrics}) > 1  # type: ignore[union-attr]
+    weighted = result is not None and len({m.weight for m in result.metrics}) > 1
     for m in result.metrics if result else []:
-        if m.display is not None:
-            shown = m.display
-        elif m.value is None:
-            shown = "not on file"
-        elif m.unit == "%":
-            shown = f"{m.value:.1f}%"
-        elif m.unit == "years":
-            shown = f"{m.value:g} years"
-        else:
-            shown = f"{m.value:g} {m.unit}".strip()
         if m.grid:
             grid = m.grid.describe(m.unit) if m.unit in ("%", "×") else m.grid.describe() + (f" ({m.unit})" if m.unit else "")
         else:
             grid = m.note or ""
-        metrics.append(MetricRow(m.label, shown, m.period or "", grid, _num(m.score), f"{m.weight:g}" if weighted else "—"))
+        metrics.append(MetricRow(m.label, fmt.metric(m), m.period or "", grid, fmt.score(m.score), fmt.plain(m.weight) if weighted else fmt.MISSING))
+    scored = o.score is not None and o.status != "error"
     return RubricSection(
         id=o.id, title=o.title, version=o.version, status=o.status,
-        score=_num(o.score), band=o.band or "Not scored",
-        weight=f"{100 * o.weight:.1f}%", configured_weight=f"{o.configured_weight:g}",
-        score_value=round(o.score, 1) if o.score is not None and o.status != "error" else None, weight_pct=round(100 * o.weight, 1),
-        contribution=_num(o.contribution), coverage=f"{100 * o.coverage:.0f}%",
+        score=fmt.score(o.score), band=o.band or "Not scored",
+        weight=fmt.share(o.weight, 1), configured_weight=fmt.plain(o.configured_weight),
+        score_value=o.score if scored else None, weight_pct=100 * o.weight,
+        contribution=fmt.score(o.contribution), coverage=fmt.share(o.coverage),
         description=cls.description() if cls else "", method=cls.method() if cls else "",
         narrative=result.narrative if result else "",
         error=o.error,
         metrics=metrics,
-        adjustments=[f"{a.label}: {a.points:+g}" for a in (result.adjustments if result else [])],
+        adjustments=[f"{a.label}: {fmt.plain(a.points, sign=True)}" for a in (result.adjustments if result else [])],
         evidence=[cite(e.statement, e.sources) for e in (result.evidence if result else [])],
         red_flags=[cite(f"{f.title}: {f.detail}", f.sources) for f in (result.red_flags if result else [])],
         data_gaps=[f"{g.field}: {g.reason}" for g in (result.data_gaps if result else [])],
-        scenarios=[(s.label, _num(s.score), s.band, s.headline, s.note or "") for s in (result.scenarios if result else [])],
+        scenarios=[ScenarioRow(s.label, fmt.score(s.score), s.band, s.headline, s.note or "") for s in (result.scenarios if result else [])],
     )
 
 
@@ -296,15 +398,15 @@ def _key_metrics(profile: Profile) -> list[KeyMetric]:
     """Revenue, gross margin, largest-customer share and adjusted result across periods."""
     unit = profile.presentation_unit
 
-    def money(get) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
-        return [(p.id, round(o.base / unit.factor, 4)) for p, o in facts.series(profile, get) if o.unit.currency == unit.currency]  # type: ignore[union-attr]
+    def money(get: Callable[[Period], MoneyFigure | None]) -> list[tuple[str, float]]:
+        return [(p.id, o.base / unit.factor) for p, o in facts.series(profile, get) if isinstance(o, MoneyObservation) and o.unit.currency == unit.currency]
 
-    def pct(get) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
-        return [(p.id, o.value) for p, o in facts.series(profile, get)]  # type: ignore[union-attr]
+    def pct(get: Callable[[Period], PercentFigure | None]) -> list[tuple[str, float]]:
+        return [(p.id, o.value) for p, o in facts.series(profile, get) if isinstance(o, PercentObservation)]
 
     core_name = _largest_segment(profile)
 
-    def core_margin(period: Period):  # type: ignore[no-untyped-def]
+    def core_margin(period: Period) -> PercentFigure | None:
         return next((s.gross_margin for s in period.segments if s.name == core_name and not s.parent), None)
 
     margin_series = [("Consolidated", pct(lambda p: p.gross_margin))]
@@ -326,3 +428,102 @@ def _largest_segment(profile: Profile) -> str | None:
     return None
 
 
+
+
+# --------------------------------------------------------------------------- the trend memo
+
+
+@dataclass(frozen=True)
+class TrendPointRow:
+    label: str
+    date: str
+    periods: str
+    events: int
+    indicated: str
+    adjusted: str
+    band: str
+
+
+@dataclass(frozen=True)
+class TrendScoreRow:
+    title: str
+    scores: list[str]  # one per point
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    title: str
+    before: str
+    after: str
+    change: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class StepSection:
+    start: str
+    end: str
+    adjusted_before: str
+    adjusted_after: str
+    band_before: str
+    band_after: str
+    new_periods: list[str]
+    flags_appeared: list[str]
+    flags_cleared: list[str]
+    moves: list[MoveRow]
+
+
+@dataclass(frozen=True)
+class TrendQualityRow:
+    check: str
+    field: str
+    message: str
+    sources: list[str]
+
+
+@dataclass
+class TrendMemo:
+    """The trend document: scores at each filing and why they moved, every number preformatted."""
+
+    company: str
+    company_zh: str | None
+    profile_id: str
+    points: list[TrendPointRow]
+    dates: list[str]
+    scores: list[TrendScoreRow]
+    steps: list[StepSection]
+    quality: list[TrendQualityRow]
+
+
+def build_trend_memo(trend: "Trend") -> TrendMemo:
+    """The trend document model from :func:`riskscore.analysis.trend.follow`'s result."""
+    points = [
+        TrendPointRow(p.label, p.date.isoformat(), p.periods_text, p.events, fmt.score(p.assessment.indicated_score),
+                      fmt.score(p.assessment.adjusted_score), p.assessment.adjusted_band or fmt.MISSING)
+        for p in trend.points
+    ]
+    steps = [
+        StepSection(
+            s.start.label, s.end.label,
+            fmt.score(s.start.assessment.adjusted_score), fmt.score(s.end.assessment.adjusted_score),
+            s.start.assessment.adjusted_band or "not scored", s.end.assessment.adjusted_band or "not scored",
+            list(s.new_periods), list(s.flags_appeared), list(s.flags_cleared),
+            [MoveRow(m.title, fmt.score(m.before), fmt.score(m.after), _change(m.before, m.after), list(m.reasons)) for m in s.moves],
+        )
+        for s in trend.steps
+    ]
+    return TrendMemo(
+        company=trend.company,
+        company_zh=trend.company_zh,
+        profile_id=trend.profile_id,
+        points=points,
+        dates=[p.date.isoformat() for p in trend.points],
+        scores=[TrendScoreRow(title, [fmt.score(p.score_of(rid)) for p in trend.points]) for rid, title in trend.rubrics],
+        steps=steps,
+        quality=[TrendQualityRow(f"{f.check.replace('_', ' ')} ({f.severity})", f.field, f.message, list(f.sources)) for f in trend.quality],
+    )
+
+
+def _change(before: float | None, after: float | None) -> str:
+    """A move in score, from the two scores themselves (never from a rounded difference)."""
+    return fmt.delta(None if before is None or after is None else after - before)

@@ -89,7 +89,7 @@ def render(memo: Memo, fmt: Format) -> str:
               for k in memo.key_metrics]
     peer_chart = None
     if memo.peer_ranks:
-        scores = [r for r in memo.peer_ranks if r.kind == "score"]
+        scores = [r for r in memo.peer_ranks if r.is_score]
         bands = {s.title: s.band for s in memo.rubrics}
         peer_chart = Markup(charts.peer_chart([charts.PeerRow(r.label, r.company_value, r.peer_values, bands.get(r.label)) for r in scores]))
     return env.get_template("memo.html.j2").render(

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Iterator, TypeVar
 
-from riskscore.profile import evidence
+from riskscore.profile import evidence, paths
 from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
+from riskscore.report import format as fmt
 
 Obs = TypeVar("Obs", MoneyObservation, PercentObservation)
 
@@ -34,43 +35,25 @@ def latest(profile: Profile, get: Callable[[Period], MoneyFigure | PercentFigure
 
 
 def fmt_pct(value: float, decimals: int = 1) -> str:
-    return f"{value:.{decimals}f}%"
+    """A value in percent, ``77.6%`` (:func:`riskscore.report.format.percent`)."""
+    return fmt.percent(value, decimals)
 
 
 def fmt_money(profile: Profile, base: float, decimals: int = 2, currency: str | None = None) -> str:
-    """An amount in base units, in the profile's presentation unit.
+    """An amount in base units, in the profile's presentation unit: ``RMB 13.70 亿``.
 
     An amount in another ``currency`` than the presentation unit's is shown in that
     currency, unscaled, rather than mislabelled.
     """
     unit = profile.presentation_unit
     if currency is not None and currency != unit.currency:
-        return f"{currency} {base:,.0f}"
-    return f"{unit.currency} {base / unit.factor:,.{decimals}f}{(' ' + unit.scale) if unit.scale else ''}"
-
-
-def money(profile: Profile, figure: MoneyFigure | None) -> MoneyObservation | None:
-    """The chosen observation of a money figure, typed (None when absent)."""
-    return evidence.value(profile, figure)  # type: ignore[return-value]
-
-
-def percent(profile: Profile, figure: PercentFigure | None) -> PercentObservation | None:
-    """The chosen observation of a percentage figure, typed (None when absent)."""
-    return evidence.value(profile, figure)  # type: ignore[return-value]
+        return fmt.money(base, currency, 0)
+    return fmt.money_base(base, unit, decimals)
 
 
 def fmt_obs(profile: Profile, obs: MoneyObservation | PercentObservation) -> str:
-    """An observation as written (its own precision), in the presentation unit when it is money."""
-    prefix = {"exact": "", "about": "about ", "at_least": "more than ", "at_most": "less than "}[obs.bound]
-    if isinstance(obs, PercentObservation):
-        return prefix + fmt_pct(obs.value, obs.decimals)
-    unit = profile.presentation_unit
-    if obs.unit == unit:
-        return prefix + fmt_money(profile, obs.base, obs.decimals)
-    if obs.unit.currency == unit.currency:
-        shown = fmt_money(profile, obs.base, max(2, obs.decimals))
-        return f"{prefix}{shown} ({obs.amount:,.{obs.decimals}f} {obs.unit})"
-    return f"{prefix}{obs.unit.currency} {obs.amount:,.{obs.decimals}f}{(' ' + obs.unit.scale) if obs.unit.scale else ''}"
+    """An observation as written (its own precision and bound), in the presentation unit when it is money."""
+    return fmt.observation(obs, profile.presentation_unit)
 
 
 def ratio_pct(numerator: MoneyObservation, denominator: MoneyObservation) -> float | None:
@@ -99,4 +82,6 @@ def revenue_share(profile: Profile, period: Period) -> Iterator[tuple[str, float
 
 
 def path(period: Period, *rest: str) -> str:
-    return ".".join([f"periods[{period.id}]", *rest])
+    """The path of a figure in ``period``: ``path(period, "customers", "largest_share")`` ->
+    ``periods[2025H1].customers.largest_share`` (:mod:`riskscore.profile.paths`)."""
+    return paths.period(period.id, *rest)

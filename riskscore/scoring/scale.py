@@ -14,7 +14,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 Band = Literal["Low", "Moderate", "Elevated", "High", "Severe"]
 BAND_EDGES: tuple[tuple[float, Band], ...] = ((80, "Severe"), (60, "High"), (40, "Elevated"), (20, "Moderate"), (0, "Low"))
-BAND_FLOOR: dict[Band, float] = {band: edge for edge, band in BAND_EDGES}
 
 
 def band_for(score: float) -> Band:
@@ -76,7 +75,9 @@ class Grid(BaseModel):
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    from riskscore.report.format import plain
+
+    return plain(value, 6)  # grid points as configured, in the documents' one number style
 
 
 def grid_field(value: object) -> Grid:

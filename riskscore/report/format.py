@@ -1,0 +1,155 @@
+"""The one formatter: how every number a document shows is written.
+
+A value is rounded once, here, at presentation; the models and rubrics keep full precision.
+Memo, trend, peers, what-if, the charts and the terminal all call these functions, so the
+same figure reads the same everywhere.
+
+Style:
+
+* **scores and points** (0-100 risk scores, contributions, score changes): one decimal,
+  ``53.2``, a change signed ``+1.3``;
+* **percentages** (a value already in percent): one decimal by default, ``77.6%``;
+  **shares** (a fraction 0-1, e.g. coverage, weights): ``94%``;
+  **percentage points**: ``2.8 pp``;
+* **ratios**: two decimals and a times sign, ``4.55×``;
+* **money**: currency, amount, scale, ``RMB 13.70 亿``, ``RMB -9.1 亿``, ``USD 1.20 bn``;
+  thousands separated by commas;
+* **bounds**: ``about`` (约), ``more than`` (多/超), ``less than`` (不足) before the figure;
+* a missing value is an em dash, ``—``.
+
+Rounding is Python's own, correctly rounded from the stored binary value (as ``f"{x:.1f}"``
+does), so a rubric's own f-string and the memo never disagree; a result that rounds to zero
+is written without a minus sign (``0.0``, or ``+0.0`` for a signed change). NaN and infinities are refused: a figure that is not a
+number must not reach a document.
+
+Only the standard library and :mod:`riskscore.profile.units` are imported: the scoring path
+(``riskscore score``) uses this module too.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Literal
+
+from riskscore.profile.units import Unit
+
+if TYPE_CHECKING:
+    from riskscore.profile.model import MoneyObservation, PercentObservation
+    from riskscore.scoring.contract import Metric
+
+MISSING = "—"
+"""How a value that is not there is shown."""
+
+Bound = Literal["exact", "about", "at_least", "at_most"]
+BOUND_WORDS: dict[str, str] = {"exact": "", "about": "about ", "at_least": "more than ", "at_most": "less than "}
+
+
+def _finite(value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"cannot format {value!r}: a figure in a document must be a finite number")
+    return value
+
+
+def number(value: float, decimals: int = 1, *, sign: bool = False, grouping: bool = True) -> str:
+    """``value`` with ``decimals`` fixed places: ``1,234.5``; ``sign=True`` writes ``+`` before a positive value."""
+    value = _finite(value)
+    text = f"{value:{'+' if sign else ''}{',' if grouping else ''}.{max(0, decimals)}f}"
+    if text[0] == "-" and not text.strip("-0.,"):  # rounds to zero: no minus sign
+        text = ("+" if sign else "") + text[1:]
+    return text
+
+
+def plain(value: float, max_decimals: int = 2, *, sign: bool = False) -> str:
+    """At most ``max_decimals`` places, trailing zeros dropped: ``7``, ``15.89``, ``0.6``; for settings and counts."""
+    text = number(value, max_decimals, sign=sign)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def score(value: float | None) -> str:
+    """A 0-100 score, a contribution or points: ``79.9``; ``—`` when there is none."""
+    return MISSING if value is None else number(value, 1)
+
+
+def delta(value: float | None) -> str:
+    """A change in score, signed: ``+1.3``, ``-22.0``; ``—`` when either side is missing."""
+    return MISSING if value is None else number(value, 1, sign=True)
+
+
+def percent(value: float | None, decimals: int = 1, *, sign: bool = False) -> str:
+    """A value already in percent: ``77.6%``; ``—`` when there is none."""
+    return MISSING if value is None else number(value, decimals, sign=sign) + "%"
+
+
+def share(fraction: float | None, decimals: int = 0) -> str:
+    """A fraction of a whole (0-1), in percent: ``0.94`` -> ``94%``."""
+    return MISSING if fraction is None else percent(100 * _finite(fraction), decimals)
+
+
+def pp(value: float, decimals: int = 1) -> str:
+    """Percentage points: ``2.8 pp``."""
+    return number(value, decimals) + " pp"
+
+
+def ratio(value: float | None, decimals: int = 2) -> str:
+    """A multiple: ``4.55×``."""
+    return MISSING if value is None else number(value, decimals) + "×"
+
+
+def bounded(text: str, bound: str = "exact") -> str:
+    """``text`` after its bound's word: ``about RMB 0.2 亿``, ``more than RMB 250 亿``."""
+    return BOUND_WORDS[bound] + text
+
+
+def money(amount: float, unit: Unit | str, decimals: int = 2) -> str:
+    """An amount written in ``unit``: ``money(13.7, 'RMB 亿')`` -> ``RMB 13.70 亿``."""
+    unit = unit if isinstance(unit, Unit) else Unit.parse(unit)
+    scale = f" {unit.scale}" if unit.scale else ""
+    return f"{unit.currency} {number(amount, decimals)}{scale}"
+
+
+def money_base(base: float, unit: Unit | str, decimals: int = 2) -> str:
+    """An amount in base currency units (yuan, dollars), shown in ``unit``: ``(1.37e9, 'RMB 亿')`` -> ``RMB 13.70 亿``."""
+    unit = unit if isinstance(unit, Unit) else Unit.parse(unit)
+    return money(_finite(base) / unit.factor, unit, decimals)
+
+
+def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit) -> str:
+    """An observation at its written precision, with its bound; money in the ``presentation`` unit.
+
+    Money written in another scale of the same currency is shown in the presentation unit
+    (at least two decimals) and, in brackets, as written; money in another currency as written.
+    """
+    from riskscore.profile.model import PercentObservation
+
+    if isinstance(obs, PercentObservation):
+        return bounded(percent(obs.value, obs.decimals), obs.bound)
+    if obs.unit == presentation:
+        return bounded(money(obs.amount, presentation, obs.decimals), obs.bound)
+    if obs.unit.currency == presentation.currency:
+        shown = money_base(obs.base, presentation, max(2, obs.decimals))
+        return bounded(f"{shown} ({money(obs.amount, obs.unit, obs.decimals)})", obs.bound)
+    return bounded(money(obs.amount, obs.unit, obs.decimals), obs.bound)
+
+
+def metric(m: "Metric", decimals: int | None = None) -> str:
+    """A rubric metric's value as documents show it: the rubric's ``display`` when it wrote one,
+    else by unit (``%`` one decimal, ``×`` two, ``years`` and other units at most two).
+    ``decimals`` asks for more places (to show a move hidden by the usual rounding)."""
+    if m.display is not None and decimals is None:
+        return m.display
+    if m.value is None:
+        return "not on file"
+    if m.unit == "%":
+        return percent(m.value, 1 if decimals is None else decimals)
+    if m.unit == "×":
+        return ratio(m.value, 2 if decimals is None else decimals)
+    shown = plain(m.value, 2 if decimals is None else decimals)
+    return f"{shown} {m.unit}" if m.unit else shown
+
+
+def label(value: float, decimals: int | None = None) -> str:
+    """A chart label: ``decimals`` fixed places, or at most one (``30``, ``13.7``)."""
+    return number(value, decimals) if decimals is not None else plain(value, 1)
