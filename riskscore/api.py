@@ -24,6 +24,12 @@ discovery, so library calls do not depend on the working directory)::
 
     >>> api.score(profile, rubric_set="financial").rubrics[-1].id
     'redemption_overhang'
+
+A memo rendered here is the memo ``riskscore memo`` writes: the configuration's ``[memo]``
+settings (``peers``, ``precedents``, ``calibration``) apply. For a profile given as an object
+rather than a path, ids and ``tag:NAME`` peer sets are looked for in the working directory.
+Each call goes through :class:`riskscore.pipeline.Pipeline`; build one yourself to load the
+configuration and rubrics once for many profiles.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 if TYPE_CHECKING:
     from riskscore.batch import BatchReport, Outcome
+    from riskscore.pipeline import Pipeline
     from riskscore.scoring.config import Config
     from riskscore.scoring.engine import Assessment
     from riskscore.profile.model import Profile
@@ -56,38 +63,31 @@ def load(path: str | Path, max_bytes: int | None = None) -> "Profile":
     return load_profile(path, max_bytes=max_bytes)
 
 
-def _profile(profile: "Profile | str | Path") -> "Profile":
+def _pipeline(config: "str | Path | Config | None", rubric_set: str | None, rubrics_dirs: Iterable[str | Path]) -> "Pipeline":
+    from riskscore.pipeline import Pipeline
+
+    return Pipeline.open(configure(config, rubric_set, rubrics_dirs))
+
+
+def _profile(profile: "Profile | str | Path") -> "tuple[Profile, Path | None]":
     from riskscore.profile.model import Profile
 
-    return profile if isinstance(profile, Profile) else load(profile)
+    return (profile, None) if isinstance(profile, Profile) else (load(profile), Path(profile))
 
 
 def score(profile: "Profile | str | Path", config: "str | Path | Config | None" = None, rubric_set: str | None = None,
           rubrics_dirs: Iterable[str | Path] = ()) -> "Assessment":
     """Score a profile (object or path); returns the :class:`~riskscore.scoring.engine.Assessment`."""
-    from riskscore.scoring import registry
-    from riskscore.scoring.engine import assess
-
-    cfg = configure(config, rubric_set, rubrics_dirs)
-    return assess(_profile(profile), cfg, registry.select(cfg))
+    pipeline = _pipeline(config, rubric_set, rubrics_dirs)
+    return pipeline.assess(_profile(profile)[0])
 
 
 def render(profile: "Profile | str | Path", fmt: Literal["md", "html", "json"] = "md", config: "str | Path | Config | None" = None,
            rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = ()) -> str:
     """The memo as Markdown or HTML, or the assessment as JSON (what ``riskscore schema result`` describes)."""
-    from riskscore.scoring import registry
-    from riskscore.scoring.engine import assess
-
-    cfg = configure(config, rubric_set, rubrics_dirs)
-    rubrics = registry.select(cfg)
-    prof = _profile(profile)
-    assessment = assess(prof, cfg, rubrics)
-    if fmt == "json":
-        return assessment.model_dump_json(indent=2) + "\n"
-    from riskscore.report.memo import build_memo
-    from riskscore.report.render import render as render_memo
-
-    return render_memo(build_memo(prof, assessment, cfg, rubrics), fmt)
+    pipeline = _pipeline(config, rubric_set, rubrics_dirs)
+    prof, source = _profile(profile)
+    return pipeline.render(prof, pipeline.assess(prof), [fmt], source=source)[fmt]
 
 
 def batch(inputs: Iterable[str | Path], out: str | Path, formats: Iterable[str] = ("md", "html", "json"), workers: int = 1,

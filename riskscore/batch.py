@@ -5,8 +5,9 @@ Guarantees:
 * **One bad profile never stops a batch.** Each profile is loaded, scored and rendered on
   its own; an invalid one is listed with file, field and reason, a failed one with the error.
 * **No half-written files.** Every output is written to a temporary file in the output
-  directory and renamed into place only when complete; temporary files of an interrupted
-  run are removed. Re-running over the same inputs rewrites identical files.
+  directory and renamed into place only when complete (:mod:`riskscore.io`); temporary
+  files of an interrupted run are removed. Re-running over the same inputs rewrites
+  identical files.
 * **No overwrites between profiles.** File names come from profile ids (slugs, sanitised
   again here), so no name escapes ``--out``; a second profile with an id already written in
   this run is an error naming the first, not an overwrite.
@@ -14,19 +15,22 @@ Guarantees:
   row per profile is kept in memory.
 * **Deterministic.** Results are taken in input order (sorted paths), so the summary and
   duplicate decisions do not depend on which worker finished first.
+* **The same memos as ``riskscore memo``.** Each worker runs one
+  :class:`riskscore.pipeline.Pipeline`, so the configuration's ``[memo]`` settings (peer set,
+  precedents, calibration) apply to every memo.
 """
 
 from __future__ import annotations
 
-import glob
-import os
 import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from riskscore import io
 from riskscore.errors import InputError, Problem
+from riskscore.profile.load import expand_inputs
 
 FORMATS = ("md", "html", "json")
 RESERVED_STEMS = frozenset({"summary"})
@@ -83,31 +87,6 @@ def safe_name(profile_id: str) -> str:
     return stem[:64] or "profile"
 
 
-def expand_inputs(inputs: Iterable[str]) -> tuple[list[Path], list[Outcome]]:
-    """Files, directories (their ``*.yaml``/``*.yml``) and globs -> sorted unique paths.
-
-    Inputs that match nothing come back as ``invalid`` outcomes, so they are reported too.
-    """
-    paths: dict[str, Path] = {}
-    missing: list[Outcome] = []
-    for item in inputs:
-        candidate = Path(item)
-        if candidate.is_dir():
-            found = [p for p in candidate.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()]
-        elif candidate.exists():
-            found = [candidate]
-        elif glob.has_magic(item):
-            found = [Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file()]
-        else:
-            found = []
-        if not found:
-            reason = "directory holds no *.yaml or *.yml profiles" if candidate.is_dir() else "no such file, directory or matching pattern"
-            missing.append(Outcome(-1, item, "invalid", error=f"{item}: {reason}"))
-        for p in found:
-            paths.setdefault(str(p.resolve()), p)
-    return sorted(paths.values(), key=lambda p: str(p)), missing
-
-
 # --------------------------------------------------------------------------- worker side
 
 _STATE: dict[str, Any] = {}
@@ -115,11 +94,11 @@ _STATE: dict[str, Any] = {}
 
 def _init_worker(settings: BatchSettings, token: str) -> None:
     """Load configuration and rubrics once per worker process."""
-    from riskscore.scoring import registry
-    from riskscore.scoring.config import load_config
+    from riskscore.pipeline import Pipeline
 
-    config = load_config(settings.config_path, rubric_set=settings.rubric_set, rubrics_dirs=settings.rubrics_dirs, discover=settings.discover_config)
-    _STATE.update(settings=settings, token=token, config=config, rubrics=registry.select(config))
+    pipeline = Pipeline.open(settings.config_path, rubric_set=settings.rubric_set, rubrics_dirs=settings.rubrics_dirs,
+                             discover=settings.discover_config)
+    _STATE.update(settings=settings, token=token, pipeline=pipeline, rubrics=pipeline.rubrics)
 
 
 def _process(job: tuple[int, str]) -> Outcome:
@@ -134,26 +113,14 @@ def _process(job: tuple[int, str]) -> Outcome:
 
 
 def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
-    from riskscore.scoring.engine import assess
-    from riskscore.profile.load import load_profile
+    from riskscore.pipeline import Pipeline
 
-    config, rubrics = _STATE["config"], _STATE["rubrics"]
-    limit = settings.max_bytes if settings.max_bytes is not None else config.limits.max_profile_bytes
-    profile = load_profile(path, max_bytes=limit)
+    pipeline: Pipeline = _STATE["pipeline"]
+    profile = pipeline.load(path, settings.max_bytes)
     if safe_name(profile.id) in RESERVED_STEMS:
         raise InputError(path, [Problem("id", f"{profile.id!r} is reserved for the batch's own files ({', '.join(sorted(RESERVED_STEMS))}); choose another id")])
-    assessment = assess(profile, config, rubrics)
-    documents: dict[str, str] = {}
-    if "md" in settings.formats or "html" in settings.formats:
-        from riskscore.report.memo import build_memo
-        from riskscore.report.render import render
-
-        memo = build_memo(profile, assessment, config, rubrics)
-        for fmt in ("md", "html"):
-            if fmt in settings.formats:
-                documents[fmt] = render(memo, fmt)  # type: ignore[arg-type]
-    if "json" in settings.formats:
-        documents["json"] = assessment.model_dump_json(indent=2) + "\n"
+    assessment = pipeline.assess(profile)
+    documents = pipeline.render(profile, assessment, [f for f in FORMATS if f in settings.formats], source=Path(path))
     stem = safe_name(profile.id)
     temps = {}
     for fmt, text in documents.items():
@@ -164,11 +131,8 @@ def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
 
 
 def _write_temp(out: Path, name: str, text: str, token: str, index: int) -> str:
-    tmp = out / f".{name}.{token}-{index}.tmp"  # unique per input: two inputs never share a temp file
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)  # final permissions now: no chmod later
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    return str(tmp)
+    # The tag is unique per input: two inputs never share a temporary file.
+    return str(io.write_temp(out / name, text, tag=f"{token}-{index}"))
 
 
 def summary_row(assessment: Any) -> dict[str, Any]:
@@ -214,7 +178,8 @@ def run_batch(
     token = uuid.uuid4().hex[:12]
     _init_worker(settings, token)
 
-    paths, outcomes = expand_inputs(inputs)
+    paths, unmatched = expand_inputs(inputs)
+    outcomes = [Outcome(-1, u.input, "invalid", error=str(u)) for u in unmatched]
     total = len(paths) + len(outcomes)
     for done, outcome in enumerate(outcomes, start=1):
         if progress:
@@ -288,7 +253,7 @@ def _settle(outcome: Outcome, out: Path, written_by: dict[str, tuple[str, str]])
             return
         written_by[stem] = (outcome.path, outcome.profile_id)
         for name, tmp in outcome.temps.items():
-            os.replace(tmp, out / name)
+            io.commit(Path(tmp), out / name)
 
 
 def _problem(message: str) -> Problem:
@@ -372,13 +337,8 @@ def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_i
         if name.split(".")[1] not in ("csv", "json", *extra_formats):
             continue
         final = out / name
-        tmp = out / f".{name}.{uuid.uuid4().hex[:12]}.tmp"
-        try:
+        with io.replacing(final) as tmp:
             write(tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, final)
-        finally:
-            tmp.unlink(missing_ok=True)
         written.append(final)
     return written
 

@@ -31,3 +31,14 @@ class InputError(Exception):
 
 class RubricLoadError(Exception):
     """A rubric plugin that could not be loaded or violates the contract."""
+
+
+@dataclass
+class WriteError(Exception):
+    """An output file that could not be written; the previous file (or set of files) is intact."""
+
+    file: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: could not write: {self.reason}; no file of this output was changed"

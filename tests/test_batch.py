@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from riskscore import api, batch
 from riskscore.scoring import registry
 from riskscore.cli.app import app
+from riskscore.profile.load import expand_inputs
 from riskscore.profile.model import Profile
 from riskscore.scoring.contract import Rubric, RubricResult
 
@@ -266,12 +267,12 @@ def test_expand_inputs_mixes_dirs_globs_files_dedupes_and_sorts(tree: Path, monk
         "nothing/*.yaml",                # a glob that matches nothing
         "missing.yaml",                  # a file that does not exist
     ]
-    paths, missing = batch.expand_inputs(inputs)
+    paths, missing = expand_inputs(inputs)
     assert [str(p.resolve().relative_to(tree)) for p in paths] == ["a/sub/w.yaml", "a/x.yaml", "a/y.yml", "b/u.yaml", "b/v.yaml"]
     assert paths == sorted(paths, key=str)
     assert len({p.resolve() for p in paths}) == len(paths)
-    assert [(o.path, o.status) for o in missing] == [("nothing/*.yaml", "invalid"), ("missing.yaml", "invalid")]
-    assert all("no such file, directory or matching pattern" in (o.error or "") for o in missing)
+    assert [m.input for m in missing] == ["nothing/*.yaml", "missing.yaml"]
+    assert all(m.reason == "no such file, directory or matching pattern" for m in missing)
 
 
 def test_cli_mixed_inputs_and_unmatched_input_reported(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

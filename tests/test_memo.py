@@ -109,7 +109,8 @@ def test_contributions_add_up_to_the_indicated_score() -> None:
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_committed_trend_memo_is_fresh(fmt: str) -> None:
     """reports/wedoctor-trend.* must be what `riskscore trend wedoctor --out reports` writes today."""
-    from riskscore.analysis.trend import follow, render_trend
+    from riskscore.analysis.trend import follow
+    from riskscore.report.render import render_trend
 
     config = load_config()
     rubrics = registry.select(config)

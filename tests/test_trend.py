@@ -19,7 +19,8 @@ from riskscore.scoring.config import load_config
 from riskscore.scoring.engine import assess
 from riskscore.profile.load import load_profile
 from riskscore.profile.model import Profile
-from riskscore.analysis.trend import Trend, follow, render_trend
+from riskscore.analysis.trend import Trend, follow
+from riskscore.report.render import render_trend
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

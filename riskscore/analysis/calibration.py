@@ -46,14 +46,13 @@ class History:
 
 
 def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) -> History:
-    from riskscore.batch import expand_inputs
     from riskscore.scoring.engine import assess
-    from riskscore.profile.load import load_profile
+    from riskscore.profile.load import expand_inputs, load_profile
     from riskscore.profile.pointintime import profile_as_of
 
     paths, missing = expand_inputs(inputs)
     if missing:
-        raise InputError(missing[0].path, [Problem("", missing[0].error or "no profiles")])
+        raise InputError(missing[0].input, [Problem("", missing[0].reason)])
     cases, skipped = [], []
     for path in paths:
         profile = load_profile(path, max_bytes=config.limits.max_profile_bytes)

@@ -5,6 +5,10 @@ on what had been disclosed by then (:mod:`riskscore.profile.pointintime`). Betwe
 points, every rubric's move is explained by what changed underneath it: metrics whose
 values moved, metrics that became available, red flags that appeared or cleared, data gaps
 that were filled or opened, adjustments that came or went.
+
+With the configuration's ``[memo]`` settings (the caller passes them), the trend memo also
+shows the estimated probability of failure at each point (``calibration``) and where the
+company's latest scores sit among its peers (``peers``).
 """
 
 from __future__ import annotations
@@ -76,10 +80,19 @@ class Trend:
     steps: list[Step]
     rubrics: list[tuple[str, str]]  # (id, title) in configuration order
     quality: list[Finding] = field(default_factory=list)  # data-quality findings on the full profile
+    calibration: str | None = None  # the estimated probability of failure at each point, with what it rests on
+    peer_set: str | None = None
+    peer_names: list[str] = field(default_factory=list)
+    peer_ranks: list[Any] = field(default_factory=list)  # riskscore.analysis.peers.Rank at the latest point
 
 
-def follow(profile: Profile, config: Any, rubrics: list[Any]) -> Trend:
-    """Score ``profile`` at each filing date and at its as-of date; explain each move."""
+def follow(profile: Profile, config: Any, rubrics: list[Any], *, peers: list[Any] | None = None, peer_set: str | None = None,
+           calibration: dict[str, Any] | None = None) -> Trend:
+    """Score ``profile`` at each filing date and at its as-of date; explain each move.
+
+    ``peers`` (:func:`riskscore.analysis.peers.load`) ranks the latest point among them;
+    ``calibration`` (a loaded calibration file) gives each point's probability of failure.
+    """
     # A filing dated only to the month may end after the profile's own date: clamp it.
     dates = [(key, min(date, profile.as_of)) for key, date in filing_dates(profile)]
     if not dates or dates[-1][1] < profile.as_of:
@@ -94,8 +107,28 @@ def follow(profile: Profile, config: Any, rubrics: list[Any]) -> Trend:
         label = (f"{filings[key].exchange} filing {filings[key].date}" if key in filings else f"profile as of {date}")
         points.append(TrendPoint(key, date, label, assessment, tuple(p.id for p in view.periods), len(view.governance_events or [])))
     steps = [_step(a, b) for a, b in zip(points, points[1:])]
-    return Trend(profile.id, profile.company.name, profile.company.name_zh, points, steps, [(r.id, r.title) for r in rubrics],
-                 check_profile(profile))
+    trend = Trend(profile.id, profile.company.name, profile.company.name_zh, points, steps, [(r.id, r.title) for r in rubrics],
+                  check_profile(profile))
+    if calibration:
+        trend.calibration = _calibration_text(calibration, points)
+    if peers:
+        from riskscore.analysis import peers as pr
+
+        trend.peer_set = peer_set
+        trend.peer_names = [p.profile.company.name for p in peers]
+        trend.peer_ranks = pr.ranks(points[-1].assessment, peers)
+    return trend
+
+
+def _calibration_text(calibration: dict[str, Any], points: list[TrendPoint]) -> str:
+    from riskscore.analysis.calibration import probability
+
+    at = "; ".join(f"{p.date}: {100 * probability(calibration, p.assessment):.0f}%" for p in points)
+    v = calibration["validation"]
+    return (f"Estimated probability that the listing fails, on what was known at each point: {at}. From a logistic model fitted on "
+            f"{calibration['cases']} past cases ({calibration['failed']} failed, {calibration['listed']} listed); {v['method']}: "
+            f"AUC {v['auc']['mean']:.2f} ± {v['auc']['sd']:.2f}, Brier score {v['brier']['mean']:.3f} ± {v['brier']['sd']:.3f}. "
+            f"With this few cases the estimate is rough; read it beside the scores, not instead of them.")
 
 
 def _step(start: TrendPoint, end: TrendPoint) -> Step:
@@ -153,34 +186,3 @@ def _reasons(old: Any, new: Any) -> list[str]:
     if not reasons and old is not None and old.score != new.score:
         reasons.append("recency: the same facts, seen from a later date")
     return reasons
-
-
-def render_trend(trend: Trend, fmt: str) -> str:
-    """The trend memo as Markdown or self-contained HTML."""
-    from markupsafe import Markup
-
-    from riskscore.report import charts
-    from riskscore.report.memo import build_trend_memo
-    from riskscore.report.render import _css, _environment
-
-    env = _environment(fmt)  # type: ignore[arg-type]
-    template = env.get_template(f"trend.{fmt}.j2")
-    if fmt == "md":
-        return template.render(trend=build_trend_memo(trend))
-    keys = [p.date.isoformat() for p in trend.points]
-
-    def series(name: str, values: list[float | None]) -> charts.Series:
-        return charts.Series(name, [(k, v) for k, v in zip(keys, values) if v is not None])
-
-    panels = [charts.Panel("Overall score", "", [
-        series("Adjusted", [p.assessment.adjusted_score for p in trend.points]),
-        series("Indicated", [p.assessment.indicated_score for p in trend.points]),
-    ], "line", keys, interims=False, scale=(0, 100))]
-    for chunk in (trend.rubrics[:3], trend.rubrics[3:6]):
-        if chunk:
-            panels.append(charts.Panel("Rubric scores", "", [
-                series(title, [next((o.score for o in p.assessment.rubrics if o.id == rid and o.status == "scored"), None) for p in trend.points])
-                for rid, title in chunk
-            ], "line", keys, interims=False, scale=(0, 100)))
-    chart = charts.period_panels(panels, title="Scores at each filing")
-    return template.render(trend=build_trend_memo(trend), css=Markup(_css()), chart=Markup(chart))

@@ -13,14 +13,18 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import Annotated, Callable, Literal, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Callable, Literal, Optional, TypeVar
 
 import typer
 
-from riskscore.errors import InputError, RubricLoadError
+from riskscore.errors import InputError, RubricLoadError, WriteError
 from riskscore.report import format as formatting
+
+if TYPE_CHECKING:
+    from riskscore.pipeline import Pipeline
+    from riskscore.profile.model import Profile
+    from riskscore.scoring.engine import Assessment
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -53,7 +57,7 @@ def _guard(action: Callable[[], T]) -> T:
     except InputError as exc:
         _err(f"error: {exc}" if len(exc.problems) == 1 else f"error: {len(exc.problems)} problems\n{exc}")
         raise typer.Exit(EXIT_INVALID) from None
-    except RubricLoadError as exc:
+    except (RubricLoadError, WriteError) as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_FAILURE) from None
     except typer.Exit:
@@ -71,31 +75,27 @@ def _config(config_path: Path | None, rubric_set: str | None = None, rubrics_dir
     return load_config(config_path, rubric_set=rubric_set, rubrics_dirs=rubrics_dirs or (), discover=True)
 
 
-def _prepare(profile_path: Path, config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None):  # type: ignore[no-untyped-def]
-    from riskscore.scoring import registry
-    from riskscore.scoring.engine import assess
-    from riskscore.profile.load import load_profile
+def _pipeline(config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None) -> "Pipeline":
+    """The run's pipeline (configuration discovered as documented); each plugin that failed to load is warned about."""
+    from riskscore.pipeline import Pipeline
 
-    config = _config(config_path, rubric_set, rubrics_dirs)
-    _LOAD_FAILURES.clear()
-    loaded = registry.discover(config.rubrics_dirs)
-    for item in loaded:
-        if not item.ok:
-            _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}")
-            _LOAD_FAILURES.append(item.name)
-    rubrics = registry.select(config, loaded)
-    profile = load_profile(profile_path, max_bytes=config.limits.max_profile_bytes)
-    return profile, config, rubrics, assess(profile, config, rubrics)
+    return Pipeline.open(config_path, rubric_set=rubric_set, rubrics_dirs=rubrics_dirs or (), discover=True,
+                         on_load_failure=lambda item: _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}"))
 
 
-_LOAD_FAILURES: list[str] = []
+def _prepare(profile_path: Path, config_path: Path | None, rubric_set: str | None = None,
+             rubrics_dirs: list[Path] | None = None) -> "tuple[Pipeline, Profile, Assessment]":
+    pipeline = _pipeline(config_path, rubric_set, rubrics_dirs)
+    profile = pipeline.load(profile_path)
+    return pipeline, profile, pipeline.assess(profile)
 
 
-def _report_failures(assessment) -> int:  # type: ignore[no-untyped-def]
+def _report_failures(pipeline: "Pipeline", assessment: "Assessment | None" = None) -> int:
     """Exit code 1 when a rubric failed, or a plugin failed to load; the output was still written."""
-    for outcome in assessment.failed:
+    failed = assessment.failed if assessment is not None else []
+    for outcome in failed:
         _err(f"warning: rubric {outcome.id} was not scored: {outcome.error}")
-    return EXIT_FAILURE if assessment.failed or _LOAD_FAILURES else EXIT_OK
+    return EXIT_FAILURE if failed or pipeline.load_failures else EXIT_OK
 
 
 @app.command()
@@ -107,12 +107,12 @@ def score(
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
     """Score a profile and print the result (a table, or JSON with --json)."""
-    _, _, _, assessment = _guard(lambda: _prepare(profile, config, rubric_set, rubrics_dir))
+    pipeline, _, assessment = _guard(lambda: _prepare(profile, config, rubric_set, rubrics_dir))
     if as_json:
         typer.echo(assessment.model_dump_json(indent=2))
     else:
         typer.echo(_score_table(assessment))
-    raise typer.Exit(_report_failures(assessment))
+    raise typer.Exit(_report_failures(pipeline, assessment))
 
 
 def _score_table(a) -> str:  # type: ignore[no-untyped-def]
@@ -135,34 +135,15 @@ def _score_table(a) -> str:  # type: ignore[no-untyped-def]
 
 
 def _write_documents(documents: dict[Path, str]) -> None:
-    """Write rendered documents (all rendered before any is written), each atomically."""
-    for path, text in documents.items():
-        _guard(lambda: write_atomic(path, text))
+    """Write rendered documents (all rendered before any is written) as one set: all or nothing."""
+    from riskscore.io import write_set
+
+    for path in _guard(lambda: write_set(documents)):
         _err(f"wrote {path}")
 
 
 def _num(v: float | None) -> str:
     return formatting.score(v)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @app.command()
@@ -180,35 +161,20 @@ def memo(
 ) -> None:
     """Write the risk memo for a profile as Markdown and/or self-contained HTML."""
 
-    def build() -> tuple[object, dict[Path, str]]:
-        from riskscore.report.memo import build_memo
-        from riskscore.report.render import render
-
-        prof, cfg, rubrics, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
-        peer_spec = peers or cfg.memo.peers
-        peer_list = None
-        if peer_spec:
-            from riskscore.analysis import peers as pr
-
-            peer_list = pr.load(pr.resolve(peer_spec, profile, prof.id), cfg, rubrics, prof.id)
-        calibration_file = calibration or cfg.memo.calibration
-        fitted = None
-        if calibration_file:
-            from riskscore.analysis.calibration import load_calibration
-
-            fitted = load_calibration(calibration_file)
-        model = build_memo(prof, assessment, cfg, rubrics, sensitivity=with_sensitivity, peers=peer_list, peer_set=peer_spec,
-                           precedents=cfg.memo.precedents if precedents is None else precedents, calibration=fitted)
+    def build() -> "tuple[Pipeline, Assessment, dict[Path, str]]":
+        pipeline, prof, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
+        options = pipeline.memo_options(peers=peers, precedents=precedents, calibration=calibration, sensitivity=with_sensitivity)
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
-        return assessment, {out / f"{prof.id}.{f}": render(model, f) for f in formats}
+        documents = pipeline.render(prof, assessment, formats, options, source=profile)
+        return pipeline, assessment, {out / f"{prof.id}.{f}": text for f, text in documents.items()}
 
-    assessment, documents = _guard(build)
+    pipeline, assessment, documents = _guard(build)
     if out.exists() and not out.is_dir():
         _err(f"error: {out}: --out must be a directory")
         raise typer.Exit(EXIT_INVALID)
     _write_documents(documents)
-    raise typer.Exit(_report_failures(assessment))
+    raise typer.Exit(_report_failures(pipeline, assessment))
 
 
 @app.command()
@@ -321,17 +287,16 @@ def trend(
     if not path.exists() and "/" not in company and not company.endswith((".yaml", ".yml")):
         path = Path("companies") / f"{company}.yaml"
 
-    def build() -> dict[Path, str]:
-        from riskscore.analysis.trend import follow, render_trend
+    def build() -> "tuple[Pipeline, dict[Path, str]]":
+        pipeline = _pipeline(config, rubric_set, rubrics_dir)
+        prof = pipeline.load(path)
+        formats: tuple[Literal["md", "html"], ...] = ("md", "html") if fmt == "all" else (fmt,)
+        documents = pipeline.render_trend(pipeline.trend(prof, source=path), formats)
+        return pipeline, {out / f"{prof.id}-trend.{f}": text for f, text in documents.items()}
 
-        prof, cfg, rubrics, _ = _prepare(path, config, rubric_set, rubrics_dir)
-        followed = follow(prof, cfg, rubrics)
-        formats = ("md", "html") if fmt == "all" else (fmt,)
-        return {out / f"{prof.id}-trend.{f}": render_trend(followed, f) for f in formats}
-
-    documents = _guard(build)
+    pipeline, documents = _guard(build)
     _write_documents(documents)
-    raise typer.Exit(EXIT_FAILURE if _LOAD_FAILURES else EXIT_OK)
+    raise typer.Exit(_report_failures(pipeline))
 
 
 @app.command()
@@ -346,15 +311,14 @@ def calibrate(
 ) -> None:
     """Fit a logistic model from a labelled history; report cross-validated AUC and Brier score; write the calibration file."""
     from riskscore.analysis import calibration as cal
+    from riskscore.io import write_atomic
 
     def run() -> dict:  # type: ignore[type-arg]
         if len(history) == 1 and history[0].lower().endswith(".csv"):
             hist = cal.history_from_csv(history[0])
         else:
-            from riskscore.scoring import registry
-
-            cfg = _config(config, rubric_set, rubrics_dir)
-            hist = cal.history_from_profiles(history, cfg, registry.select(cfg, registry.discover(cfg.rubrics_dirs)))
+            pipeline = _pipeline(config, rubric_set, rubrics_dir)
+            hist = cal.history_from_profiles(history, pipeline.config, pipeline.rubrics)
         for line in hist.skipped:
             _err(f"skipped: {line}")
         return cal.fit(hist, min_cases=min_cases, min_per_class=min_per_class)
@@ -382,14 +346,12 @@ def whatif(
     """Re-score a profile with changed facts; print the change per rubric and in total."""
     from riskscore.analysis import whatif as wi
 
-    def run():  # type: ignore[no-untyped-def]
-        from riskscore.scoring.engine import assess
-
-        prof, cfg, rubrics, before = _prepare(profile, config, rubric_set, rubrics_dir)
+    def run() -> "tuple[Pipeline, Assessment, Assessment]":
+        pipeline, prof, before = _prepare(profile, config, rubric_set, rubrics_dir)
         changed = wi.apply(prof, [wi.Assignment.parse(a) for a in assignments])
-        return before, assess(changed, cfg, rubrics)
+        return pipeline, before, pipeline.assess(changed)
 
-    before, after = _guard(run)
+    pipeline, before, after = _guard(run)
     rows = wi.compare(before, after)
     if as_json:
         typer.echo(json.dumps({
@@ -400,7 +362,7 @@ def whatif(
             "before": json.loads(before.model_dump_json()),
             "after": json.loads(after.model_dump_json()),
         }, indent=2, ensure_ascii=False))
-        raise typer.Exit(_report_failures(after))
+        raise typer.Exit(_report_failures(pipeline, after))
 
     table = [("", "Before", "After", "Change", "Band")]
     for r in rows:
@@ -413,7 +375,7 @@ def whatif(
         if k == len(table) - 2:
             typer.echo("  ".join("-" * w for w in widths))
         typer.echo("  ".join(c.ljust(widths[i]) if i in (0, 4) else c.rjust(widths[i]) for i, c in enumerate(row)))
-    raise typer.Exit(_report_failures(after))
+    raise typer.Exit(_report_failures(pipeline, after))
 
 
 rubrics_app = typer.Typer(help="List rubrics, or scaffold a new one.", invoke_without_command=True, rich_markup_mode=None)

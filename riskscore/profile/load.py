@@ -7,8 +7,10 @@ needed in a profile), non-UTF-8 bytes and files over ``MAX_BYTES`` are refused.
 
 from __future__ import annotations
 
+import glob
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 from pydantic import ValidationError
@@ -142,3 +144,40 @@ def load_profile(path: str | Path, max_bytes: int | None = None) -> Profile:
         return Profile.model_validate(data)
     except ValidationError as exc:
         raise InputError(str(path), problems_from(exc, data, node)) from None
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """An input of :func:`expand_inputs` that named no profile file, and why."""
+
+    input: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.input}: {self.reason}"
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Unmatched]]:
+    """Files, directories (their ``*.yaml``/``*.yml``) and globs -> sorted unique profile paths.
+
+    Inputs that match nothing come back as :class:`Unmatched`, so a caller can report them too.
+    """
+    paths: dict[str, Path] = {}
+    missing: list[Unmatched] = []
+    for raw in inputs:
+        item = str(raw)
+        candidate = Path(item)
+        if candidate.is_dir():
+            found = [p for p in candidate.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()]
+        elif candidate.exists():
+            found = [candidate]
+        elif glob.has_magic(item):
+            found = [Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file()]
+        else:
+            found = []
+        if not found:
+            reason = "directory holds no *.yaml or *.yml profiles" if candidate.is_dir() else "no such file, directory or matching pattern"
+            missing.append(Unmatched(item, reason))
+        for p in found:
+            paths.setdefault(str(p.resolve()), p)
+    return sorted(paths.values(), key=lambda p: str(p)), missing

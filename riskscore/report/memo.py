@@ -15,7 +15,7 @@ from riskscore.report import format as fmt
 from riskscore.scoring import facts
 
 if TYPE_CHECKING:
-    from riskscore.analysis.peers import Peer
+    from riskscore.analysis.peers import Peer, Rank
     from riskscore.analysis.trend import Trend
     from riskscore.analysis.whatif import Crossing, Sensitivity
     from riskscore.scoring.config import Config
@@ -286,6 +286,13 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
     )
 
 
+def rank_rows(ranks: Sequence["Rank"]) -> list[RankRow]:
+    """Percentile ranks (:func:`riskscore.analysis.peers.ranks`) as table rows."""
+    return [RankRow(r.label, r.kind == "score", r.value, fmt.number(r.percentile, 0) if r.percentile is not None else fmt.MISSING,
+                    r.peers_with_data, r.company_value, r.peer_values)
+            for r in ranks]
+
+
 class _PeerFields(TypedDict, total=False):
     peer_set: str | None
     peer_count: int
@@ -304,9 +311,7 @@ def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_
     return {
         "peer_set": peer_set,
         "peer_count": len(peers),
-        "peer_ranks": [RankRow(r.label, r.kind == "score", r.value, fmt.number(r.percentile, 0) if r.percentile is not None else fmt.MISSING,
-                               r.peers_with_data, r.company_value, r.peer_values)
-                       for r in pr.ranks(assessment, list(peers))],
+        "peer_ranks": rank_rows(pr.ranks(assessment, list(peers))),
         "precedents": [PrecedentRow(p.company, fmt.number(p.distance, 2), p.common,
                                     fmt.score(p.adjusted_score) + (f" ({p.adjusted_band})" if p.adjusted_band else ""), p.outcome)
                        for p in found],
@@ -493,6 +498,10 @@ class TrendMemo:
     scores: list[TrendScoreRow]
     steps: list[StepSection]
     quality: list[TrendQualityRow]
+    calibration: str | None = None  # the probability of failure at each point, with what it rests on
+    peer_set: str | None = None
+    peer_names: list[str] = field(default_factory=list)
+    peer_ranks: list[RankRow] = field(default_factory=list)  # at the latest point
 
 
 def build_trend_memo(trend: "Trend") -> TrendMemo:
@@ -521,6 +530,10 @@ def build_trend_memo(trend: "Trend") -> TrendMemo:
         scores=[TrendScoreRow(title, [fmt.score(p.score_of(rid)) for p in trend.points]) for rid, title in trend.rubrics],
         steps=steps,
         quality=[TrendQualityRow(f"{f.check.replace('_', ' ')} ({f.severity})", f.field, f.message, list(f.sources)) for f in trend.quality],
+        calibration=trend.calibration,
+        peer_set=trend.peer_set,
+        peer_names=list(trend.peer_names),
+        peer_ranks=rank_rows(trend.peer_ranks),
     )
 
 

@@ -1,4 +1,5 @@
-"""Rendering the memo model to Markdown and self-contained HTML with Jinja2.
+"""Rendering documents to Markdown and self-contained HTML with Jinja2: the memo
+(:func:`render`) and the trend memo (:func:`render_trend`).
 
 Jinja2 is imported here and only here, so commands that do not render never pay for it.
 HTML is autoescaped; Markdown escapes the characters that would break its tables.
@@ -9,9 +10,12 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from riskscore.report.memo import Memo
+
+if TYPE_CHECKING:
+    from riskscore.analysis.trend import Trend
 
 TEMPLATES = Path(__file__).parent / "templates"
 Format = Literal["md", "html"]
@@ -77,6 +81,7 @@ def _css() -> str:
 
 
 def render(memo: Memo, fmt: Format) -> str:
+    """The memo as Markdown or self-contained HTML."""
     env = _environment(fmt)
     if fmt == "md":
         return env.get_template("memo.md.j2").render(memo=memo)
@@ -99,3 +104,35 @@ def render(memo: Memo, fmt: Format) -> str:
         score_chart=Markup(charts.score_weight_chart(bars)),
         metrics_chart=Markup(charts.period_panels(panels)),
     )
+
+
+def render_trend(trend: "Trend", fmt: Format) -> str:
+    """The trend memo (:func:`riskscore.analysis.trend.follow`) as Markdown or self-contained HTML."""
+    from riskscore.report.memo import build_trend_memo
+
+    env = _environment(fmt)
+    template = env.get_template(f"trend.{fmt}.j2")
+    document = build_trend_memo(trend)
+    if fmt == "md":
+        return template.render(trend=document)
+    from markupsafe import Markup
+
+    from riskscore.report import charts
+
+    keys = [p.date.isoformat() for p in trend.points]
+
+    def series(name: str, values: list[float | None]) -> charts.Series:
+        return charts.Series(name, [(k, v) for k, v in zip(keys, values) if v is not None])
+
+    panels = [charts.Panel("Overall score", "", [
+        series("Adjusted", [p.assessment.adjusted_score for p in trend.points]),
+        series("Indicated", [p.assessment.indicated_score for p in trend.points]),
+    ], "line", keys, interims=False, scale=(0, 100))]
+    for chunk in (trend.rubrics[:3], trend.rubrics[3:6]):
+        if chunk:
+            panels.append(charts.Panel("Rubric scores", "", [
+                series(title, [next((o.score for o in p.assessment.rubrics if o.id == rid and o.status == "scored"), None) for p in trend.points])
+                for rid, title in chunk
+            ], "line", keys, interims=False, scale=(0, 100)))
+    chart = charts.period_panels(panels, title="Scores at each filing")
+    return template.render(trend=document, css=Markup(_css()), chart=Markup(chart))
