@@ -5,8 +5,11 @@ The policy, the same for a memo, a trend memo, a calibration file and every batc
 * **Atomic.** Text goes to a temporary file in the target's own directory (so the rename
   never crosses a file system), named ``.<name>.<tag>.tmp``; only a complete file is renamed
   into place. A reader sees the old file or the new one, never half of one.
-* **Durable.** The temporary file is flushed and ``fsync``-ed before the rename, so a crash
-  right after the rename cannot leave an empty file where the old one was.
+* **No fsync.** Files are flushed to the operating system, not forced to the disk: a reader
+  or an interrupted run never sees half a file, but after a power cut or an OS crash the last
+  files written may be lost, as with any ordinary write. Outputs are deterministic, so a
+  rerun rewrites them; forcing every file to disk would cost a batch most of its speed
+  (one ``fsync`` costs more than rendering a memo).
 * **Ordinary permissions.** The file is created with mode ``0o666`` less the process umask,
   exactly as ``open(path, "w")`` would, and never changed afterwards.
 * **All or nothing for a set.** :func:`write_set` writes the temporary files of every
@@ -46,16 +49,8 @@ def _create(tmp: Path) -> int:
     return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_temp(target: Path, text: str, tag: str | None = None) -> Path:
-    """Write ``text`` to a new temporary file beside ``target``, flushed to disk; return its path.
+    """Write ``text`` to a new temporary file beside ``target``; return its path.
 
     The caller renames it into place with :func:`commit` (or removes it). On failure nothing
     is left behind and the error propagates.
@@ -70,8 +65,6 @@ def write_temp(target: Path, text: str, tag: str | None = None) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -86,13 +79,12 @@ def commit(tmp: Path, target: Path) -> None:
 @contextmanager
 def replacing(target: Path, tag: str | None = None) -> Iterator[Path]:
     """For writers that need a path (pandas, openpyxl): yield a fresh temporary path beside
-    ``target``; when the block ends without an error, flush it to disk and rename it into
-    place. On an error the temporary file is removed and ``target`` is untouched."""
+    ``target``; when the block ends without an error, rename it into place. On an error the
+    temporary file is removed and ``target`` is untouched."""
     tmp = temp_path(target, tag)
     os.close(_create(tmp))  # created here, so its permissions follow the policy above
     try:
         yield tmp
-        _fsync(tmp)
         commit(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
