@@ -164,7 +164,9 @@ def test_private_import_check_finds_the_old_trend_memo_imports() -> None:
 # from a later one (the README's "Architecture" shows the same list).
 LAYERS: list[tuple[str, ...]] = [
     ("riskscore", "riskscore.errors", "riskscore.io"),
-    ("riskscore.profile",),
+    # report.format is the one number formatter: it needs only units, and every layer
+    # presents numbers through it, so it sits with the profile layer although it lives in report/.
+    ("riskscore.profile", "riskscore.report.format"),
     ("riskscore.scoring",),
     ("riskscore.rubric", "riskscore.scale", "riskscore.facts", "riskscore.evidence", "riskscore.units"),  # author facade, shims
     ("riskscore.analysis",),
@@ -176,9 +178,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("riskscore.testing",),
 ]
 # Known exceptions, each to be removed by the change that fixes it (never add one lightly).
-LAYER_EXCEPTIONS = {
-    ("riskscore.profile.quality", "riskscore.scoring.facts"),  # the path grammar and formatters; moving to profile/ and report/
-}
+LAYER_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def layer_of(module: str) -> int:
