@@ -146,6 +146,9 @@ def summary_row(assessment: Any) -> dict[str, Any]:
         "indicated_band": assessment.indicated_band,
         "red_flags": len(assessment.red_flags),
         "coverage": assessment.coverage,
+        "confidence": assessment.confidence,
+        "score_low": assessment.score_range.low,
+        "score_high": assessment.score_range.high,
     }
     for outcome in assessment.rubrics:
         row[f"score_{outcome.id}"] = outcome.score if outcome.status != "error" else None
@@ -271,7 +274,7 @@ def _check_summary_engine(fmt: str) -> None:
 
 
 SUMMARY_COLUMNS = ["file", "id", "company", "as_of", "status", "error", "adjusted_score", "adjusted_band",
-                   "indicated_score", "indicated_band", "red_flags", "coverage"]
+                   "indicated_score", "indicated_band", "red_flags", "coverage", "confidence", "score_low", "score_high"]
 
 
 def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_ids: list[str] = ()) -> list[Path]:  # type: ignore[assignment]

@@ -27,7 +27,7 @@ GOLDEN = ROOT / "tests" / "golden" / "minimal.yaml"
 BASE = (ROOT / "tests" / "rubric_cases" / "_base.yaml").read_text(encoding="utf-8")
 BUILTIN_RUBRICS = ["customer_concentration", "governance", "losses", "margin", "redemption_overhang", "technology_dependence"]
 SUMMARY_COLUMNS = ["file", "id", "company", "as_of", "status", "error", "adjusted_score", "adjusted_band",
-                   "indicated_score", "indicated_band", "red_flags", "coverage"]
+                   "indicated_score", "indicated_band", "red_flags", "coverage", "confidence", "score_low", "score_high"]
 PROGRESS_LINE = re.compile(r"^\[(\d+)/(\d+)\] (\S+) (\S+) (.+)$")
 
 runner = CliRunner()
@@ -327,8 +327,12 @@ def _check_summary_rows(out: Path, header: list[str], rows: list[dict[str, Any]]
         assert row["as_of"] == result["as_of"]
         for key in ("adjusted_score", "indicated_score", "coverage"):
             assert num(row[key]) == pytest.approx(result[key], abs=1e-9), key
-        for key in ("adjusted_band", "indicated_band"):
+        for key in ("adjusted_band", "indicated_band", "confidence"):
             assert text(row[key]) == result[key], key
+        assert num(row["score_low"]) == pytest.approx(result["score_range"]["low"], abs=1e-9)
+        assert num(row["score_high"]) == pytest.approx(result["score_range"]["high"], abs=1e-9)
+        if row["adjusted_score"] not in (None, ""):
+            assert num(row["score_low"]) <= num(row["adjusted_score"]) <= num(row["score_high"])  # type: ignore[operator]
         assert int(row["red_flags"]) == len(result["red_flags"])
         if not as_text:
             assert isinstance(row["red_flags"], int)

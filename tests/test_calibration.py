@@ -83,39 +83,75 @@ def test_csv_history_fits_and_writes_the_calibration_file(history_csv: Path, tmp
     result = run("calibrate", history_csv, "--out", out)
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["calibration_version"] == cal.CALIBRATION_VERSION == 1
+    assert data["calibration_version"] == cal.CALIBRATION_VERSION == 2
     assert data["features"] == ["margin", "losses", "governance"]
-    assert (data["cases"], data["failed"], data["listed"]) == (10, 4, 6)
-    assert data["case_labels"] == [r[0] for r in ROWS] and data["skipped"] == []
+    assert (data["cases"], data["failed"], data["listed"], data["companies"]) == (10, 4, 6, 10)
+    assert data["grouped_by"].startswith("row (the CSV has no company column")
+    assert data["label_rule"] == "as given in the CSV's outcome column"
+    assert data["case_labels"] == [r[0] for r in ROWS] and data["skipped"] == [] and data["skipped_count"] == 0
     v = data["validation"]
-    assert v["method"] == "repeated stratified 4-fold cross-validation, 20 repeats, seed 0"  # 4 = min(5, failed, listed)
-    for key in ("auc", "brier"):
-        assert set(v[key]) == {"mean", "sd", "folds"} and v[key]["folds"] == 80
-        assert 0 <= v[key]["mean"] <= 1 and 0 <= v[key]["sd"] <= 1
-    assert v["auc"]["mean"] > 0.9  # the classes separate cleanly
-    assert len(data["coefficients"]) == 3 and all(c > 0 for c in data["coefficients"])
-    assert isinstance(data["intercept"], float)
-    assert data["imputation_medians"] == pytest.approx(_medians(), abs=1e-6)
-    # what the command prints: counts, validation with spread, a coefficient per feature
-    assert "cases 10 (4 failed, 6 listed); repeated stratified 4-fold" in result.stdout
-    assert re.search(r"^AUC   \d\.\d{2} ± \d\.\d{2} over 80 folds$", result.stdout, re.M)
-    assert re.search(r"^Brier \d\.\d{3} ± \d\.\d{3} over 80 folds$", result.stdout, re.M)
+    assert v["method"].startswith("leave-one-company-out cross-validation (10 folds): no company's cases on both sides of a fold")
+    for model in ("model", "baseline"):
+        for key in ("brier", "skill", "auc"):
+            assert set(v[model][key]) == {"value", "sd", "resamples"}
+        assert 0 <= v[model]["brier"]["value"] <= 1 and v[model]["auc"]["value"] > 0.9  # the classes separate cleanly
+    assert v["baseline"]["feature"] in data["features"] and v["baseline"]["chosen_from"] == 3
+    assert data["base_rate"]["history"] == 0.4 and data["base_rate"]["brier_of_history_rate"] == 0.24
+    assert len(data["final"]["coefficients"]) == 3 and all(c > 0 for c in data["final"]["coefficients"])
+    assert data["final"]["imputation_medians"] == pytest.approx(_medians(), abs=1e-6)
+    assert sorted(data["held_out"]) == sorted(r[0] for r in ROWS)  # one model per company (here, per row)
+    # what the command prints: counts, rule, base rates, the figures with their spread, the verdict
+    assert "cases 10 (4 failed, 6 listed) from 10 companies; 0 left out" in result.stdout
+    assert "label rule: as given in the CSV's outcome column" in result.stdout
+    assert "base rate: history 40.0% (95% interval 16.8%–68.7%), market 70.8%" in result.stdout
+    assert re.search(r"^base rate \(reference\)\s+\d\.\d{3}\s+0\s+—$", result.stdout, re.M)
+    assert re.search(r"^model\s+\d\.\d{3} ± \d\.\d{3}\s+[+-]\d\.\d{3} ± \d\.\d{3}\s+\d\.\d{3} ± \d\.\d{3}$", result.stdout, re.M)
+    assert re.search(r"^best rubric: \w+\s+\d\.\d{3} ± \d\.\d{3}", result.stdout, re.M)
+    assert "in-sample Brier of always predicting the history's base rate: 0.2400" in result.stdout
     for feature in data["features"]:
         assert re.search(rf"^  {feature}\s+[+-]\d\.\d{{3}}$", result.stdout, re.M)
     assert f"wrote {out}" in result.stderr
 
 
-def test_final_model_is_logistic_regression_on_median_imputed_scores(history_csv: Path) -> None:
+def test_final_model_is_logistic_regression_on_median_imputed_scores_with_its_intercept_moved_to_the_prior(history_csv: Path) -> None:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    fitted = cal.fit(cal.history_from_csv(str(history_csv)), repeats=1)  # the final model does not depend on the CV
+    from riskscore.scoring.config import CalibrationSettings
+
+    history = cal.history_from_csv(str(history_csv))
     medians = _medians()
     X = np.array([[float(v) / 100 if v else medians[j] for j, v in enumerate(r[1:4])] for r in ROWS])
     y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
     model = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
-    assert fitted["coefficients"] == pytest.approx(list(model.coef_[0]), abs=1e-5)
-    assert fitted["intercept"] == pytest.approx(float(model.intercept_[0]), abs=1e-5)
+    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+    for prior, rate in (("history", 0.4), ("market", 0.708), ("auto", 0.708)):  # 70.8% is outside 4 of 10's interval
+        fitted = cal.fit(history, settings=CalibrationSettings(prior=prior), resamples=2)
+        assert fitted["base_rate"]["prior_rate"] == rate
+        assert fitted["final"]["coefficients"] == pytest.approx(list(model.coef_[0]), abs=1e-5)
+        assert fitted["final"]["intercept"] == pytest.approx(float(model.intercept_[0]) + logit(rate) - logit(0.4), abs=1e-5)
+
+
+@pytest.mark.parametrize("failed,cases,market,expected", [
+    (2, 8, 0.708, "market"),   # 95% interval 7.1%-59.1%: the market rate lies above it
+    (5, 8, 0.708, "history"),  # 30.6%-86.3%: inside
+    (1, 50, 0.05, "history"),
+    (1, 50, 0.30, "market"),
+])
+def test_auto_prior_uses_the_market_rate_only_outside_the_history_interval(failed: int, cases: int, market: float, expected: str) -> None:
+    from riskscore.scoring.config import CalibrationSettings
+
+    rate, kind, why = cal.choose_prior(failed, cases, CalibrationSettings(market_failure_rate=market))
+    assert kind == expected and rate == (market if expected == "market" else failed / cases)
+    assert why.startswith("auto: ") and ("outside" if expected == "market" else "inside") in why
+    low, high = cal.wilson_interval(failed, cases)
+    assert (low <= market <= high) == (expected == "history")
+
+
+def test_wilson_interval_by_hand() -> None:
+    low, high = cal.wilson_interval(2, 8)
+    assert (round(low, 4), round(high, 4)) == (0.0715, 0.5907)
+    assert cal.wilson_interval(0, 0) == (0.0, 1.0)
 
 
 def test_csv_outcome_encodings_and_labels(tmp_path: Path) -> None:
@@ -139,8 +175,9 @@ def test_calibrate_is_deterministic(tmp_path: Path) -> None:
 
 def test_a_feature_nobody_has_is_dropped(tmp_path: Path) -> None:
     rows = [r[:3] + [""] + r[4:] for r in history_rows(2, 6)]
-    fitted = cal.fit(cal.history_from_csv(str(write_csv(tmp_path / "h.csv", rows))), repeats=1)
-    assert fitted["features"] == ["margin", "losses"] and len(fitted["coefficients"]) == len(fitted["imputation_medians"]) == 2
+    fitted = cal.fit(cal.history_from_csv(str(write_csv(tmp_path / "h.csv", rows))), resamples=2)
+    assert fitted["features"] == ["margin", "losses"]
+    assert len(fitted["final"]["coefficients"]) == len(fitted["final"]["imputation_medians"]) == 2
 
 
 # --------------------------------------------------------------------------- CSV history: refusals
@@ -227,17 +264,32 @@ def test_profile_history_reproduces_the_committed_calibration(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     fitted = json.loads(out.read_text(encoding="utf-8"))
     committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
-    for key in ("features", "case_labels", "cases", "failed", "listed", "skipped"):
+    for key in ("features", "case_labels", "case_outcomes", "cases", "failed", "listed", "companies", "skipped", "skipped_count",
+                "label_rule", "base_rate"):
         assert fitted[key] == committed[key], key
     assert fitted["validation"]["method"] == committed["validation"]["method"]
-    assert fitted["coefficients"] == pytest.approx(committed["coefficients"], abs=1e-3)
-    # every filing left out is named on stderr with its reason
+    assert fitted["final"]["coefficients"] == pytest.approx(committed["final"]["coefficients"], abs=1e-3)
+    # every filing left out is counted and named on stderr with its reason
     skipped = [line.removeprefix("skipped: ") for line in result.stderr.splitlines() if line.startswith("skipped: ")]
-    assert skipped == committed["skipped"] and len(skipped) == 6
+    assert skipped == committed["skipped"] and len(skipped) == committed["skipped_count"] == 6
     assert "skipped: jianke hkex-2022-11 (lapsed): no rubric could score on what was disclosed by 2022-11-21" in result.stderr
+    assert "6 left out (listed on stderr)" in result.stdout
     # cases are filings with a final status, labelled by company, filing and status; pending filings are not cases
     assert all(re.fullmatch(r"[a-z-]+ [a-z0-9-]+ \((listed|lapsed|withdrawn|rejected)\)", label) for label in fitted["case_labels"])
     assert not any("hkex-2025-09" in label for label in fitted["case_labels"] + fitted["skipped"])
+    # the label rule says which rule was used, window included
+    assert "did not list on a later filing within 12 months" in fitted["label_rule"] and f"label rule: {fitted['label_rule']}" in result.stdout
+    # the history's own rate, the market's with its source, and which one is the prior
+    base = fitted["base_rate"]
+    assert (base["history"], base["market"], base["prior"], base["prior_rate"]) == (0.25, 0.708, "market", 0.708)
+    assert base["market_source"].startswith("A summary of HKEX figures reports 154 applications and 45 listings in January–September 2024")
+    assert base["market_origin"] == "default (riskscore/defaults.toml)" and base["brier_of_history_rate"] == 0.1875
+    # WeDoctor's two failed filings are the only failures: without them no model can be fitted, and the model has no skill
+    assert fitted["held_out"]["wedoctor"]["fitted"] is False and fitted["held_out"]["wedoctor"]["failed"] == 0
+    assert fitted["validation"]["demonstrated_skill"] is False
+    assert "No demonstrated skill: the skill score" in result.stdout
+    # numpy's and scikit-learn's warnings never reach the terminal
+    assert "Warning" not in result.stderr and "All-NaN" not in result.stderr
 
 
 def test_one_company_is_refused(tmp_path: Path) -> None:
@@ -253,11 +305,199 @@ def test_profile_history_input_that_matches_nothing_is_refused(tmp_path: Path) -
     assert "no-such-dir" in message and "no such file" in message
 
 
+# --------------------------------------------------------------------------- grouped folds, labels, self-exclusion
+
+
+@pytest.mark.parametrize("groups", [
+    ["a", "a", "b", "c", "c", "c", "d"],                       # leave one company out
+    [f"co{i % 23}" for i in range(60)],                       # 23 companies: 10 grouped folds
+])
+def test_grouped_folds_never_put_a_company_on_both_sides(groups: list[str]) -> None:
+    method, folds = cal.grouped_folds(groups)
+    tested = []
+    for train, test in folds:
+        assert {groups[i] for i in train}.isdisjoint({groups[i] for i in test})
+        assert sorted(train + test) == list(range(len(groups)))
+        tested += test
+    assert sorted(tested) == list(range(len(groups)))  # every case is tested exactly once
+    companies = len(set(groups))
+    if companies <= cal.LOCO_MAX_GROUPS:
+        assert method == f"leave-one-company-out cross-validation ({companies} folds)" and len(folds) == companies
+    else:
+        assert method.startswith("grouped 10-fold cross-validation by company (23 companies)") and len(folds) == 10
+
+
+def _filing(status: str, date: str) -> SimpleNamespace:
+    from riskscore.profile.units import PartialDate
+
+    return SimpleNamespace(status=status, date=PartialDate.parse(date), id=f"f-{date}")
+
+
+def _company(as_of: str, filings: list[SimpleNamespace], listed: str | None = None) -> SimpleNamespace:
+    import datetime as dt
+
+    from riskscore.profile.units import PartialDate
+
+    outcome = SimpleNamespace(status="listed", date=PartialDate.parse(listed)) if listed else None
+    return SimpleNamespace(as_of=dt.date.fromisoformat(as_of), filings=filings, outcome=outcome)
+
+
+@pytest.mark.parametrize("filing,listed,as_of,window,expected", [
+    # refile then list within the window: the lapsed filing is not a failure
+    (("lapsed", "2021-06-22"), "2022-06-22", "2022-09-14", 12, 0),
+    (("withdrawn", "2021-06-22"), "2022-03-01", "2022-09-14", 12, 0),
+    # listed one day past the window: a failure
+    (("lapsed", "2021-06-22"), "2022-06-23", "2022-09-14", 12, 1),
+    # window 0: every lapsed filing is a failure, as before
+    (("lapsed", "2021-06-22"), "2021-09-01", "2022-09-14", 0, 1),
+    # never listed, the window has run out by as_of: a failure
+    (("lapsed", "2021-04-01"), None, "2026-06-30", 12, 1),
+    (("lapsed", "2024-12-31"), None, "2025-12-31", 12, 1),
+    # never listed (yet), the window runs past as_of: undetermined, not a case
+    (("lapsed", "2024-12-31"), None, "2025-12-30", 12, None),
+    # a filing that listed; a pending one
+    (("listed", "2022-03-16"), "2022-09-14", "2022-09-14", 12, 0),
+    (("filed", "2025-09"), None, "2026-06-30", 12, None),
+])
+def test_label_rule(filing: tuple[str, str], listed: str | None, as_of: str, window: int, expected: int | None) -> None:
+    f = _filing(*filing)
+    label, why = cal.label_filing(_company(as_of, [f], listed), f, window)
+    assert label == expected, why
+    if expected is None and filing[0] == "lapsed":
+        assert why.startswith("undetermined: lapsed on 2024-12-31; the 12-month window for a listing runs to 2025-12-31")
+
+
+def test_label_rule_without_an_outcome_date_uses_the_listed_filing() -> None:
+    lapsed, listed = _filing("lapsed", "2022-11-28"), _filing("listed", "2023-06-01")
+    company = _company("2023-06-28", [lapsed, listed])
+    assert cal.label_filing(company, lapsed, 12) == (0, "lapsed, then listed on 2023-06-01 within 12 months")
+    assert cal.label_filing(company, lapsed, 6)[0] == 1
+
+
+def test_refile_then_list_profile_history(tmp_path: Path) -> None:
+    """End to end: a filing that lapsed, then a listing five months later: no failed case under the default rule."""
+    import yaml
+
+    from riskscore.scoring import registry
+    from riskscore.scoring.config import load_config
+
+    data = yaml.safe_load((ROOT / "tests" / "golden" / "minimal.yaml").read_text(encoding="utf-8"))
+    data["filings"][0]["status"] = "lapsed"
+    data["filings"].append({"id": "a2-2025", "date": "2025-11-30", "exchange": "HKEX", "status": "listed", "sources": ["filing"]})
+    data["outcome"] = {"status": "listed", "date": "2025-12-20", "exchange": "HKEX", "sources": ["filing"]}
+    (tmp_path / "co.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_config()
+    history = cal.history_from_profiles([str(tmp_path)], config, registry.select(config))
+    assert [(c.label, c.failed, c.company) for c in history.cases] == [
+        (f"{data['id']} a1-2025 (lapsed)", 0, data["id"]), (f"{data['id']} a2-2025 (listed)", 0, data["id"])]
+    assert "within 12 months" in history.label_rule and history.skipped == []
+    # with a window of 0 the same lapsed filing is a failure
+    window0 = load_config(_write_toml(tmp_path / "w0.toml", "[calibration]\nrelist_window_months = 0\n"))
+    strict = cal.history_from_profiles([str(tmp_path)], window0, registry.select(window0))
+    assert [c.failed for c in strict.cases] == [1, 0] and "relist window 0" in strict.label_rule
+
+
+def _write_toml(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GROUPED_HEADER = ["id", "company", "score_margin", "score_losses", "outcome"]
+
+
+def _grouped_rows() -> list[list[str]]:
+    """Four companies with two cases each, failed ones scoring higher."""
+    rows = []
+    for c, (fail, base) in enumerate([(1, 70), (0, 20), (1, 80), (0, 30), (0, 25), (1, 65)]):
+        for k in range(2):
+            rows.append([f"co{c}-{k}", f"co{c}", str(base + 3 * k), str(base + 5 - k), "failed" if fail else "listed"])
+    return rows
+
+
+def test_each_company_is_scored_with_the_model_fitted_without_its_own_cases(tmp_path: Path) -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from riskscore.scoring.config import CalibrationSettings
+
+    rows = _grouped_rows()
+    history = cal.history_from_csv(str(write_csv(tmp_path / "g.csv", rows, GROUPED_HEADER)))
+    assert [c.company for c in history.cases] == [r[1] for r in rows] and history.grouped_by == "company"
+    fitted = cal.fit(history, settings=CalibrationSettings(prior="history"), resamples=5)
+    assert sorted(fitted["held_out"]) == [f"co{c}" for c in range(6)] and fitted["companies"] == 6
+    for company in ("co0", "co3"):
+        train = [r for r in rows if r[1] != company]
+        X = np.array([[float(r[2]) / 100, float(r[3]) / 100] for r in train])
+        y = np.array([1 if r[4] == "failed" else 0 for r in train])
+        model = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
+        stored = fitted["held_out"][company]
+        assert stored["excludes"] == [company] and stored["cases"] == 10 and stored["fitted"] is True
+        assert stored["coefficients"] == pytest.approx(list(model.coef_[0]), abs=1e-5)
+        logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+        assert stored["intercept"] == pytest.approx(float(model.intercept_[0]) + logit(0.5) - logit(y.mean()), abs=1e-5)
+        # the probability for that company comes from this model, not from the one fitted on every case
+        scores = {"margin": 50.0, "losses": 40.0}
+        z = stored["intercept"] + stored["coefficients"][0] * 0.5 + stored["coefficients"][1] * 0.4
+        assert cal.probability(fitted, _assessment(scores, company)) == pytest.approx(_sigmoid(z), abs=1e-12)
+        assert cal.model_for(fitted, company) == (stored, True)
+    # a company outside the history gets the model fitted on every case
+    assert cal.model_for(fitted, "newcomer") == (fitted["final"], False)
+    final = fitted["final"]
+    z = final["intercept"] + final["coefficients"][0] * 0.5 + final["coefficients"][1] * 0.4
+    assert cal.probability(fitted, _assessment({"margin": 50.0, "losses": 40.0}, "newcomer")) == pytest.approx(_sigmoid(z), abs=1e-12)
+
+
+def test_a_company_whose_cases_are_the_only_failures_gets_no_fitted_model(tmp_path: Path) -> None:
+    rows = [["a1", "a", "80", "80", "failed"], ["a2", "a", "85", "70", "failed"]]
+    rows += [[f"b{i}", f"b{i}", str(10 + i), str(20 + i), "listed"] for i in range(6)]
+    fitted = cal.fit(cal.history_from_csv(str(write_csv(tmp_path / "g.csv", rows, GROUPED_HEADER))), resamples=5)
+    alone = fitted["held_out"]["a"]
+    assert alone["fitted"] is False and alone["coefficients"] == [0.0, 0.0] and alone["failed"] == 0
+    assert "no failed case" in alone["note"]
+    assert _sigmoid(alone["intercept"]) == pytest.approx(fitted["base_rate"]["prior_rate"], abs=1e-6)
+
+
+def test_skill_is_measured_against_the_base_rate_by_hand(tmp_path: Path) -> None:
+    """Brier of always predicting the base rate is rate × (1 − rate); skill = 1 − Brier / that."""
+    import numpy as np
+
+    rows = _grouped_rows()
+    history = cal.history_from_csv(str(write_csv(tmp_path / "g.csv", rows, GROUPED_HEADER)))
+    fitted = cal.fit(history, resamples=5)
+    _, folds = cal.grouped_folds([c.company for c in history.cases])
+    raw = np.array([[float(r[2]) / 100, float(r[3]) / 100] for r in rows])
+    y = np.array([1 if r[4] == "failed" else 0 for r in rows])
+    p = np.zeros(len(y))
+    from sklearn.linear_model import LogisticRegression
+
+    for train, test in folds:
+        p[test] = LogisticRegression(C=1.0, max_iter=1000).fit(raw[train], y[train]).predict_proba(raw[test])[:, 1]
+    brier = float(np.mean((p - y) ** 2))
+    m = fitted["validation"]["model"]
+    assert m["brier"]["value"] == pytest.approx(brier, abs=1e-4)
+    assert m["brier_reference"] == fitted["base_rate"]["brier_of_history_rate"] == 0.25
+    assert m["skill"]["value"] == pytest.approx(1 - brier / 0.25, abs=1e-3)
+    assert m["skill"]["resamples"] == 5 and m["skill"]["sd"] is not None
+
+
+@pytest.mark.parametrize("value,sd,margin,expected", [
+    (0.30, 0.10, 1.0, True),
+    (0.10, 0.10, 1.0, False),    # at the boundary: not above zero beyond its spread
+    (0.10, 0.09, 1.0, True),
+    (0.10, 0.06, 2.0, False),
+    (-0.2, 0.05, 1.0, False),
+    (0.30, None, 1.0, False),    # no spread, no demonstration
+    (None, 0.1, 1.0, False),
+])
+def test_demonstrated_skill_boundary(value: float | None, sd: float | None, margin: float, expected: bool) -> None:
+    assert cal.demonstrated({"value": value, "sd": sd}, margin) is expected
+
+
 # --------------------------------------------------------------------------- probability
 
 
-def _assessment(scores: dict[str, float | None]) -> SimpleNamespace:
-    return SimpleNamespace(rubrics=[
+def _assessment(scores: dict[str, float | None], profile_id: str = "someone") -> SimpleNamespace:
+    return SimpleNamespace(profile_id=profile_id, rubrics=[
         RubricOutcome(id=rid, title=rid, version="1", status="scored" if s is not None else "no_data", configured_weight=1.0,
                       weight=0.0, score=s, band=band_for(s) if s is not None else None, contribution=0.0, coverage=1.0)
         for rid, s in scores.items()])
@@ -269,24 +509,23 @@ def _sigmoid(z: float) -> float:
 
 def test_probability_by_hand_from_the_committed_file() -> None:
     calibration = cal.load_calibration(COMMITTED)
-    coef = dict(zip(calibration["features"], calibration["coefficients"]))
-    median = dict(zip(calibration["features"], calibration["imputation_medians"]))
+    final = calibration["final"]
+    coef = dict(zip(calibration["features"], final["coefficients"]))
+    median = dict(zip(calibration["features"], final["imputation_medians"]))
     scores = {"margin": 77.36, "losses": 53.17, "governance": 73.75, "customer_concentration": 100.0}
-    z = calibration["intercept"] + sum(coef[f] * scores[f] / 100 for f in calibration["features"])
+    z = final["intercept"] + sum(coef[f] * scores[f] / 100 for f in calibration["features"])
     assert cal.probability(calibration, _assessment(scores)) == pytest.approx(_sigmoid(z), abs=1e-12)
     # a rubric that did not score is imputed with the history's median, never zero
     scores["governance"] = None
-    z = calibration["intercept"] + coef["margin"] * 0.7736 + coef["losses"] * 0.5317 + coef["governance"] * median["governance"]
+    z = final["intercept"] + coef["margin"] * 0.7736 + coef["losses"] * 0.5317 + coef["governance"] * median["governance"]
     assert cal.probability(calibration, _assessment(scores)) == pytest.approx(_sigmoid(z), abs=1e-12)
-    # a rubric absent from the assessment altogether: the same
     del scores["governance"]
     assert cal.probability(calibration, _assessment(scores)) == pytest.approx(_sigmoid(z), abs=1e-12)
-    # nothing scored: the intercept and the medians
-    z0 = calibration["intercept"] + sum(coef[f] * median[f] for f in calibration["features"])
+    z0 = final["intercept"] + sum(coef[f] * median[f] for f in calibration["features"])
     assert cal.probability(calibration, _assessment({})) == pytest.approx(_sigmoid(z0), abs=1e-12)
 
 
-def test_probability_of_wedoctor_matches_the_memo() -> None:
+def test_wedoctor_memo_shows_the_base_rate_from_a_model_that_never_saw_wedoctor() -> None:
     from riskscore.scoring import registry
     from riskscore.scoring.config import load_config
     from riskscore.scoring.engine import assess
@@ -295,12 +534,15 @@ def test_probability_of_wedoctor_matches_the_memo() -> None:
     config = load_config(None)
     a = assess(load_profile(WEDOCTOR), config, registry.select(config))
     calibration = cal.load_calibration(COMMITTED)
-    scores = {o.id: o.score for o in a.rubrics}
-    z = calibration["intercept"] + sum(c * scores[f] / 100 for f, c in zip(calibration["features"], calibration["coefficients"]))
-    p = cal.probability(calibration, a)
-    assert p == pytest.approx(_sigmoid(z), abs=1e-12)
+    model, held_out = cal.model_for(calibration, "wedoctor")
+    assert held_out and model["excludes"] == ["wedoctor"] and model["cases"] == calibration["cases"] - 2
+    assert cal.probability(calibration, a) == pytest.approx(calibration["base_rate"]["prior_rate"], abs=1e-4)  # no model without WeDoctor
     memo = (ROOT / "reports" / "peers" / "wedoctor.md").read_text(encoding="utf-8")
-    assert f"Estimated probability that the listing fails: {100 * p:.0f}%," in memo
+    assert "Base rate of failure: 70.8%, not a probability for this company. The calibration model has no demonstrated skill" in memo
+    assert "Estimated probability" not in memo
+    assert "market base rate 70.8% (the packaged default): A summary of HKEX figures reports 154 applications and 45 listings" in memo
+    assert "history base rate 25.0% (2 failed of 8 cases from 7 companies)" in memo
+    assert "Label rule: a case is a filing with a final status; failed = it lapsed" in memo
 
 
 # --------------------------------------------------------------------------- load_calibration
@@ -318,12 +560,15 @@ def test_load_calibration_refusals(tmp_path: Path) -> None:
     bad.write_text("{not json", encoding="utf-8")
     assert f"{bad}: not a calibration file" in _load_error(bad)
     data = json.loads(COMMITTED.read_text(encoding="utf-8"))
-    wrong = tmp_path / "wrong.json"
-    wrong.write_text(json.dumps({**data, "calibration_version": 2}), encoding="utf-8")
-    assert f"{wrong}: calibration_version: not a calibration file of this riskscore version" == _load_error(wrong)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({**data, "calibration_version": 1}), encoding="utf-8")
+    assert _load_error(old).startswith(f"{old}: calibration_version: not a calibration file of this riskscore version (expected 2")
     partial = tmp_path / "partial.json"
-    partial.write_text(json.dumps({k: v for k, v in data.items() if k not in ("coefficients", "validation")}), encoding="utf-8")
-    assert "coefficients, validation" in _load_error(partial)
+    partial.write_text(json.dumps({k: v for k, v in data.items() if k not in ("final", "validation")}), encoding="utf-8")
+    assert "final, validation" in _load_error(partial)
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps({**data, "final": {**data["final"], "coefficients": [1.0]}}), encoding="utf-8")
+    assert f"{short}: final: not a model of this calibration file's features" == _load_error(short)
     listed = tmp_path / "list.json"
     listed.write_text("[1, 2]", encoding="utf-8")
     assert "not a calibration file" in _load_error(listed)
@@ -350,23 +595,42 @@ def test_memo_with_a_bad_calibration_file_exit_2_writes_nothing(tmp_path: Path, 
 
 # --------------------------------------------------------------------------- the memo
 
-FAKE = {
-    "calibration_version": 1, "model": "test", "features": ["losses", "margin", "no_such_rubric"],
-    "coefficients": [2.0, -1.0, 0.5], "intercept": -0.75, "imputation_medians": [0.4, 0.3, 0.9],
-    "cases": 37, "failed": 12, "listed": 25,
-    "validation": {"method": "repeated stratified 5-fold cross-validation, 20 repeats, seed 0",
-                   "auc": {"mean": 0.7149, "sd": 0.0512, "folds": 100}, "brier": {"mean": 0.2043, "sd": 0.0121, "folds": 100}},
+
+def _model(coefficients: list[float], intercept: float, **extra: Any) -> dict[str, Any]:
+    return {"fitted": True, "cases": 30, "failed": 10, "coefficients": coefficients, "intercept": intercept,
+            "imputation_medians": [0.4, 0.3, 0.9], **extra}
+
+
+FAKE: dict[str, Any] = {
+    "calibration_version": 2, "model": "test", "label_rule": "a case is a filing; failed = it lapsed (test rule)",
+    "features": ["losses", "margin", "no_such_rubric"],
+    "cases": 37, "failed": 12, "listed": 25, "companies": 20, "grouped_by": "company",
+    "base_rate": {"history": 0.3243, "history_interval_95": [0.2, 0.49], "market": 0.708, "market_source": "Test source",
+                  "market_origin": "file (test.toml)", "prior": "market", "prior_rate": 0.708, "prior_reason": "configured",
+                  "brier_of_history_rate": 0.2191},
+    "validation": {"method": "leave-one-company-out cross-validation (20 folds): details",
+                   "model": {"brier": {"value": 0.1543, "sd": 0.02, "resamples": 200}, "brier_reference": 0.2191,
+                             "skill": {"value": 0.2957, "sd": 0.08, "resamples": 200}, "auc": {"value": 0.8149, "sd": 0.05, "resamples": 200}},
+                   "baseline": {"feature": "losses", "chosen_from": 3, "brier": {"value": 0.2, "sd": 0.02, "resamples": 200},
+                                "brier_reference": 0.2191, "skill": {"value": 0.0871, "sd": 0.07, "resamples": 200},
+                                "auc": {"value": 0.70, "sd": 0.06, "resamples": 200}},
+                   "skill_margin_sd": 1.0, "demonstrated_skill": True, "verdict": "skill"},
+    "final": _model([2.0, -1.0, 0.5], -0.75),
+    "held_out": {"wedoctor": _model([1.0, 1.0, 1.0], -2.0, excludes=["wedoctor"]), "other": _model([9.0, 9.0, 9.0], 9.0, excludes=["other"])},
 }
 WEDOCTOR_LOSSES, WEDOCTOR_MARGIN = 53.17, 77.36
 
 
 def _fake_probability() -> int:
-    z = -0.75 + 2.0 * WEDOCTOR_LOSSES / 100 - 1.0 * WEDOCTOR_MARGIN / 100 + 0.5 * 0.9
+    """From WeDoctor's held-out model, never the final one."""
+    z = -2.0 + 1.0 * WEDOCTOR_LOSSES / 100 + 1.0 * WEDOCTOR_MARGIN / 100 + 1.0 * 0.9
     return round(100 * _sigmoid(z))
 
 
 def _sentences(text: str) -> list[str]:
-    text = re.sub(r"<[^>]+>", " ", text)
+    import html
+
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
     return [s for s in re.split(r"(?<=\.)\s+|\n", text) if s.strip()]
 
 
@@ -375,9 +639,13 @@ def _check_probability_sentence(text: str) -> None:
     assert len(with_probability) == 1, with_probability  # never a second, bare mention
     sentence = with_probability[0]
     assert f"Estimated probability that the listing fails: {_fake_probability()}%" in sentence
-    assert "fitted on 37 past cases (12 failed, 25 listed)" in sentence
-    assert "AUC 0.71 ± 0.05" in sentence and "Brier score 0.204 ± 0.012" in sentence
-    assert "5-fold cross-validation" in sentence
+    assert "from a logistic model that never saw this company's filings (30 cases of the other companies)" in sentence
+    assert "its intercept set to the market base rate" in sentence
+    flat = " ".join(_sentences(text))
+    assert "skill score +0.30 ± 0.08 against always predicting the base rate (Brier 0.15 ± 0.02 vs 0.219), AUC 0.81 ± 0.05" in flat
+    assert "best single rubric (losses): skill +0.09 ± 0.07, AUC 0.70 ± 0.06" in flat
+    assert "market base rate 70.8%: Test source; history base rate 32.4% (12 failed of 37 cases from 20 companies)" in flat
+    assert "Label rule: a case is a filing; failed = it lapsed (test rule)." in flat
 
 
 def test_memo_with_calibration_shows_probability_with_its_basis(tmp_path: Path) -> None:
@@ -387,6 +655,28 @@ def test_memo_with_calibration_shows_probability_with_its_basis(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     for name in ("wedoctor.md", "wedoctor.html"):
         _check_probability_sentence((tmp_path / "out" / name).read_text(encoding="utf-8"))
+
+
+def test_memo_without_demonstrated_skill_shows_the_base_rate_instead(tmp_path: Path) -> None:
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps({**FAKE, "validation": {**FAKE["validation"], "demonstrated_skill": False}}), encoding="utf-8")
+    result = run("memo", WEDOCTOR, "--calibration", path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    for name in ("wedoctor.md", "wedoctor.html"):
+        text = " ".join(_sentences((tmp_path / "out" / name).read_text(encoding="utf-8")))
+        assert "Base rate of failure: 70.8%, not a probability for this company. The calibration model has no demonstrated skill:" in text
+        assert "Estimated probability" not in text and f"{_fake_probability()}%" not in text
+
+
+def test_memo_with_no_model_fitted_without_the_company_shows_the_base_rate(tmp_path: Path) -> None:
+    unfit = {**FAKE["held_out"]["wedoctor"], "fitted": False}
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps({**FAKE, "held_out": {**FAKE["held_out"], "wedoctor": unfit}}), encoding="utf-8")
+    result = run("memo", WEDOCTOR, "--calibration", path, "--format", "md", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "out" / "wedoctor.md").read_text(encoding="utf-8")
+    assert "Base rate of failure: 70.8%, not a probability for this company: without this company's own cases" in text
+    assert "Estimated probability" not in text
 
 
 def test_memo_without_calibration_shows_no_probability(tmp_path: Path) -> None:
@@ -408,10 +698,21 @@ def test_memo_calibration_from_config_file_relative_to_the_file(tmp_path: Path, 
     result = run("memo", WEDOCTOR, "--config", cfg, "--format", "md", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     _check_probability_sentence((tmp_path / "out" / "wedoctor.md").read_text(encoding="utf-8"))
-    # a configured file that is not there: exit 2 naming the path next to the config file
     cfg.write_text('[memo]\ncalibration = "gone.json"\n', encoding="utf-8")
     result = run("memo", WEDOCTOR, "--config", cfg, "--out", tmp_path / "out2")
     assert result.exit_code == 2 and str(config_dir / "gone.json") in result.stderr
+
+
+def test_calibrate_prints_no_warning_even_when_a_fold_lacks_a_feature(tmp_path: Path) -> None:
+    """A rubric only one company has leaves it all-missing in that company's fold: numpy would warn."""
+    rows = [["a1", "a", "80", "", "failed"], ["a2", "a", "85", "", "failed"], ["z1", "z", "", "60", "failed"]]
+    rows += [[f"b{i}", f"b{i}", str(10 + i), "", "listed"] for i in range(6)]
+    csv = write_csv(tmp_path / "g.csv", rows, GROUPED_HEADER)
+    proc = subprocess.run([sys.executable, "-W", "default", "-m", "riskscore", "calibrate", str(csv), "--out", str(tmp_path / "c.json")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr and "All-NaN" not in proc.stderr
+    assert proc.stderr.strip() == f"wrote {tmp_path / 'c.json'}"
 
 
 # --------------------------------------------------------------------------- what each command imports

@@ -130,12 +130,22 @@ def test_committed_calibration_is_reproducible() -> None:
 
     config = load_config()
     rubrics = registry.select(config)
-    fitted = cal.fit(cal.history_from_profiles([str(ROOT / "companies")], config, rubrics))
+    fitted = cal.fit(cal.history_from_profiles([str(ROOT / "companies")], config, rubrics), settings=config.calibration,
+                     settings_origin=config.origin("calibration.market_failure_rate"))
     committed = json.loads((ROOT / "reports" / "calibration.json").read_text(encoding="utf-8"))
     assert fitted["features"] == committed["features"] and fitted["case_labels"] == committed["case_labels"]
     assert fitted["cases"] == committed["cases"] and fitted["failed"] == committed["failed"]
-    assert fitted["coefficients"] == pytest.approx(committed["coefficients"], abs=1e-3)
-    assert fitted["intercept"] == pytest.approx(committed["intercept"], abs=1e-3)
+    assert fitted["label_rule"] == committed["label_rule"] and fitted["base_rate"] == committed["base_rate"]
+    assert sorted(fitted["held_out"]) == sorted(committed["held_out"])
+    assert fitted["validation"]["demonstrated_skill"] == committed["validation"]["demonstrated_skill"]
+    assert fitted["validation"]["baseline"]["feature"] == committed["validation"]["baseline"]["feature"]
+    for model in ("model", "baseline"):
+        for key in ("brier", "skill", "auc"):
+            assert fitted["validation"][model][key]["value"] == pytest.approx(committed["validation"][model][key]["value"], abs=1e-3)
+    for name, model in [("final", fitted["final"]), *fitted["held_out"].items()]:
+        stored = committed["final"] if name == "final" else committed["held_out"][name]
+        assert model["coefficients"] == pytest.approx(stored["coefficients"], abs=1e-3), name
+        assert model["intercept"] == pytest.approx(stored["intercept"], abs=1e-3), name
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

@@ -174,6 +174,34 @@ def test_rank_counts_peers_below_and_ties_as_half() -> None:
     assert sorted(a.peer_values) == [10.0, 20.0, 50.0, 90.0]
 
 
+@pytest.mark.parametrize("min_peers,expected", [(1, 62.5), (4, 62.5), (5, None)])
+def test_percentile_needs_a_minimum_of_peers_with_the_figure(min_peers: int, expected: float | None) -> None:
+    company = assessment({"a": 50.0})
+    peers = [peer(f"p{i}", {"a": v}) for i, v in enumerate([90.0, 10.0, 50.0, 20.0])]
+    a = _row(pr.ranks(company, peers, min_peers=min_peers), "Rubric A")
+    assert a.percentile == expected and a.peers_with_data == 4
+    assert a.too_few is (expected is None)
+    assert a.peer_values_text == "10.0, 20.0, 50.0, 90.0"  # lowest first: what the memo shows in place of a percentile
+
+
+def test_metric_peer_values_carry_their_unit() -> None:
+    metrics = {"margin": (metric("gross_margin", 13.4),)}
+    company = assessment({"margin": 50.0}, metrics=metrics, rubrics=("margin",))
+    peers = [pr.Peer("p.yaml", SimpleNamespace(id="p", company=SimpleNamespace(name="P"), outcome=None),
+                     assessment({"margin": 40.0}, metrics={"margin": (metric("gross_margin", 25.9),)}, rubrics=("margin",)))]
+    row = _row(pr.ranks(company, peers, min_peers=5), "Consolidated gross margin")
+    assert (row.percentile, row.peer_values_text) == (None, "25.9%")
+
+
+def test_heaviest_rubrics_no_peer_has() -> None:
+    company = assessment({"a": 50.0, "b": 50.0, "c": 50.0})
+    weights = {"a": 20.0, "b": 20.0, "c": 10.0}
+    company.rubrics = [o.model_copy(update={"configured_weight": weights[o.id]}) for o in company.rubrics]
+    titles, share, count = pr.uncovered_heaviest(company, [peer("p", {"b": 10.0, "c": 5.0})])
+    assert (titles, share, count) == (["Rubric A"], 0.4, 2)
+    assert pr.uncovered_heaviest(company, [peer("p", {"a": 1.0, "b": 10.0})])[0] == []
+
+
 def test_rank_is_rounded_to_one_decimal() -> None:
     rows = pr.ranks(assessment({"a": 50.0}), [peer("p1", {"a": 10.0}), peer("p2", {"a": 60.0}), peer("p3", {"a": 70.0})])
     assert _row(rows, "Rubric A").percentile == 33.3
@@ -283,9 +311,10 @@ def test_distance_is_nan_euclidean_over_standardised_scores() -> None:
               "p3": {"a": 90.0, "b": 90.0, "c": 90.0}, "p4": {"a": 20.0, "b": None, "c": 40.0}}
     z = _standardise([COMPANY, *others.values()])
     expected = {pid: round(_nan_euclidean(z[0], z[i], 3), 3) for i, pid in enumerate(others, start=1)}
-    found = pr.precedents(assessment(COMPANY), [peer(pid, s) for pid, s in others.items()], k=10)
+    found = pr.precedents(assessment(COMPANY), [peer(pid, s) for pid, s in others.items()], k=10, min_common=2)
     assert {p.id: p.distance for p in found} == pytest.approx(expected, abs=1e-3)
     assert {p.id: p.common for p in found} == {"p1": 3, "p2": 3, "p3": 3, "p4": 2}
+    assert {p.id: p.compared for p in found} == {"p1": ("a", "b", "c"), "p2": ("a", "b", "c"), "p3": ("a", "b", "c"), "p4": ("a", "c")}
     # p4 is compared on two rubrics, scaled up by 3/2 for the one left out
     assert expected["p4"] == pytest.approx(math.sqrt(1.5 * ((z[0]["a"] - z[4]["a"]) ** 2 + (z[0]["c"] - z[4]["c"]) ** 2)), abs=1e-3)  # type: ignore[operator]
 
@@ -297,7 +326,7 @@ def test_standardisation_matters() -> None:
     others = [peer("narrow", {"a": 60.0, "b": 50.0}),   # 10 off on a, where scores lie within 45..60
               peer("wide", {"a": 50.0, "b": 60.0}),     # 10 off on b, where scores spread over 0..100
               peer("x1", {"a": 55.0, "b": 0.0}), peer("x2", {"a": 45.0, "b": 100.0})]
-    found = {p.id: p.distance for p in pr.precedents(company, others, k=4)}
+    found = {p.id: p.distance for p in pr.precedents(company, others, k=4, min_common=2)}
     a = [50.0, 60.0, 50.0, 55.0, 45.0]
     b = [50.0, 50.0, 60.0, 0.0, 100.0]
     assert found["narrow"] == pytest.approx(10 / statistics.pstdev(a), abs=1e-3)
@@ -305,14 +334,18 @@ def test_standardisation_matters() -> None:
     assert found["wide"] < found["narrow"]
 
 
-def test_peer_sharing_fewer_than_two_scored_rubrics_is_never_a_precedent() -> None:
+def test_peer_sharing_fewer_than_three_scored_rubrics_is_never_a_precedent_by_default() -> None:
     company = assessment({"a": 10.0, "b": 20.0, "c": None})
     others = [peer("twin-on-a", {"a": 10.0}),                    # identical where compared, but only one rubric
               peer("other-side", {"b": 20.0, "c": 99.0}),        # shares b only
               peer("far", {"a": 90.0, "b": 90.0, "c": 90.0})]    # shares a and b
-    found = pr.precedents(company, others, k=5)
-    assert [p.id for p in found] == ["far"] and found[0].common == 2
-    assert pr.precedents(company, others[:2], k=5) == []
+    assert pr.precedents(company, others, k=5) == []             # the default minimum is 3 rubrics in common
+    assert pr.no_precedent_reason(company, others, 3) == (
+        "a precedent needs at least 3 scored rubrics in common with this company (memo.precedent_min_rubrics), "
+        "and the most any peer shares is 2 (Far); this company has 2 scored")
+    found = pr.precedents(company, others, k=5, min_common=2)
+    assert [p.id for p in found] == ["far"] and found[0].common == 2 and found[0].compared == ("a", "b")
+    assert pr.precedents(company, others[:2], k=5, min_common=2) == []
     # min_common is a parameter: with 1, the two single-rubric peers qualify, identical where compared
     loose = pr.precedents(company, others, k=5, min_common=1)
     assert [(p.id, p.distance, p.common) for p in loose][:2] == [("other-side", 0.0, 1), ("twin-on-a", 0.0, 1)]
@@ -351,7 +384,7 @@ def test_k_list_is_the_head_of_the_full_order_even_with_ties() -> None:
 
 def test_precedent_carries_scores_adjusted_score_and_outcome() -> None:
     outcome = ListingOutcome.model_validate({"status": "withdrawn", "date": "2023-05", "sources": ["s"]})
-    found = pr.precedents(assessment(COMPANY), [peer("p1", {"a": 12.0, "b": None, "c": 31.0}, outcome=outcome, adjusted=42.5)], k=1)
+    found = pr.precedents(assessment(COMPANY), [peer("p1", {"a": 12.0, "b": None, "c": 31.0}, outcome=outcome, adjusted=42.5)], k=1, min_common=2)
     p = found[0]
     assert (p.id, p.company, p.adjusted_score, p.adjusted_band) == ("p1", "P1", 42.5, "Elevated")
     assert p.scores == {"a": 12.0, "b": None, "c": 31.0}
@@ -441,11 +474,19 @@ def test_memo_with_peers_markdown(tmp_path: Path) -> None:
     assert "| Figure | This company | Percentile among peers | Peers with the figure |" in section
     assert "| Losses and cash burn (score) | 53.2 | 67 | 6 |" in section
     assert "| Customer concentration (score) | 100.0 | — | 0 |" in section
-    assert "| Consolidated gross margin | 13.4% | 25 | 4 |" in section
-    assert "Closest precedents" in section
-    assert [r.split(" | ")[0] for r in _precedent_rows(section)] == ["| Yaoshibang", "| JD Health", "| Dingdang Health"]
-    assert "| Yaoshibang | 0.93 | 2 | 54.9 (Elevated) | listed 2023-06-28 at HK$20.00 |" in section
-    assert "| JD Health | 4.27 | 2 | 25.5 (Moderate) | listed 2020-12-08 |" in section
+    # fewer than 5 peers with the figure: their values, never a percentile
+    assert "| Consolidated gross margin | 13.4% | peers: 10.1%, 25.9%, 31.6%, 32.4% | 4 |" in section
+    assert "| Technology dependence (score) | 91.6 | peers: 64.9 | 1 |" in section
+    assert "| R&D intensity | 1.3% | peers: 2.6% | 1 |" in section
+    assert "With fewer than 5 peers holding a figure there is no percentile" in section
+    # no peer has a score for two of WeDoctor's three heaviest rubrics: said first
+    first = section.split("\n\n")[1]
+    assert first == ("**No peer has a score for Customer concentration or Redemption overhang, 2 of the 3 heaviest rubrics of this "
+                     "company (20% of the configured weight each): the comparison below says nothing about them.**")
+    # only Dingdang shares three scored rubrics with WeDoctor; the table names them
+    assert "Closest precedents" in section and "at least 3" in section
+    assert _precedent_rows(section) == ["| Dingdang Health | 4.31 | 3: Margin, Losses and cash burn, Technology dependence | "
+                                        "47.8 (Elevated, insufficient) | listed 2022-09-14 at HK$12.00 |"]
     assert "WeDoctor" not in section  # the company is never its own peer
 
 
@@ -457,7 +498,10 @@ def test_memo_with_peers_html_and_chart(tmp_path: Path) -> None:
     for name in PEER_NAMES:
         assert name in html
     assert "Percentile among peers" in html
-    assert "<td>listed 2022-07-06 at HK$30.50 -16.07% on day 1</td>" in html  # Zhiyun, the 4th precedent
+    assert "<td>3: Margin, Losses and cash burn, Technology dependence</td>" in html  # Dingdang, the only precedent
+    assert "<td>listed 2022-07-06 at HK$30.50 -16.07% on day 1</td>" not in html      # Zhiyun shares two rubrics only
+    assert "<p><strong>No peer has a score for Customer concentration or Redemption overhang" in html
+    assert '<td class="num">peers: 10.1%, 25.9%, 31.6%, 32.4%</td>' in html
     assert not re.search(r"<(script|link|img|iframe)\b", html) and "@import" not in html and "url(" not in html
     svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
     chart = [s for s in svgs if 'aria-label="Rubric scores among peers"' in s]
@@ -481,7 +525,7 @@ def test_memo_without_peers_has_no_peer_section(tmp_path: Path) -> None:
 def test_memo_precedents_limits_and_zero_lists_none(tmp_path: Path) -> None:
     assert run("memo", WEDOCTOR, "--peers", "tag:health-tech", "--precedents", "1", "--format", "md", "--out", tmp_path / "one").exit_code == 0
     one = _peer_section((tmp_path / "one" / "wedoctor.md").read_text(encoding="utf-8"))
-    assert [r.split(" | ")[0] for r in _precedent_rows(one)] == ["| Yaoshibang"]
+    assert [r.split(" | ")[0] for r in _precedent_rows(one)] == ["| Dingdang Health"]
     result = run("memo", WEDOCTOR, "--peers", "tag:health-tech", "--precedents", "0", "--out", tmp_path / "zero")
     assert result.exit_code == 0, result.output
     zero = _peer_section((tmp_path / "zero" / "wedoctor.md").read_text(encoding="utf-8"))
@@ -494,7 +538,7 @@ def test_memo_precedents_limits_and_zero_lists_none(tmp_path: Path) -> None:
 def test_memo_precedents_zero_does_not_claim_no_peer_qualifies(tmp_path: Path) -> None:
     assert run("memo", WEDOCTOR, "--peers", "tag:health-tech", "--precedents", "0", "--out", tmp_path).exit_code == 0
     for name in ("wedoctor.md", "wedoctor.html"):
-        assert "No peer shares enough scored rubrics" not in (tmp_path / name).read_text(encoding="utf-8")
+        assert "no comparable precedent" not in (tmp_path / name).read_text(encoding="utf-8")
 
 
 def test_memo_precedents_out_of_range_is_refused(tmp_path: Path) -> None:
@@ -523,8 +567,12 @@ def test_memo_peers_ids_directory_and_command_line_over_config(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     section = _peer_section((tmp_path / "ids" / "wedoctor.md").read_text(encoding="utf-8"))
     assert "(2 companies: Jianke, Yaoshibang)" in section
-    # Jianke shares one scored rubric with WeDoctor (losses): ranked, but never a precedent
-    assert [r.split(" | ")[0] for r in _precedent_rows(section)] == ["| Yaoshibang"]
+    # Jianke shares one scored rubric with WeDoctor, Yaoshibang two: ranked, but neither is a precedent, and the memo says why
+    assert _precedent_rows(section) == []
+    assert ("There is no comparable precedent on file: a precedent needs at least 3 scored rubrics in common with this company "
+            "(memo.precedent_min_rubrics), and the most any peer shares is 2 (Yaoshibang); this company has 6 scored.") in section
+    html = run("memo", WEDOCTOR, "--peers", "jianke, yaoshibang", "--format", "html", "--out", tmp_path / "ids")
+    assert html.exit_code == 0 and "There is no comparable precedent on file" in (tmp_path / "ids" / "wedoctor.html").read_text(encoding="utf-8")
 
     cfg = tmp_path / "riskscore.toml"
     cfg.write_text('[memo]\npeers = "tag:health-tech"\n', encoding="utf-8")
@@ -539,7 +587,7 @@ def test_memo_peers_from_config_file_relative_to_the_file(tmp_path: Path, monkey
     for pid in ("jd-health", "zhiyun-health"):
         shutil.copy(COMPANIES / f"{pid}.yaml", config_dir / "peer-set" / f"{pid}.yaml")
     cfg = config_dir / "riskscore.toml"
-    cfg.write_text('[memo]\npeers = "peer-set"\nprecedents = 1\n', encoding="utf-8")
+    cfg.write_text('[memo]\npeers = "peer-set"\nprecedents = 1\nprecedent_min_rubrics = 2\npercentile_min_peers = 2\n', encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # not relative to the working directory
@@ -548,7 +596,8 @@ def test_memo_peers_from_config_file_relative_to_the_file(tmp_path: Path, monkey
     section = _peer_section((tmp_path / "out" / "wedoctor.md").read_text(encoding="utf-8"))
     assert "(2 companies: JD Health, Zhiyun Health)" in section
     assert "peer-set" in section
-    assert len(_precedent_rows(section)) == 1  # precedents = 1 from the file
+    assert len(_precedent_rows(section)) == 1  # precedents = 1 and precedent_min_rubrics = 2 from the file
+    assert "| Losses and cash burn (score) | 53.2 | 50 | 2 |" in section  # percentile_min_peers = 2 from the file
 
 
 def test_memo_peers_from_discovered_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -558,7 +607,7 @@ def test_memo_peers_from_discovered_config(tmp_path: Path, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     section = _peer_section((tmp_path / "out" / "wedoctor.md").read_text(encoding="utf-8"))
     assert "Peer set: tag:health-tech (6 companies" in section
-    assert [r.split(" | ")[0] for r in _precedent_rows(section)] == ["| Yaoshibang", "| JD Health"]
+    assert [r.split(" | ")[0] for r in _precedent_rows(section)] == ["| Dingdang Health"]  # the only one sharing 3 rubrics
 
 
 def test_memo_bad_peers_in_config_exit_2(tmp_path: Path) -> None:

@@ -1,26 +1,55 @@
-"""Calibration: from rubric scores to an estimated probability that a listing fails.
+"""Calibration: from rubric scores to an estimated probability that a listing fails, and
+whether that estimate is worth showing.
 
-``riskscore calibrate HISTORY`` fits a logistic regression (scikit-learn) on a labelled
+``riskscore calibrate HISTORY`` fits logistic regressions (scikit-learn) on a labelled
 history and writes a calibration file that the memo reads *without* scikit-learn:
 
-* **History from profiles** (a directory or glob): every filing with a final status is a
-  case — ``lapsed``, ``withdrawn`` or ``rejected`` = the listing failed, ``listed`` = it
-  succeeded — scored on what had been disclosed by the filing's date
-  (:mod:`riskscore.profile.pointintime`), so no later fact explains an earlier outcome. Pending
-  filings are left out. A case on which no rubric could score is left out, and said so.
+* **History from profiles** (a directory or glob): a case is a filing with a final status,
+  scored on what had been disclosed by the filing's date (:mod:`riskscore.profile.pointintime`),
+  so no later fact explains an earlier outcome. The label rule is explicit and configurable
+  (``[calibration] relist_window_months``): a filing *failed* if it lapsed, was withdrawn or
+  was rejected **and** the company did not list on a later filing within the window; a
+  failed-status filing followed by a listing inside the window is *not failed*; one whose
+  window has not run out by the profile's ``as_of`` is left out as undetermined. Pending
+  filings are left out; so is a case on which no rubric could score. Every case left out is
+  counted and listed with its reason.
 * **History from a CSV**: one row per case, rubric score columns (``score_<rubric>`` or the
-  bare rubric id) and an ``outcome`` column (``failed``/``listed``, ``1``/``0``, or a filing
-  status).
+  bare rubric id), an ``outcome`` column (``failed``/``listed``, ``1``/``0``, or a filing
+  status) and, to keep a company's cases together, a ``company`` column (profile ids).
 
-Features are the rubric scores / 100; a score a case lacks is imputed with the history's
-median (recorded in the file). Validation: repeated stratified k-fold cross-validation, AUC
-and Brier score reported with their spread. Too few cases, or one class only, is refused.
+Features are the rubric scores / 100; a score a case lacks is imputed with the training
+cases' median (recorded in the file).
+
+**Validation** is cross-validation grouped by company: a company's filings never sit on both
+sides of a fold (leave one company out, or 10 grouped folds beyond 20 companies). Out-of-fold
+predictions are compared with the *reference* of always predicting the history's base rate
+(Brier = rate × (1 − rate)): Brier score, skill score (1 − Brier / Brier of the reference)
+and AUC (on the out-of-fold rankings X·β), with their spread over bootstrap resamples of
+companies. The same figures are given for the best
+one-feature model (the best single rubric). Skill that is not above zero by
+``skill_margin_sd`` spreads is *no demonstrated skill*: the memo then shows the base rate
+with that sentence instead of a probability.
+
+**Base rate and prior.** A history of peers is mostly companies that listed, while most
+filings in the market do not list on that filing. The configuration gives a market failure
+rate with its source; ``prior`` chooses which base rate the models' intercepts are moved to
+(prior correction, King and Zeng 2001): ``history``, ``market``, or ``auto`` (the market's
+when it lies outside the 95% Wilson interval of the history's). Both rates are recorded.
+
+**Self-exclusion.** The file keeps, for every company in the history, the model fitted
+without that company's cases, so a memo never scores a company with a model that saw its
+own filings; a company outside the history gets the model fitted on every case.
+
+numpy and scikit-learn warnings (empty slices, convergence, undefined metrics) are silenced
+inside the fit: what matters is reported in the file, never on the terminal.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +57,10 @@ from typing import Any
 from riskscore.errors import InputError, Problem
 
 FAILED_STATUSES = {"lapsed", "withdrawn", "rejected"}
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2
+LOCO_MAX_GROUPS = 20
+GROUPED_FOLDS = 10
+BOOTSTRAP_RESAMPLES = 200
 
 
 @dataclass
@@ -36,6 +68,7 @@ class Case:
     label: str
     failed: int
     scores: dict[str, float | None]
+    company: str = ""
 
 
 @dataclass
@@ -43,13 +76,60 @@ class History:
     cases: list[Case]
     features: list[str]
     skipped: list[str] = field(default_factory=list)
+    label_rule: str = ""
+    grouped_by: str = "company"
+
+
+def label_rule_text(window_months: int) -> str:
+    if window_months == 0:
+        return ("a case is a filing with a final status; failed = it lapsed, was withdrawn or was rejected (relist window 0: "
+                "a later listing does not change that); listed = the filing listed")
+    return (f"a case is a filing with a final status; failed = it lapsed, was withdrawn or was rejected and the company did "
+            f"not list on a later filing within {window_months} months of it; not failed = the filing listed, or the company "
+            f"listed on a later filing within {window_months} months; a failed-status filing whose window had not run out by "
+            f"the profile's as_of date is left out as undetermined")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    import calendar
+
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _listing_date(profile: Any) -> dt.date | None:
+    """When the company listed, if it did: the outcome's date, else the listed filing's date."""
+    outcome = profile.outcome
+    if outcome is not None and outcome.status == "listed" and outcome.date is not None:
+        return outcome.date.start  # type: ignore[no-any-return]
+    listed = [f.date.start for f in profile.filings if f.status == "listed"]
+    return min(listed) if listed else None
+
+
+def label_filing(profile: Any, filing: Any, window_months: int) -> tuple[int | None, str]:
+    """``(1, why)`` failed, ``(0, why)`` not failed, ``(None, why)`` not a case (pending or undetermined)."""
+    if filing.status == "listed":
+        return 0, "listed"
+    if filing.status not in FAILED_STATUSES:
+        return None, f"{filing.status}: no final status"
+    filed = filing.date.end
+    listed = _listing_date(profile)
+    deadline = _add_months(filed, window_months)
+    if window_months and listed is not None and filed <= listed <= deadline:
+        return 0, f"{filing.status}, then listed on {listed} within {window_months} months"
+    if window_months and deadline > profile.as_of and (listed is None or listed > deadline):
+        return None, (f"undetermined: {filing.status} on {filing.date}; the {window_months}-month window for a listing runs to "
+                      f"{deadline}, after the profile's as_of date {profile.as_of}")
+    return 1, filing.status
 
 
 def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) -> History:
-    from riskscore.scoring.engine import assess
     from riskscore.profile.load import expand_inputs, load_profile
     from riskscore.profile.pointintime import profile_as_of
+    from riskscore.scoring.engine import assess
 
+    window = config.calibration.relist_window_months
     paths, missing = expand_inputs(inputs)
     if missing:
         raise InputError(missing[0].input, [Problem("", missing[0].reason)])
@@ -57,24 +137,27 @@ def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) ->
     for path in paths:
         profile = load_profile(path, max_bytes=config.limits.max_profile_bytes)
         for filing in sorted(profile.filings, key=lambda f: (f.date.end, f.id)):
-            if filing.status not in FAILED_STATUSES | {"listed"}:
-                continue
+            failed, why = label_filing(profile, filing, window)
             label = f"{profile.id} {filing.id} ({filing.status})"
+            if failed is None:
+                if filing.status in FAILED_STATUSES:
+                    skipped.append(f"{label}: {why}")
+                continue  # a pending filing is not a case and needs no mention
             view = profile_as_of(profile, min(filing.date.end, profile.as_of))
             assessment = assess(view, config, rubrics)
             scores = {o.id: o.score for o in assessment.rubrics if o.status == "scored"}
             if not scores:
                 skipped.append(f"{label}: no rubric could score on what was disclosed by {filing.date}")
                 continue
-            cases.append(Case(label, int(filing.status in FAILED_STATUSES), {r.id: scores.get(r.id) for r in rubrics}))
-    return History(cases, [r.id for r in rubrics], skipped)
+            cases.append(Case(label, failed, {r.id: scores.get(r.id) for r in rubrics}, profile.id))
+    return History(cases, [r.id for r in rubrics], skipped, label_rule_text(window))
 
 
 def history_from_csv(path: str) -> History:
     import pandas as pd
 
     try:
-        frame = pd.read_csv(path, dtype={"outcome": "string"}, keep_default_na=False)  # blanks stay blank, in their own row
+        frame = pd.read_csv(path, dtype={"outcome": "string", "company": "string"}, keep_default_na=False)  # blanks stay blank, in their own row
     except FileNotFoundError:
         raise InputError(path, [Problem("", "no such file")]) from None
     except Exception as exc:
@@ -89,6 +172,7 @@ def history_from_csv(path: str) -> History:
     if doubled:
         raise InputError(path, [Problem(" and ".join(c for c in score_columns if c.removeprefix("score_") == f), "both give the rubric "
                                         f"{f!r}; keep one column") for f in doubled])
+    grouped = "company" in frame.columns
     cases = []
     for i, row in frame.iterrows():
         raw = str(row["outcome"] if not pd.isna(row["outcome"]) else "").strip().lower()
@@ -97,24 +181,222 @@ def history_from_csv(path: str) -> History:
         elif raw in ("0", "listed", "success", "false"):
             failed = 0
         else:
-            raise InputError(path, [Problem(f"row {i + 2}.outcome", f"expected failed/listed or 1/0; got {row['outcome']!r}")])
+            raise InputError(path, [Problem(f"row {i + 2}.outcome", f"expected failed/listed or 1/0; got {row['outcome']!r}")])  # type: ignore[operator]
         scores = {}
         for column, feature in zip(score_columns, features):
             value = row[column]
             try:
                 number = None if (value is None or (isinstance(value, str) and not value.strip()) or pd.isna(value)) else float(value)
             except (TypeError, ValueError):
-                raise InputError(path, [Problem(f"row {i + 2}.{column}", f"expected a score 0-100; got {value!r}")]) from None
+                raise InputError(path, [Problem(f"row {i + 2}.{column}", f"expected a score 0-100; got {value!r}")]) from None  # type: ignore[operator]
             if number is not None and not 0 <= number <= 100:
-                raise InputError(path, [Problem(f"row {i + 2}.{column}", f"a score lies within 0-100; got {number:g}")])
+                raise InputError(path, [Problem(f"row {i + 2}.{column}", f"a score lies within 0-100; got {number:g}")])  # type: ignore[operator]
             scores[feature] = number
-        label = str(row.get("id", row.get("label", f"row {i + 2}")))
-        cases.append(Case(label, failed, scores))
-    return History(cases, features)
+        label = str(row.get("id", row.get("label", f"row {i + 2}")))  # type: ignore[operator]
+        company = str(row["company"]).strip() if grouped else ""
+        if grouped and not company:
+            raise InputError(path, [Problem(f"row {i + 2}.company", "blank; every row of a grouped history names its company")])  # type: ignore[operator]
+        cases.append(Case(label, failed, scores, company or label))
+    return History(cases, features, label_rule="as given in the CSV's outcome column",
+                   grouped_by="company" if grouped else "row (the CSV has no company column, so a company's cases cannot be kept together)")
 
 
-def fit(history: History, min_cases: int = 8, min_per_class: int = 2, repeats: int = 20, seed: int = 0) -> dict[str, Any]:
-    """Fit and cross-validate; returns the calibration as a JSON-ready dict."""
+# --------------------------------------------------------------------------- fitting
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion k/n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def choose_prior(failed: int, cases: int, settings: Any) -> tuple[float, str, str]:
+    """``(rate, "history"|"market", why)``: the base rate the models' intercepts are moved to."""
+    history = failed / cases
+    low, high = wilson_interval(failed, cases)
+    market = settings.market_failure_rate
+    if settings.prior == "history":
+        return history, "history", "configured: prior = \"history\""
+    if settings.prior == "market":
+        return market, "market", "configured: prior = \"market\""
+    if low <= market <= high:
+        return history, "history", (f"auto: the market rate {100 * market:.1f}% lies inside the history's 95% interval "
+                                    f"({100 * low:.1f}%–{100 * high:.1f}%), so the history is taken as representative")
+    return market, "market", (f"auto: the market rate {100 * market:.1f}% lies outside the history's 95% interval "
+                              f"({100 * low:.1f}%–{100 * high:.1f}%), so the history is not representative of the market")
+
+
+def grouped_folds(groups: list[str]) -> tuple[str, list[tuple[list[int], list[int]]]]:
+    """Cross-validation folds that never split a group: leave one group out, or 10 grouped folds beyond 20 groups."""
+    names = sorted(set(groups))
+    if len(names) <= LOCO_MAX_GROUPS:
+        folds = [([i for i, g in enumerate(groups) if g != name], [i for i, g in enumerate(groups) if g == name]) for name in names]
+        return f"leave-one-company-out cross-validation ({len(names)} folds)", folds
+    from sklearn.model_selection import GroupKFold
+
+    splitter = GroupKFold(n_splits=GROUPED_FOLDS)
+    folds = [(list(map(int, tr)), list(map(int, te))) for tr, te in splitter.split(groups, groups=groups)]
+    return f"grouped {GROUPED_FOLDS}-fold cross-validation by company ({len(names)} companies)", folds
+
+
+def _medians(raw: Any) -> Any:
+    """Column medians ignoring missing values; 0.5 for a column with none (no numpy warning)."""
+    import numpy as np
+
+    out = []
+    for column in raw.T:
+        present = column[~np.isnan(column)]
+        out.append(float(np.median(present)) if present.size else 0.5)
+    return np.array(out, dtype=float)
+
+
+@dataclass
+class _Fitted:
+    fitted: bool
+    coefficients: list[float]
+    intercept: float       # on the training cases' own base rate
+    medians: list[float]
+    cases: int
+    failed: int
+
+    def linear(self, raw: Any) -> Any:
+        """X·β without the intercept: the ranking the model makes."""
+        import numpy as np
+
+        X = np.where(np.isnan(raw), np.array(self.medians), raw)
+        return X @ np.array(self.coefficients)
+
+    def predict(self, raw: Any) -> Any:
+        import numpy as np
+
+        return 1 / (1 + np.exp(-(self.linear(raw) + self.intercept)))
+
+    def stored(self, prior: float, companies: list[str] | None = None) -> dict[str, Any]:
+        """JSON form, with the intercept moved from the training base rate to ``prior``."""
+        if self.fitted:
+            rate = self.failed / self.cases
+            intercept = self.intercept + _logit(prior) - _logit(rate)
+        else:
+            intercept = _logit(prior)
+        out: dict[str, Any] = {}
+        if companies is not None:
+            out["excludes"] = companies
+        out.update({
+            "fitted": self.fitted,
+            "cases": self.cases,
+            "failed": self.failed,
+            "coefficients": [round(c, 6) for c in self.coefficients],
+            "intercept": round(intercept, 6),
+            "imputation_medians": [round(m, 6) for m in self.medians],
+        })
+        if not self.fitted:
+            out["note"] = (f"the {self.cases} training case(s) hold {'no failed' if self.failed == 0 else 'only failed'} case(s): "
+                           "no model can be fitted, so it predicts the base rate")
+        return out
+
+
+def _fit_one(raw: Any, y: Any) -> _Fitted:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    medians = _medians(raw)
+    n, k = int(len(y)), int(np.sum(y))
+    if k == 0 or k == n:
+        rate = min(max(k / n, 1e-6), 1 - 1e-6) if n else 0.5
+        return _Fitted(False, [0.0] * raw.shape[1], _logit(rate), list(map(float, medians)), n, k)
+    X = np.where(np.isnan(raw), medians, raw)
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
+    return _Fitted(True, [float(c) for c in model.coef_[0]], float(model.intercept_[0]), list(map(float, medians)), n, k)
+
+
+def _scores(y: Any, p: Any, ranking: Any) -> tuple[float, float, float | None, float | None]:
+    """Brier of the predictions, Brier of always predicting the cases' base rate, skill score, AUC (None when undefined)."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    brier = float(np.mean((p - y) ** 2))
+    rate = float(np.mean(y))
+    brier_ref = rate * (1 - rate)
+    skill = 1 - brier / brier_ref if brier_ref > 0 else None
+    auc = float(roc_auc_score(y, ranking)) if 0 < int(np.sum(y)) < len(y) else None
+    return brier, brier_ref, skill, auc
+
+
+def _cross_validate(raw: Any, y: Any, folds: list[tuple[list[int], list[int]]]) -> tuple[Any, Any, list[_Fitted]]:
+    """Out-of-fold probabilities, out-of-fold rankings (X·β, intercepts left out) and the fold models.
+
+    The AUC uses the rankings: each fold's intercept only shifts with its own mix of outcomes,
+    which would otherwise pull a pooled leave-one-out AUC below what the model ranks.
+    """
+    import numpy as np
+
+    p, ranking = np.zeros(len(y)), np.zeros(len(y))
+    models = []
+    for train, test in folds:
+        model = _fit_one(raw[train], y[train])
+        p[test] = model.predict(raw[test])
+        ranking[test] = model.linear(raw[test])
+        models.append(model)
+    return p, ranking, models
+
+
+def _bootstrap(y: Any, p: Any, ranking: Any, groups: list[str], resamples: int, seed: int) -> dict[str, list[float]]:
+    """Brier, skill and AUC over resamples of companies (with replacement): their spread."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    names = sorted(set(groups))
+    members = {name: [i for i, g in enumerate(groups) if g == name] for name in names}
+    out: dict[str, list[float]] = {"brier": [], "skill": [], "auc": []}
+    for _ in range(resamples):
+        picked = rng.choice(len(names), size=len(names), replace=True)
+        index = [i for j in picked for i in members[names[j]]]
+        brier, _, skill, auc = _scores(y[index], p[index], ranking[index])
+        out["brier"].append(brier)
+        if skill is not None:
+            out["skill"].append(skill)
+        if auc is not None:
+            out["auc"].append(auc)
+    return out
+
+
+def _figure(value: float | None, spread: list[float]) -> dict[str, Any]:
+    import numpy as np
+
+    return {"value": None if value is None else round(value, 4),
+            "sd": round(float(np.std(spread)), 4) if len(spread) > 1 else None, "resamples": len(spread)}
+
+
+def _evaluate(raw: Any, y: Any, folds: list[tuple[list[int], list[int]]], groups: list[str], resamples: int, seed: int) -> tuple[dict[str, Any], list[_Fitted], float | None]:
+    p, ranking, models = _cross_validate(raw, y, folds)
+    brier, brier_ref, skill, auc = _scores(y, p, ranking)
+    spread = _bootstrap(y, p, ranking, groups, resamples, seed)
+    figures = {"brier": _figure(brier, spread["brier"]), "brier_reference": round(brier_ref, 4),
+               "skill": _figure(skill, spread["skill"]), "auc": _figure(auc, spread["auc"])}
+    return figures, models, skill
+
+
+def demonstrated(skill: dict[str, Any], margin_sd: float) -> bool:
+    """Skill above zero by ``margin_sd`` of its spread (no spread, no demonstration)."""
+    value, sd = skill.get("value"), skill.get("sd")
+    return value is not None and sd is not None and value - margin_sd * sd > 0
+
+
+def fit(history: History, min_cases: int = 8, min_per_class: int = 2, settings: Any = None, seed: int = 0,
+        resamples: int = BOOTSTRAP_RESAMPLES, settings_origin: str = "") -> dict[str, Any]:
+    """Fit and cross-validate by company; returns the calibration as a JSON-ready dict."""
+    if settings is None:
+        from riskscore.scoring.config import CalibrationSettings
+
+        settings = CalibrationSettings()
     n = len(history.cases)
     failed = sum(c.failed for c in history.cases)
     listed = n - failed
@@ -125,53 +407,96 @@ def fit(history: History, min_cases: int = 8, min_per_class: int = 2, repeats: i
         raise InputError("history", [Problem("", f"all {n} cases {only}: a model cannot learn what separates outcomes from one class")])
     if min(failed, listed) < min_per_class:
         raise InputError("history", [Problem("", f"only {min(failed, listed)} case(s) of one class ({failed} failed, {listed} listed); calibration needs at least {min_per_class} of each")])
+    groups = [c.company or c.label for c in history.cases]
+    if len(set(groups)) < 2:
+        raise InputError("history", [Problem("", "every case belongs to one company: cross-validation grouped by company needs at least two")])
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # empty slices, convergence, undefined metrics: reported in the file, not on the terminal
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            return _fit(history, groups, n, failed, listed, settings, seed, resamples, settings_origin)
+
+
+def _fit(history: History, groups: list[str], n: int, failed: int, listed: int, settings: Any, seed: int, resamples: int,
+         settings_origin: str) -> dict[str, Any]:
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-    from sklearn.model_selection import RepeatedStratifiedKFold
+    import sklearn
 
     features = [f for f in history.features if any(c.scores.get(f) is not None for c in history.cases)]
     raw = np.array([[c.scores.get(f) if c.scores.get(f) is not None else np.nan for f in features] for c in history.cases], dtype=float) / 100
     y = np.array([c.failed for c in history.cases])
-    medians = np.nanmedian(raw, axis=0)
-    X = np.where(np.isnan(raw), medians, raw)
+    method, folds = grouped_folds(groups)
+    model_figures, fold_models, _ = _evaluate(raw, y, folds, groups, resamples, seed)
 
-    splits = min(5, failed, listed)
-    aucs, briers = [], []
-    for train, test in RepeatedStratifiedKFold(n_splits=splits, n_repeats=repeats, random_state=seed).split(X, y):
-        fold_medians = np.nanmedian(raw[train], axis=0)
-        fold_medians = np.where(np.isnan(fold_medians), 0.5, fold_medians)
-        X_train = np.where(np.isnan(raw[train]), fold_medians, raw[train])
-        X_test = np.where(np.isnan(raw[test]), fold_medians, raw[test])
-        model = LogisticRegression(C=1.0, max_iter=1000).fit(X_train, y[train])
-        p = model.predict_proba(X_test)[:, 1]
-        briers.append(brier_score_loss(y[test], p))
-        if len(set(y[test])) == 2:
-            aucs.append(roc_auc_score(y[test], p))
-    model = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
+    # The one-feature baseline: every single rubric in the same folds; the best by skill (then AUC, then id).
+    candidates = []
+    for j, feature in enumerate(features):
+        figures, _, skill = _evaluate(raw[:, [j]], y, folds, groups, 0, seed)
+        auc = figures["auc"]["value"]
+        candidates.append((-(skill if skill is not None else -math.inf), -(auc if auc is not None else -math.inf), feature, j))
+    _, _, best, best_j = min(candidates)
+    baseline, _, _ = _evaluate(raw[:, [best_j]], y, folds, groups, resamples, seed)
 
-    def stats(values: list[float]) -> dict[str, float]:
-        return {"mean": round(float(np.mean(values)), 4), "sd": round(float(np.std(values)), 4), "folds": len(values)}
-
-    import sklearn
-
+    prior, prior_kind, prior_why = choose_prior(failed, n, settings)
+    low, high = wilson_interval(failed, n)
+    skilled = demonstrated(model_figures["skill"], settings.skill_margin_sd)
+    value, sd = model_figures["skill"]["value"], model_figures["skill"]["sd"]
+    shown = "undefined" if value is None else f"{value:+.2f}" + (f" ± {sd:.2f}" if sd is not None else " (no spread)")
+    verdict = (f"skill score {shown}: above zero by more than {settings.skill_margin_sd:g} spread(s), so the model adds to the base rate"
+               if skilled else
+               f"no demonstrated skill: the skill score {shown} is not above zero by {settings.skill_margin_sd:g} spread(s); "
+               "the model does no better than always predicting the base rate")
+    held_out = {}
+    for (_, test), model in zip(folds, fold_models):
+        companies = sorted({groups[i] for i in test})
+        held_out[",".join(companies)] = model.stored(prior, companies)
+    final = _fit_one(raw, y)
+    rate = failed / n
     return {
         "calibration_version": CALIBRATION_VERSION,
-        "model": "logistic regression on rubric scores / 100 (scikit-learn, L2, C=1)",
+        "model": "logistic regression on rubric scores / 100 (scikit-learn, L2, C=1), intercept moved to the base rate in force",
+        "label_rule": history.label_rule,
         "features": features,
-        "coefficients": [round(float(c), 6) for c in model.coef_[0]],
-        "intercept": round(float(model.intercept_[0]), 6),
-        "imputation_medians": [round(float(m), 6) for m in medians],
         "cases": n,
         "failed": failed,
         "listed": listed,
-        "validation": {"method": f"repeated stratified {splits}-fold cross-validation, {repeats} repeats, seed {seed}",
-                       "auc": stats(aucs), "brier": stats(briers)},
+        "companies": len(set(groups)),
+        "grouped_by": history.grouped_by,
+        "base_rate": {
+            "history": round(rate, 4),
+            "history_interval_95": [round(low, 4), round(high, 4)],
+            "market": settings.market_failure_rate,
+            "market_source": settings.market_failure_rate_source,
+            "market_origin": settings_origin,
+            "prior": prior_kind,
+            "prior_rate": round(prior, 4),
+            "prior_reason": prior_why,
+            "brier_of_history_rate": round(rate * (1 - rate), 4),
+        },
+        "validation": {
+            "method": f"{method}: no company's cases on both sides of a fold; reference = always predicting the history's "
+                      f"base rate; AUC on the out-of-fold rankings; spread = standard deviation over {resamples} bootstrap resamples of companies, seed {seed}",
+            "model": model_figures,
+            "baseline": {"feature": best, "chosen_from": len(features),
+                         "note": f"the best of {len(features)} one-rubric models in the same folds (chosen on these figures, which flatters it)",
+                         **baseline},
+            "skill_margin_sd": settings.skill_margin_sd,
+            "demonstrated_skill": skilled,
+            "verdict": verdict,
+        },
+        "final": final.stored(prior),
+        "held_out": held_out,
         "case_labels": [c.label for c in history.cases],
+        "case_outcomes": [c.failed for c in history.cases],
+        "skipped_count": len(history.skipped),
         "skipped": history.skipped,
         "sklearn_version": sklearn.__version__,
     }
+
+
+# --------------------------------------------------------------------------- reading it back (no scikit-learn)
 
 
 def load_calibration(path: str | Path) -> dict[str, Any]:
@@ -183,18 +508,42 @@ def load_calibration(path: str | Path) -> dict[str, Any]:
         raise InputError(str(path), [Problem("", "no such calibration file (write one with `riskscore calibrate`)")]) from None
     except (OSError, ValueError) as exc:
         raise InputError(str(path), [Problem("", f"not a calibration file: {exc}")]) from None
-    required = ("calibration_version", "features", "coefficients", "intercept", "imputation_medians", "cases", "validation")
+    if data.get("calibration_version") != CALIBRATION_VERSION:
+        return _refuse(path, "calibration_version", f"not a calibration file of this riskscore version (expected {CALIBRATION_VERSION}; "
+                                                    "rerun `riskscore calibrate`)")
+    required = ("features", "final", "held_out", "cases", "failed", "listed", "companies", "base_rate", "validation", "label_rule")
     missing = [k for k in required if k not in data]
-    if missing or data.get("calibration_version") != CALIBRATION_VERSION:
-        raise InputError(str(path), [Problem(", ".join(missing) or "calibration_version", "not a calibration file of this riskscore version")])
+    if missing:
+        return _refuse(path, ", ".join(missing), "missing from the calibration file")
+    for where, model in [("final", data["final"]), *((f"held_out.{k}", m) for k, m in data["held_out"].items())]:
+        if not isinstance(model, dict) or any(k not in model for k in ("coefficients", "intercept", "imputation_medians", "fitted")) \
+                or not len(model["coefficients"]) == len(model["imputation_medians"]) == len(data["features"]):
+            return _refuse(path, where, "not a model of this calibration file's features")
     return data
 
 
+def _refuse(path: str | Path, field_name: str, message: str) -> dict[str, Any]:
+    raise InputError(str(path), [Problem(field_name, message)])
+
+
+def model_for(calibration: dict[str, Any], company: str | None) -> tuple[dict[str, Any], bool]:
+    """The model to score ``company`` with, and whether it is a held-out one (the company is in the history).
+
+    A company in the history is scored with the model fitted without its own cases.
+    """
+    for model in calibration["held_out"].values():
+        if company is not None and company in model.get("excludes", []):
+            return model, True
+    return calibration["final"], False
+
+
 def probability(calibration: dict[str, Any], assessment: Any) -> float:
-    """Estimated probability that the listing fails, from the assessment's rubric scores (no scikit-learn)."""
+    """Estimated probability that the listing fails, from the assessment's rubric scores (no scikit-learn),
+    with the model that never saw the company's own cases."""
+    model, _ = model_for(calibration, getattr(assessment, "profile_id", None))
     scores = {o.id: o.score for o in assessment.rubrics if o.status == "scored"}
-    z = calibration["intercept"]
-    for feature, coef, median in zip(calibration["features"], calibration["coefficients"], calibration["imputation_medians"]):
+    z = model["intercept"]
+    for feature, coef, median in zip(calibration["features"], model["coefficients"], model["imputation_medians"]):
         value = scores.get(feature)
         z += coef * (value / 100 if value is not None else median)
     return 1 / (1 + math.exp(-z))

@@ -5,12 +5,15 @@ past candidates it most resembles.
   company's profile), a directory (every profile in it but the company's own), or
   ``tag:NAME`` (profiles next to the company's carrying that tag).
 * **Percentile ranks** — for each rubric score and key metric, the share of peers below
-  the company (ties count half), with the number of peers that have the figure.
+  the company (ties count half), with the number of peers that have the figure; below
+  ``memo.percentile_min_peers`` (5) peers with the figure, their values instead. When no
+  peer has a score for the company's heaviest rubrics, the memo says so first.
 * **Closest precedents** — nearest neighbours (scikit-learn) over the rubric scores,
   standardised across the company and its peers. A rubric a company was not scored on is
   missing, not zero: distances use the rubrics both sides have (``nan_euclidean``, scaled
   up for the rubrics left out), and a peer sharing fewer than ``min_common`` rubrics with
-  the company is not a precedent. Each precedent shows what became of its listing, which
+  the company (``memo.precedent_min_rubrics``, 3) is not a precedent; each precedent names
+  the rubrics compared, and with none qualifying the memo says why. Each precedent shows what became of its listing, which
   the engine never uses for scoring.
 
 scikit-learn is imported only here, and only when precedents are asked for.
@@ -63,6 +66,18 @@ class Rank:
     peer_values: tuple[float, ...]
     company_value: float | None
     kind: str                  # "score" (0-100 risk) or "metric"
+    too_few: bool = False      # fewer peers with the figure than the minimum: no percentile, their values instead
+    unit: str = ""             # "%" or "×" for a metric shown with its unit
+
+    @property
+    def peer_values_text(self) -> str:
+        """The peers' values, lowest first, as the memo shows them in place of a percentile."""
+        def shown(v: float) -> str:
+            if self.kind == "score":
+                return fmt.score(v)
+            return fmt.percent(v) if self.unit == "%" else fmt.ratio(v) if self.unit == "×" else fmt.plain(v)
+
+        return ", ".join(shown(v) for v in sorted(self.peer_values)) or "none"
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,8 @@ class Precedent:
     adjusted_band: str | None
     scores: dict[str, float | None]
     outcome: str
+    compared: tuple[str, ...] = ()   # ids of the rubrics both were scored on
+    confidence: str = ""             # the precedent's own assessment: sufficient, provisional or insufficient
 
 
 def resolve(spec: str, company_path: Path, company_id: str) -> list[Path]:
@@ -140,27 +157,58 @@ def _metric(assessment: Any, rubric: str, metric: str) -> Any:
     return next((m for m in outcome.result.metrics if m.id == metric and m.value is not None), None)
 
 
-def ranks(assessment: Any, peers: list[Peer]) -> list[Rank]:
-    """Percentile ranks of the company's rubric scores and key metrics among its peers."""
+def ranks(assessment: Any, peers: list[Peer], min_peers: int = 1) -> list[Rank]:
+    """Percentile ranks of the company's rubric scores and key metrics among its peers.
+
+    With fewer than ``min_peers`` peers holding a figure there is no percentile (a rank among
+    one or two peers says little); the row keeps the peers' values instead.
+    """
     rows = []
     for outcome in assessment.rubrics:
         others = [o.score for p in peers for o in p.assessment.rubrics if o.id == outcome.id and o.status == "scored"]
         mine = outcome.score if outcome.status == "scored" else None
-        pct = _percentile(mine, others) if mine is not None and others else None  # type: ignore[arg-type]
-        rows.append(Rank(outcome.title, fmt.score(mine), pct, len(others), tuple(others), mine, "score"))
+        few = len(others) < min_peers
+        pct = _percentile(mine, others) if mine is not None and others and not few else None  # type: ignore[arg-type]
+        rows.append(Rank(outcome.title, fmt.score(mine), pct, len(others), tuple(others), mine, "score", few))
     for rubric, metric_id, label in KEY_METRICS:
         metric = _metric(assessment, rubric, metric_id)
-        others = [m.value for p in peers if (m := _metric(p.assessment, rubric, metric_id)) is not None]
+        found = [m for p in peers if (m := _metric(p.assessment, rubric, metric_id)) is not None]
+        others = [m.value for m in found]
+        unit = next((m.unit for m in ([metric] if metric is not None else []) + found), "")
         if metric is None and not others:
             continue
         mine = metric.value if metric is not None else None
         shown = fmt.MISSING if metric is None else fmt.metric(metric)
-        pct = _percentile(mine, others) if mine is not None and others else None
-        rows.append(Rank(label, shown, pct, len(others), tuple(others), mine, "metric"))
+        few = len(others) < min_peers
+        pct = _percentile(mine, others) if mine is not None and others and not few else None
+        rows.append(Rank(label, shown, pct, len(others), tuple(others), mine, "metric", few, unit if unit in ("%", "×") else ""))
     return rows
 
 
-def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int = 2) -> list[Precedent]:
+def uncovered_heaviest(assessment: Any, peers: list[Peer]) -> tuple[list[str], float, int]:
+    """Titles of the company's heaviest rubrics (largest configured weight) that no peer has a score for,
+    that weight's share, and how many rubrics share that weight."""
+    total = sum(o.configured_weight for o in assessment.rubrics)
+    heaviest = max((o.configured_weight for o in assessment.rubrics), default=0.0)
+    scored_by_peers = {o.id for p in peers for o in p.assessment.rubrics if o.status == "scored"}
+    titles = [o.title for o in assessment.rubrics if o.configured_weight == heaviest and o.id not in scored_by_peers]
+    count = sum(1 for o in assessment.rubrics if o.configured_weight == heaviest)
+    return titles, (heaviest / total if total else 0.0), count
+
+
+def no_precedent_reason(assessment: Any, peers: list[Peer], min_common: int) -> str:
+    """Why no peer is a precedent: the most rubrics any peer shares with the company."""
+    mine = {o.id for o in assessment.rubrics if o.status == "scored"}
+    if not peers:
+        return "there are no peers"
+    shared = [(len(mine & {o.id for o in p.assessment.rubrics if o.status == "scored"}), p.profile.company.name) for p in peers]
+    most = max(n for n, _ in shared)
+    who = sorted(name for n, name in shared if n == most)
+    return (f"a precedent needs at least {min_common} scored rubrics in common with this company (memo.precedent_min_rubrics), "
+            f"and the most any peer shares is {most} ({', '.join(who)}); this company has {len(mine)} scored")
+
+
+def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int = 3) -> list[Precedent]:
     """The ``k`` peers closest to the company over standardised rubric scores (scikit-learn)."""
     import numpy as np
     from sklearn.neighbors import NearestNeighbors
@@ -190,6 +238,9 @@ def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int =
     for distance, position in zip(distances[0], found[0]):
         peer = peers[int(eligible[position])]
         scores = {o.id: (o.score if o.status == "scored" else None) for o in peer.assessment.rubrics}
+        mine = {o.id for o in assessment.rubrics if o.status == "scored"}
+        compared = tuple(i for i in ids if i in mine and scores.get(i) is not None)
         out.append(Precedent(peer.profile.id, peer.profile.company.name, round(float(distance), 3), int(common[eligible[position]]),
-                             peer.assessment.adjusted_score, peer.assessment.adjusted_band, scores, peer.outcome_text))
+                             peer.assessment.adjusted_score, peer.assessment.adjusted_band, scores, peer.outcome_text, compared,
+                             getattr(peer.assessment, "confidence", "")))
     return sorted(out, key=lambda p: (p.distance, p.id))[:k]

@@ -116,7 +116,7 @@ def follow(profile: Profile, config: Any, rubrics: list[Any], *, peers: list[Any
 
         trend.peer_set = peer_set
         trend.peer_names = [p.profile.company.name for p in peers]
-        trend.peer_ranks = pr.ranks(points[-1].assessment, peers)
+        trend.peer_ranks = pr.ranks(points[-1].assessment, peers, config.memo.percentile_min_peers)
     return trend
 
 

@@ -121,17 +121,38 @@ def _score_table(a) -> str:  # type: ignore[no-untyped-def]
         rows.append((o.title if o.status != "error" else f"{o.title} (error)", formatting.share(o.weight, 1), _num(o.score), o.band or "—", _num(o.contribution)))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     fmt = lambda r: "  ".join(c.ljust(widths[i]) if i in (0, 3) else c.rjust(widths[i]) for i, c in enumerate(r))  # noqa: E731
-    lines = [f"{a.company} — as of {a.as_of}", "", fmt(rows[0]), "  ".join("-" * w for w in widths)]
+    lines = [f"{a.company} — as of {a.as_of}", *_insufficient_headline(a), "", fmt(rows[0]), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in rows[1:]]
     lines += ["", f"Indicated score  {_num(a.indicated_score)} ({a.indicated_band or 'not scored'})",
               f"Adjusted score   {_num(a.adjusted_score)} ({a.adjusted_band or 'not scored'})"
               + (f" — floored by red flags at {formatting.plain(a.floor_applied)}" if a.floor_applied is not None else ""),
               f"Coverage         {formatting.share(a.coverage)} of weight backed by evidence ({a.missing_data_policy})"]
+    lines += _honesty_lines(a)
     if a.red_flags:
         lines += ["", "Red flags:"] + [f"  - {f.title}: {f.detail}" for f in a.red_flags]
     if a.conflicts:
         lines += ["", f"Source conflicts: {len(a.conflicts)} (see the memo or --json)"]
     return "\n".join(lines)
+
+
+def _honesty_lines(a) -> list[str]:  # type: ignore[no-untyped-def]
+    """Score range and confidence under the score table; an insufficient assessment says so first."""
+    r = a.score_range
+    span = "—" if r.low is None else f"{formatting.score(r.low)}–{formatting.score(r.high)} ({' to '.join(dict.fromkeys([r.bands[0], r.bands[-1]]))})"
+    why = f"if the {len(r.unscored)} unscored rubric(s) scored anywhere from 0 to 100" if r.unscored else "every rubric scored"
+    lines = [f"Score range      {span}, {why}", f"Confidence       {a.confidence}: {' '.join(a.confidence_reasons)}"]
+    alt = a.other_policy
+    if alt.adjusted_score != a.adjusted_score:
+        lines.append(f"Other policy     {_num(alt.adjusted_score)} ({alt.adjusted_band or 'not scored'}) with missing data {alt.missing_data_policy}")
+    return lines
+
+
+def _insufficient_headline(a) -> list[str]:  # type: ignore[no-untyped-def]
+    if a.confidence != "insufficient":
+        return []
+    missing = ", ".join(o.title for o in a.rubrics if o.id in a.score_range.unscored) or "none"
+    return ["", f"INSUFFICIENT EVIDENCE: {formatting.share(a.coverage)} of the weight is backed by evidence; the overall score below is provisional.",
+            f"Not scored: {missing} (`riskscore memo` lists the facts that would fill them)."]
 
 
 def _write_documents(documents: dict[Path, str]) -> None:
@@ -309,11 +330,18 @@ def calibrate(
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
-    """Fit a logistic model from a labelled history; report cross-validated AUC and Brier score; write the calibration file."""
+    """Fit a logistic model from a labelled history; validate it by company against the base rate; write the calibration file.
+
+    Cross-validation never puts a company's filings on both sides of a fold. The output gives
+    the base rates (history and market), the Brier score of always predicting the base rate,
+    the skill score and AUC with their spread, and the same for the best one-rubric model; with
+    no demonstrated skill, memos show the base rate instead of a probability.
+    """
     from riskscore.analysis import calibration as cal
     from riskscore.io import write_atomic
 
     def run() -> dict:  # type: ignore[type-arg]
+        cfg = _config(config, rubric_set, rubrics_dir)
         if len(history) == 1 and history[0].lower().endswith(".csv"):
             hist = cal.history_from_csv(history[0])
         else:
@@ -321,15 +349,34 @@ def calibrate(
             hist = cal.history_from_profiles(history, pipeline.config, pipeline.rubrics)
         for line in hist.skipped:
             _err(f"skipped: {line}")
-        return cal.fit(hist, min_cases=min_cases, min_per_class=min_per_class)
+        return cal.fit(hist, min_cases=min_cases, min_per_class=min_per_class, settings=cfg.calibration,
+                       settings_origin=cfg.origin("calibration.market_failure_rate"))
 
     fitted = _guard(run)
     _guard(lambda: write_atomic(out, json.dumps(fitted, indent=2, ensure_ascii=False) + "\n"))
-    v = fitted["validation"]
-    typer.echo(f"cases {fitted['cases']} ({fitted['failed']} failed, {fitted['listed']} listed); {v['method']}")
-    typer.echo(f"AUC   {formatting.number(v['auc']['mean'], 2)} ± {formatting.number(v['auc']['sd'], 2)} over {v['auc']['folds']} folds")  # as the memo
-    typer.echo(f"Brier {formatting.number(v['brier']['mean'], 3)} ± {formatting.number(v['brier']['sd'], 3)} over {v['brier']['folds']} folds")
-    for feature, coef in zip(fitted["features"], fitted["coefficients"]):
+    v, b = fitted["validation"], fitted["base_rate"]
+
+    def fig(f: dict, signed: bool = False) -> str:  # type: ignore[type-arg]
+        if f["value"] is None:
+            return "undefined"
+        return formatting.number(f["value"], 3, sign=signed) + (f" ± {formatting.number(f['sd'], 3)}" if f["sd"] is not None else "")
+
+    typer.echo(f"cases {fitted['cases']} ({fitted['failed']} failed, {fitted['listed']} listed) from {fitted['companies']} companies; "
+               f"{fitted['skipped_count']} left out" + (" (listed on stderr)" if fitted["skipped_count"] else ""))
+    typer.echo(f"label rule: {fitted['label_rule']}")
+    typer.echo(f"base rate: history {formatting.share(b['history'], 1)} (95% interval {formatting.share(b['history_interval_95'][0], 1)}–"
+               f"{formatting.share(b['history_interval_95'][1], 1)}), market {formatting.share(b['market'], 1)} ({b['market_source']}; "
+               + ("the packaged default, set calibration.market_failure_rate to change it)" if b["market_origin"].startswith("default") else f"from {b['market_origin']})"))
+    typer.echo(f"prior: {b['prior']} {formatting.share(b['prior_rate'], 1)} — {b['prior_reason']}")
+    typer.echo(v["method"])
+    typer.echo(f"{'':<22} {'Brier':<16} {'skill':<16} AUC")
+    typer.echo(f"{'base rate (reference)':<22} {formatting.number(v['model']['brier_reference'], 3):<16} {'0':<16} —")
+    for name, f in (("model", v["model"]), (f"best rubric: {v['baseline']['feature']}", v["baseline"])):
+        typer.echo(f"{name:<22} {fig(f['brier']):<16} {fig(f['skill'], True):<16} {fig(f['auc'])}")
+    typer.echo(f"in-sample Brier of always predicting the history's base rate: {formatting.number(b['brier_of_history_rate'], 4)}")
+    typer.echo(("Skill demonstrated: " if v["demonstrated_skill"] else "No demonstrated skill: ") + v["verdict"].split(": ", 1)[-1])
+    typer.echo("coefficients of the model fitted on every case (memos of companies in the history use the model fitted without them):")
+    for feature, coef in zip(fitted["features"], fitted["final"]["coefficients"]):
         typer.echo(f"  {feature:<24} {formatting.number(coef, 3, sign=True)}")
     _err(f"wrote {out}")
 

@@ -33,6 +33,8 @@ def effective(config: Config, loaded: list[Any] | None = None) -> list[tuple[str
         entries.append((f"engine.{key}", value, origin(f"engine.{key}")))
     for key, value in config.memo.model_dump(mode="json").items():
         entries.append((f"memo.{key}", value, origin(f"memo.{key}")))
+    for key, value in config.calibration.model_dump(mode="json").items():
+        entries.append((f"calibration.{key}", value, origin(f"calibration.{key}")))
     for key, value in config.limits.model_dump(mode="json").items():
         entries.append((f"limits.{key}", value, origin(f"limits.{key}")))
     for rubric in rubrics:

@@ -15,7 +15,7 @@ from riskscore.report import format as fmt
 from riskscore.scoring import facts
 
 if TYPE_CHECKING:
-    from riskscore.analysis.peers import Peer, Rank
+    from riskscore.analysis.peers import Peer, Precedent, Rank
     from riskscore.analysis.trend import Trend
     from riskscore.analysis.whatif import Crossing, Sensitivity
     from riskscore.scoring.config import Config
@@ -157,8 +157,9 @@ class PrecedentRow:
     company: str
     distance: str
     common: int
-    adjusted: str  # "87.0 (Severe)"
+    adjusted: str  # "87.0 (Severe)", with the precedent's confidence when it is not sufficient
     outcome: str
+    compared: str = ""  # titles of the rubrics both were scored on
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,17 @@ class Memo:
     calibration: str | None = None                        # the probability, with what it rests on
     precedents_asked: int = 0
     failed: list[str] = field(default_factory=list)
+    confidence: str = "sufficient"
+    confidence_reasons: list[str] = field(default_factory=list)
+    score_range: str = ""                                 # "21.5–76.5 (Moderate to High)"
+    range_note: str = ""                                  # what the range means for this company
+    missing: list[tuple[str, str]] = field(default_factory=list)  # unscored rubric title, the facts that would fill it
+    other_policy: str = ""                                # what the other missing-data policy gives
+    calibration_skill: bool = True                        # False: the calibration line gives the base rate, not a probability
+    peer_notes: list[str] = field(default_factory=list)   # what the peer comparison cannot say, said first
+    percentile_min_peers: int = 1
+    precedent_min_rubrics: int = 1
+    no_precedent: str = ""                                # why no peer is a precedent
 
 
 def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]], sensitivity: bool = False,
@@ -273,6 +285,9 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
             Setting("Missing data", f"{config.engine.missing_data}"
                     + (f" (neutral score {fmt.plain(config.engine.neutral_score)})" if config.engine.missing_data == "neutral" else "")),
             Setting("Red-flag floor", fmt.plain(config.engine.red_flag_floor) + floors),
+            Setting("Confidence", f"insufficient below {fmt.share(config.engine.insufficient_coverage)} of the weight backed by evidence; "
+                                  f"provisional below {fmt.share(config.engine.provisional_coverage)}, or when the score range spans more than "
+                                  f"{config.engine.provisional_max_bands} band(s); sufficient otherwise"),
             Setting("Source ranking", "prospectus > regulator, exchange > research > media; then the newer filing, the newer source"),
         ],
         sources=[SourceRef(numbers[s.id], s.id, s.title, s.publisher, str(s.date), s.kind, s.language, s.file, s.url, s.note) for s in profile.sources],
@@ -280,16 +295,24 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         key_metrics=_key_metrics(profile),
         period_order=[p.id for p in profile.periods_by_end()],
         sensitivity=_sensitivity(profile, assessment, config, rubrics) if sensitivity else [],
-        **_peer_fields(assessment, peers, peer_set, precedents),
+        **_peer_fields(assessment, peers, peer_set, precedents, config),
         calibration=_calibration_line(calibration, assessment) if calibration else None,
         failed=[f"{o.title}: {o.error}" for o in assessment.failed],
+        **_honesty_fields(assessment, config),
+        calibration_skill=_calibration_skill(calibration) if calibration else False,
     )
+
+
+def _percentile_text(r: "Rank") -> str:
+    """The percentile, or the peers' own values where too few peers have the figure for one."""
+    if r.percentile is not None:
+        return fmt.number(r.percentile, 0)
+    return f"peers: {r.peer_values_text}" if r.too_few and r.peers_with_data else fmt.MISSING
 
 
 def rank_rows(ranks: Sequence["Rank"]) -> list[RankRow]:
     """Percentile ranks (:func:`riskscore.analysis.peers.ranks`) as table rows."""
-    return [RankRow(r.label, r.kind == "score", r.value, fmt.number(r.percentile, 0) if r.percentile is not None else fmt.MISSING,
-                    r.peers_with_data, r.company_value, r.peer_values)
+    return [RankRow(r.label, r.kind == "score", r.value, _percentile_text(r), r.peers_with_data, r.company_value, r.peer_values)
             for r in ranks]
 
 
@@ -300,34 +323,129 @@ class _PeerFields(TypedDict, total=False):
     precedents: list[PrecedentRow]
     peer_names: list[str]
     precedents_asked: int
+    peer_notes: list[str]
+    no_precedent: str
 
 
-def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_set: str | None, k: int) -> _PeerFields:
+class _HonestyFields(TypedDict):
+    confidence: str
+    confidence_reasons: list[str]
+    score_range: str
+    range_note: str
+    missing: list[tuple[str, str]]
+    other_policy: str
+    percentile_min_peers: int
+    precedent_min_rubrics: int
+
+
+def _honesty_fields(assessment: "Assessment", config: "Config") -> _HonestyFields:
+    """Score range, confidence, the rubrics not scored with the facts that would fill them, and the other policy."""
+    r = assessment.score_range
+    shown = (fmt.MISSING if r.low is None or r.high is None else
+             f"{fmt.score(r.low)}–{fmt.score(r.high)} ({' to '.join(dict.fromkeys([r.bands[0], r.bands[-1]]))})")
+    titles = {o.id: o.title for o in assessment.rubrics}
+    if r.unscored:
+        note = (f"the adjusted score could be anywhere in {shown} if the {len(r.unscored)} rubric(s) not scored "
+                f"({', '.join(titles[i] for i in r.unscored)}) scored anywhere from 0 to 100 at their configured weights")
+    else:
+        note = f"{shown}: every rubric scored, so the range is the score itself (figures missing inside a rubric show in its coverage, not here)"
+    gaps: dict[str, list[str]] = {}
+    for g in assessment.data_gaps:
+        gaps.setdefault(g.rubric, []).append(f"{g.field} — {g.reason.rstrip('.')}" if g.field else g.reason.rstrip("."))
+    alt = assessment.other_policy
+    if alt.adjusted_score == assessment.adjusted_score:
+        other = f"The {alt.missing_data_policy} missing-data policy gives the same score, {fmt.score(alt.adjusted_score)}."
+    else:
+        how = "keeping each unscored rubric's weight at the neutral score" if alt.missing_data_policy == "neutral" else "spreading unscored rubrics' weight over the scored ones"
+        other = (f"The {alt.missing_data_policy} missing-data policy ({how}) would give {fmt.score(alt.adjusted_score)}"
+                 f" ({alt.adjusted_band or 'not scored'}) instead of {fmt.score(assessment.adjusted_score)}.")
+    return {
+        "confidence": assessment.confidence,
+        "confidence_reasons": list(assessment.confidence_reasons),
+        "score_range": shown,
+        "range_note": note,
+        "missing": [(titles[i], "; ".join(gaps.get(i, ["the rubric recorded no data gap"])) + ".") for i in r.unscored],
+        "other_policy": other,
+        "percentile_min_peers": config.memo.percentile_min_peers,
+        "precedent_min_rubrics": config.memo.precedent_min_rubrics,
+    }
+
+
+def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_set: str | None, k: int, config: "Config") -> _PeerFields:
     if not peers:
         return {}
     from riskscore.analysis import peers as pr
 
-    found = pr.precedents(assessment, list(peers), k) if k else []
+    min_common, min_peers = config.memo.precedent_min_rubrics, config.memo.percentile_min_peers
+    found = pr.precedents(assessment, list(peers), k, min_common) if k else []
+    notes = []
+    uncovered, share, heaviest = pr.uncovered_heaviest(assessment, list(peers))
+    if uncovered:
+        which = ("the heaviest rubric" if heaviest == 1 else
+                 f"{'all' if len(uncovered) == heaviest else f'{len(uncovered)} of the {heaviest}'} heaviest rubrics")
+        notes.append(f"No peer has a score for {' or '.join(uncovered)}, {which} of this company ({fmt.share(share)} of the configured "
+                     f"weight{' each' if heaviest > 1 else ''}): the comparison below says nothing about {'it' if len(uncovered) == 1 else 'them'}.")
+    titles = {o.id: o.title for o in assessment.rubrics}
+
+    def adjusted(p: "Precedent") -> str:
+        caveat = f", {p.confidence}" if p.confidence and p.confidence != "sufficient" else ""
+        return fmt.score(p.adjusted_score) + (f" ({p.adjusted_band}{caveat})" if p.adjusted_band else "")
+
     return {
         "peer_set": peer_set,
         "peer_count": len(peers),
-        "peer_ranks": rank_rows(pr.ranks(assessment, list(peers))),
-        "precedents": [PrecedentRow(p.company, fmt.number(p.distance, 2), p.common,
-                                    fmt.score(p.adjusted_score) + (f" ({p.adjusted_band})" if p.adjusted_band else ""), p.outcome)
+        "peer_ranks": rank_rows(pr.ranks(assessment, list(peers), min_peers)),
+        "precedents": [PrecedentRow(p.company, fmt.number(p.distance, 2), p.common, adjusted(p), p.outcome,
+                                    ", ".join(titles.get(c, c) for c in p.compared))
                        for p in found],
         "peer_names": list({p.profile.id: p.profile.company.name for p in peers}.values()),
         "precedents_asked": k,
+        "peer_notes": notes,
+        "no_precedent": "" if found or not k else f"There is no comparable precedent on file: {pr.no_precedent_reason(assessment, list(peers), min_common)}.",
     }
 
 
-def _calibration_line(calibration: dict[str, Any], assessment: "Assessment") -> str:
-    from riskscore.analysis.calibration import probability
+def _calibration_skill(calibration: dict[str, Any]) -> bool:
+    return bool(calibration["validation"]["demonstrated_skill"])
 
-    v = calibration["validation"]
-    return (f"Estimated probability that the listing fails: {fmt.share(probability(calibration, assessment))}, from a logistic model "
-            f"fitted on {calibration['cases']} past cases ({calibration['failed']} failed, {calibration['listed']} listed); "
-            f"{v['method']}: AUC {fmt.number(v['auc']['mean'], 2)} ± {fmt.number(v['auc']['sd'], 2)}, "
-            f"Brier score {fmt.number(v['brier']['mean'], 3)} ± {fmt.number(v['brier']['sd'], 3)}. "
+
+def _pct(value: float) -> str:
+    return fmt.share(value, 1)
+
+
+def _fig(figure: dict[str, Any], signed: bool = False) -> str:
+    value, sd = figure.get("value"), figure.get("sd")
+    if value is None:
+        return "undefined"
+    return fmt.number(value, 2, sign=signed) + (f" ± {fmt.number(sd, 2)}" if sd is not None else "")
+
+
+def _calibration_line(calibration: dict[str, Any], assessment: "Assessment") -> str:
+    """The probability with what it rests on; the base rate instead when the model has no demonstrated skill
+    or cannot be fitted without the company's own cases."""
+    from riskscore.analysis.calibration import model_for, probability
+
+    base, v = calibration["base_rate"], calibration["validation"]
+    m, bl = v["model"], v["baseline"]
+    origin = " (the packaged default)" if str(base.get("market_origin", "")).startswith("default") else ""
+    rates = (f"market base rate {_pct(base['market'])}{origin}: {base['market_source'].rstrip('.')}; history base rate {_pct(base['history'])} "
+             f"({calibration['failed']} failed of {calibration['cases']} cases from {calibration['companies']} companies)")
+    prior = f"the {base['prior']} rate is the prior in force ({base['prior_reason']})"
+    figures = (f"{v['method'].split(':')[0]}, no company on both sides of a fold: skill score {_fig(m['skill'], True)} against always "
+               f"predicting the base rate (Brier {_fig(m['brier'])} vs {fmt.number(m['brier_reference'], 3)}), AUC {_fig(m['auc'])}; best single rubric "
+               f"({bl['feature']}): skill {_fig(bl['skill'], True)}, AUC {_fig(bl['auc'])}")
+    rule = f"Label rule: {calibration['label_rule']}."
+    model, held_out = model_for(calibration, assessment.profile_id)
+    if not v["demonstrated_skill"]:
+        return (f"Base rate of failure: {_pct(base['prior_rate'])}, not a probability for this company. The calibration model has no demonstrated "
+                f"skill: {figures}. Rates: {rates}; {prior}. {rule}")
+    if not model["fitted"]:
+        return (f"Base rate of failure: {_pct(base['prior_rate'])}, not a probability for this company: without this company's own cases the "
+                f"history holds no case of one outcome, so no model could be fitted that never saw them. Rates: {rates}; {prior}. {rule}")
+    basis = (f"a logistic model that never saw this company's filings ({model['cases']} cases of the other companies)" if held_out
+             else f"a logistic model fitted on {calibration['cases']} past cases of {calibration['companies']} companies, none of them this one")
+    return (f"Estimated probability that the listing fails: {fmt.share(probability(calibration, assessment))}, from {basis}, its intercept "
+            f"set to the {base['prior']} base rate. Validation: {figures}. Rates: {rates}; {prior}. {rule} "
             f"With this few cases the estimate is rough; read it beside the scores, not instead of them.")
 
 

@@ -38,6 +38,12 @@ class EngineSettings(BaseModel):
     red_flag_floor: float = Field(ge=0, le=100)
     red_flag_floors: dict[str, float] = Field(default_factory=dict)
     rubric_timeout_seconds: float | None = Field(default=None, gt=0, description="A rubric running longer is reported as not scored.")
+    insufficient_coverage: float = Field(default=0.5, ge=0, le=1, allow_inf_nan=False,
+                                         description="Below this share of the weight backed by evidence (0-1) an assessment is 'insufficient'.")
+    provisional_coverage: float = Field(default=0.8, ge=0, le=1, allow_inf_nan=False,
+                                        description="Below this share (0-1) an assessment is at best 'provisional'.")
+    provisional_max_bands: int = Field(default=1, ge=1, le=5,
+                                       description="A score range spanning more bands than this makes an assessment at best 'provisional'.")
 
 
 class LimitsSettings(BaseModel):
@@ -52,6 +58,21 @@ class MemoSettings(BaseModel):
     peers: str | None = Field(default=None, description="Peer set for every memo: ids, a directory, or tag:NAME.")
     precedents: int = Field(default=3, ge=0, le=20, description="How many closest precedents to list.")
     calibration: str | None = Field(default=None, description="Calibration file (riskscore calibrate); the memo then shows a probability.")
+    precedent_min_rubrics: int = Field(default=3, ge=1, le=50, description="A peer is a precedent only when it shares this many scored rubrics with the company.")
+    percentile_min_peers: int = Field(default=5, ge=1, le=1000, description="Fewer peers with a figure than this: the memo lists their values instead of a percentile.")
+
+
+class CalibrationSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    relist_window_months: int = Field(default=12, ge=0, le=240, description="A lapsed, withdrawn or rejected filing followed by a listing "
+                                      "within this many months is not a failure; 0 makes every such filing a failure.")
+    prior: Literal["auto", "market", "history"] = Field(default="auto", description="Base rate the model's intercept is set to: the "
+                                                        "market's, the history's, or 'auto' (the market's when it lies outside the history's 95% interval).")
+    market_failure_rate: float = Field(default=0.708, gt=0, lt=1, allow_inf_nan=False, description="Share of filings in the market that do not list on that filing (0-1).")
+    market_failure_rate_source: str = Field(default="", description="Where market_failure_rate comes from.")
+    skill_margin_sd: float = Field(default=1.0, ge=0, le=10, allow_inf_nan=False, description="Skill is demonstrated only when the skill score exceeds "
+                                   "zero by this many standard deviations of its spread.")
 
 
 class _RubricSet(BaseModel):
@@ -70,6 +91,7 @@ class _FileModel(BaseModel):
     engine: dict[str, Any] = Field(default_factory=dict)
     limits: dict[str, Any] = Field(default_factory=dict)
     memo: dict[str, Any] = Field(default_factory=dict)
+    calibration: dict[str, Any] = Field(default_factory=dict)
     weights: dict[str, float] = Field(default_factory=dict)
     enabled: list[str] | None = None
     rubric_set: str | None = None
@@ -93,6 +115,7 @@ class Config:
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     key_prefix: str = ""
     memo: MemoSettings = field(default_factory=MemoSettings)
+    calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     params_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Validated rubric parameters, filled by riskscore.scoring.registry.params_for (validated once per run)."""
 
@@ -242,6 +265,9 @@ def load_config(
         engine = EngineSettings.model_validate(data.get("engine", {}))
     except ValidationError as exc:
         raise InputError(names[-1], [Problem(key_prefix + "engine." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    if engine.insufficient_coverage > engine.provisional_coverage:
+        raise InputError(names[-1], [Problem(key_prefix + "engine.insufficient_coverage", f"{engine.insufficient_coverage:g} exceeds "
+                                             f"engine.provisional_coverage ({engine.provisional_coverage:g}); the insufficient threshold is the lower one")])
     memo_data = dict(data.get("memo", {}))
     for key in ("calibration", "peers"):  # paths in a file are relative to that file
         value = memo_data.get(key)
@@ -257,6 +283,10 @@ def load_config(
         limits = LimitsSettings.model_validate(data.get("limits", {}))
     except ValidationError as exc:
         raise InputError(names[-1], [Problem(key_prefix + "limits." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    try:
+        calibration = CalibrationSettings.model_validate(data.get("calibration", {}))
+    except ValidationError as exc:
+        raise InputError(names[-1], [Problem(key_prefix + "calibration." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
     return Config(
         methodology_version=data.get("methodology_version", "unversioned"),
         engine=engine,
@@ -271,4 +301,5 @@ def load_config(
         limits=limits,
         key_prefix=key_prefix,
         memo=memo,
+        calibration=calibration,
     )

@@ -12,6 +12,15 @@ Steps, as the memo's methodology appendix states them:
    score is the indicated score raised to the highest floor.
 4. Drivers are the rubrics ranked by contribution (normalised weight × score).
 5. Figures whose sources disagree are listed with the observation chosen and the others.
+6. The *score range* is the adjusted score the company could get if each unscored rubric
+   (no data, or failed) scored anywhere from 0 to 100 at its configured weight, with the red
+   flags on file flooring both ends. The indicated score is a weighted mean, increasing in
+   each rubric's score, and the floor is a maximum, so the ends are all-0 and all-100;
+   either missing-data policy's score lies inside it. The range does not foresee red flags
+   an unscored rubric might raise.
+7. *Confidence*: ``insufficient`` below ``engine.insufficient_coverage`` of the weight backed
+   by evidence; ``provisional`` below ``engine.provisional_coverage`` or when the range spans
+   more than ``engine.provisional_max_bands`` bands; ``sufficient`` otherwise.
 """
 
 from __future__ import annotations
@@ -24,13 +33,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskscore.profile import evidence as ev
-from riskscore.scoring.config import Config
+from riskscore.scoring.config import Config, EngineSettings
 from riskscore.profile.model import Profile
 from riskscore.scoring.registry import params_for
 from riskscore.scoring.contract import Rubric, RubricParams, RubricResult
-from riskscore.scoring.scale import Band, band_for
+from riskscore.scoring.scale import BAND_EDGES, Band, band_for
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2
 
 
 class _Model(BaseModel):
@@ -81,6 +90,27 @@ class GapReport(_Model):
     reason: str
 
 
+class ScoreRange(_Model):
+    """Where the adjusted score could lie if each unscored rubric scored anywhere from 0 to 100."""
+
+    low: float | None = Field(description="Adjusted score with every unscored rubric at 0 (red-flag floors applied); None when no rubric is enabled.")
+    high: float | None = Field(description="Adjusted score with every unscored rubric at 100 (red-flag floors applied).")
+    bands: list[Band] = Field(description="The bands from low to high, in order.")
+    unscored: list[str] = Field(description="Ids of the rubrics that did not score (no data or error), whose score the range spans.")
+
+
+class PolicyAlternative(_Model):
+    """What the other missing-data policy would give, on the same rubric scores."""
+
+    missing_data_policy: Literal["reallocate", "neutral"]
+    indicated_score: float | None
+    adjusted_score: float | None
+    adjusted_band: Band | None
+
+
+Confidence = Literal["sufficient", "provisional", "insufficient"]
+
+
 class Assessment(_Model):
     """Everything the engine concluded about one profile. Serialised by ``score --json``."""
 
@@ -101,6 +131,11 @@ class Assessment(_Model):
     red_flags: list[FlagReport]
     data_gaps: list[GapReport]
     conflicts: list[ConflictReport]
+    score_range: ScoreRange
+    confidence: Confidence = Field(description="sufficient, provisional or insufficient, from coverage and the score range "
+                                   "(thresholds engine.insufficient_coverage, engine.provisional_coverage, engine.provisional_max_bands).")
+    confidence_reasons: list[str] = Field(description="Why the confidence is what it is, one sentence each.")
+    other_policy: PolicyAlternative = Field(description="The scores under the missing-data policy not in force.")
 
     @property
     def failed(self) -> list[RubricOutcome]:
@@ -208,6 +243,8 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]]) -> Ass
     gaps = [GapReport(rubric=o.id, field=g.field, reason=g.reason) for o in outcomes for g in (o.result.data_gaps if o.result else [])]
     gaps += [GapReport(rubric=o.id, field="", reason=f"Not scored: {o.error}") for o in outcomes if o.status == "error"]
 
+    score_range = _score_range(raw, used, floor)
+    confidence, reasons = _confidence(coverage, score_range, engine)
     return Assessment(
         profile_id=profile.id, company=profile.company.name, as_of=profile.as_of,
         methodology_version=config.methodology_version, missing_data_policy=engine.missing_data,
@@ -216,7 +253,60 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]]) -> Ass
         floor_applied=floor if floor is not None and indicated is not None and floor > indicated else None,
         coverage=coverage, rubrics=outcomes, drivers=drivers, red_flags=flags, data_gaps=gaps,
         conflicts=[_conflict_report(profile, sel) for sel in ev.conflicts(profile)],
+        score_range=score_range, confidence=confidence, confidence_reasons=reasons,
+        other_policy=_other_policy(used, floor, engine),
     )
+
+
+def _score_range(raw: list[tuple[type[Rubric], float, RubricResult | None, str | None]],
+                 used: list[tuple[type[Rubric], float, float | None, str]], floor: float | None) -> ScoreRange:
+    scored = [(w, s) for _, w, s, status in used if status == "scored" and s is not None]
+    unscored = [(rubric.id, w) for rubric, w, _, status in used if status != "scored"]
+    total = sum(w for w, _ in scored) + sum(w for _, w in unscored)
+    if not total:
+        return ScoreRange(low=None, high=None, bands=[], unscored=[rid for rid, _ in unscored])
+    points = sum(w * s for w, s in scored)
+    missing = sum(w for _, w in unscored)
+    # The indicated score is linear and increasing in each unscored rubric's score, and the
+    # floor is a maximum: the ends are every unscored rubric at 0 and every one at 100.
+    low = round(max(points / total, floor or 0.0), 2)
+    high = round(max((points + 100 * missing) / total, floor or 0.0), 2)
+    return ScoreRange(low=low, high=high, bands=bands_between(low, high), unscored=[rid for rid, _ in unscored])
+
+
+def bands_between(low: float, high: float) -> list[Band]:
+    """The bands a score from ``low`` to ``high`` can fall in, lowest first."""
+    order = [band for _, band in reversed(BAND_EDGES)]
+    return order[order.index(band_for(low)):order.index(band_for(high)) + 1]
+
+
+def _confidence(coverage: float, score_range: ScoreRange, engine: EngineSettings) -> tuple[Confidence, list[str]]:
+    reasons: list[str] = []
+    share = f"{100 * coverage:.0f}% of the weight is backed by evidence"
+    if coverage < engine.insufficient_coverage:
+        return "insufficient", [f"{share}, below the {100 * engine.insufficient_coverage:g}% an assessment needs (engine.insufficient_coverage)."]
+    if coverage < engine.provisional_coverage:
+        reasons.append(f"{share}, below the {100 * engine.provisional_coverage:g}% a sufficient assessment needs (engine.provisional_coverage).")
+    spanned = len(score_range.bands)
+    if spanned > engine.provisional_max_bands:
+        reasons.append(f"The score range, {score_range.low:.1f} to {score_range.high:.1f}, spans {spanned} bands "
+                       f"({', '.join(score_range.bands)}); more than {engine.provisional_max_bands} makes it provisional (engine.provisional_max_bands).")
+    if reasons:
+        return "provisional", reasons
+    return "sufficient", [f"{share}, and the score range stays within {spanned} band{'s' if spanned != 1 else ''}."]
+
+
+def _other_policy(used: list[tuple[type[Rubric], float, float | None, str]], floor: float | None, engine: EngineSettings) -> PolicyAlternative:
+    """The scores under the missing-data policy not in force (failed rubrics count under neither)."""
+    other: Literal["reallocate", "neutral"] = "neutral" if engine.missing_data == "reallocate" else "reallocate"
+    pairs = [(w, s) for _, w, s, status in used if status == "scored" and s is not None]
+    if other == "neutral":
+        pairs += [(w, engine.neutral_score) for _, w, _, status in used if status == "no_data"]
+    weight = sum(w for w, _ in pairs)
+    indicated = round(sum(w * s for w, s in pairs) / weight, 2) if weight else None
+    adjusted = None if indicated is None else round(max(indicated, floor or 0.0), 2)
+    return PolicyAlternative(missing_data_policy=other, indicated_score=indicated, adjusted_score=adjusted,
+                             adjusted_band=band_for(adjusted) if adjusted is not None else None)
 
 
 def _obs_report(profile: Profile, obs: ev.Observation) -> ObservationReport:
