@@ -102,7 +102,8 @@ def _listing_date(profile: Any) -> dt.date | None:
     """When the company listed, if it did: the outcome's date, else the listed filing's date."""
     outcome = profile.outcome
     if outcome is not None and outcome.status == "listed" and outcome.date is not None:
-        return outcome.date.start  # type: ignore[no-any-return]
+        start: dt.date = outcome.date.start
+        return start
     listed = [f.date.start for f in profile.filings if f.status == "listed"]
     return min(listed) if listed else None
 
@@ -181,21 +182,21 @@ def history_from_csv(path: str) -> History:
         elif raw in ("0", "listed", "success", "false"):
             failed = 0
         else:
-            raise InputError(path, [Problem(f"row {i + 2}.outcome", f"expected failed/listed or 1/0; got {row['outcome']!r}")])  # type: ignore[operator]
+            raise InputError(path, [Problem(f"row {i + 2}.outcome", f"expected failed/listed or 1/0; got {row['outcome']!r}")])
         scores = {}
         for column, feature in zip(score_columns, features):
             value = row[column]
             try:
                 number = None if (value is None or (isinstance(value, str) and not value.strip()) or pd.isna(value)) else float(value)
             except (TypeError, ValueError):
-                raise InputError(path, [Problem(f"row {i + 2}.{column}", f"expected a score 0-100; got {value!r}")]) from None  # type: ignore[operator]
+                raise InputError(path, [Problem(f"row {i + 2}.{column}", f"expected a score 0-100; got {value!r}")]) from None
             if number is not None and not 0 <= number <= 100:
-                raise InputError(path, [Problem(f"row {i + 2}.{column}", f"a score lies within 0-100; got {number:g}")])  # type: ignore[operator]
+                raise InputError(path, [Problem(f"row {i + 2}.{column}", f"a score lies within 0-100; got {number:g}")])
             scores[feature] = number
-        label = str(row.get("id", row.get("label", f"row {i + 2}")))  # type: ignore[operator]
+        label = str(row.get("id", row.get("label", f"row {i + 2}")))
         company = str(row["company"]).strip() if grouped else ""
         if grouped and not company:
-            raise InputError(path, [Problem(f"row {i + 2}.company", "blank; every row of a grouped history names its company")])  # type: ignore[operator]
+            raise InputError(path, [Problem(f"row {i + 2}.company", "blank; every row of a grouped history names its company")])
         cases.append(Case(label, failed, scores, company or label))
     return History(cases, features, label_rule="as given in the CSV's outcome column",
                    grouped_by="company" if grouped else "row (the CSV has no company column, so a company's cases cannot be kept together)")

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Literal, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, Optional, TypeVar
 
 import typer
 
@@ -135,7 +135,7 @@ def _score_table(a) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(lines)
 
 
-def _honesty_lines(a) -> list[str]:  # type: ignore[no-untyped-def]
+def _honesty_lines(a: "Assessment") -> list[str]:
     """Score range and confidence under the score table; an insufficient assessment says so first."""
     r = a.score_range
     span = "—" if r.low is None else f"{formatting.score(r.low)}–{formatting.score(r.high)} ({' to '.join(dict.fromkeys([r.bands[0], r.bands[-1]]))})"
@@ -147,7 +147,7 @@ def _honesty_lines(a) -> list[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def _insufficient_headline(a) -> list[str]:  # type: ignore[no-untyped-def]
+def _insufficient_headline(a: "Assessment") -> list[str]:
     if a.confidence != "insufficient":
         return []
     missing = ", ".join(o.title for o in a.rubrics if o.id in a.score_range.unscored) or "none"
@@ -356,7 +356,7 @@ def calibrate(
     _guard(lambda: write_atomic(out, json.dumps(fitted, indent=2, ensure_ascii=False) + "\n"))
     v, b = fitted["validation"], fitted["base_rate"]
 
-    def fig(f: dict, signed: bool = False) -> str:  # type: ignore[type-arg]
+    def fig(f: dict[str, Any], signed: bool = False) -> str:
         if f["value"] is None:
             return "undefined"
         return formatting.number(f["value"], 3, sign=signed) + (f" ± {formatting.number(f['sd'], 3)}" if f["sd"] is not None else "")
