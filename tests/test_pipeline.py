@@ -7,6 +7,7 @@ whichever way it is made: ``riskscore memo``, ``riskscore batch``, ``api.render`
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import shutil
 from pathlib import Path
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 
 from riskscore import api
 from riskscore.analysis import peers as pr
-from riskscore.analysis.calibration import load_calibration, probability
+from riskscore.analysis.calibration import calibration_line, load_calibration, probability
 from riskscore.cli.app import app
 from riskscore.errors import InputError
 from riskscore.pipeline import MemoOptions, Pipeline
@@ -45,21 +46,28 @@ def memo_config(tmp_path: Path) -> Path:
     return cfg
 
 
-def expected_probability() -> str:
-    """The probability line's figure, computed independently of the memo code."""
-    return f"{100 * probability(load_calibration(CALIBRATION), api.score(WEDOCTOR)):.0f}%"
+def expected_calibration_line() -> str:
+    """The calibration line's opening, worked out from the calibration file, independently of the memo code.
+
+    A model without demonstrated skill (the committed history's case) gives the base rate in
+    force instead of a probability; a skilful one gives the company's probability.
+    """
+    calibration = load_calibration(CALIBRATION)
+    if calibration["validation"]["demonstrated_skill"]:
+        return f"Estimated probability that the listing fails: {100 * probability(calibration, api.score(WEDOCTOR)):.0f}%"
+    return f"Base rate of failure: {100 * calibration['base_rate']['prior_rate']:.1f}%, not a probability for this company"
 
 
 def check_memo(text: str) -> None:
-    """The memo carries the [memo] settings: the probability, the peer ranks and two precedents."""
-    assert f"Estimated probability that the listing fails: {expected_probability()}, from a logistic model fitted on 8 past cases" in text
+    """The memo carries the [memo] settings: the calibration line, the peer ranks and two precedents."""
+    assert expected_calibration_line() in text
     assert PEER_LINE in text
     assert "Closest precedents" in text
-    if text.startswith("#"):  # Markdown: exactly `precedents = 2` rows
+    if text.startswith("#"):  # Markdown: at most `precedents = 2` rows; only Dingdang shares the minimum of 3 rubrics
         section = text[text.index("## Peers and precedents"):]
         header = "| Company | Distance | Rubrics compared | Adjusted score | What became of the listing |"
         rows = section[section.index(header):].split("\n\n")[0].splitlines()[2:]
-        assert [r.split(" | ")[0] for r in rows] == ["| Yaoshibang", "| JD Health"]
+        assert [r.split(" | ")[0] for r in rows] == ["| Dingdang Health"]
 
 
 # --------------------------------------------------------------------------- every entry point applies [memo]
@@ -117,12 +125,12 @@ def test_trend_applies_memo_settings(tmp_path: Path, memo_config: Path) -> None:
     pipeline = Pipeline.open(memo_config)
     trend = pipeline.trend(pipeline.load(WEDOCTOR), source=WEDOCTOR)
     fitted = load_calibration(CALIBRATION)
-    at_each = "; ".join(f"{p.date}: {100 * probability(fitted, p.assessment):.0f}%" for p in trend.points)
-    for text in (md, html):
-        assert f"Estimated probability that the listing fails, on what was known at each point: {at_each}." in text
-        assert "fitted on 8 past cases (2 failed, 6 listed)" in text
+    assert not fitted["validation"]["demonstrated_skill"]  # the committed history: the base-rate sentence, not a probability per point
+    for text in (md, html_lib.unescape(html)):
+        assert calibration_line(fitted, trend.points[-1].assessment) in text
+        assert "Estimated probability" not in text
         assert PEER_LINE in text
-    assert len(trend.points) > 1 and at_each.count("%") == len(trend.points)
+    assert len(trend.points) > 1
     # the ranks are the latest point's, which is the profile as of its own date: the memo's ranks
     assert "| Losses and cash burn (score) | 53.2 | 67 | 6 |" in md
 

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from riskscore.errors import InputError, Problem
+from riskscore.report import format as fmt
 
 FAILED_STATUSES = {"lapsed", "withdrawn", "rejected"}
 CALIBRATION_VERSION = 2
@@ -548,3 +549,44 @@ def probability(calibration: dict[str, Any], assessment: Any) -> float:
         value = scores.get(feature)
         z += coef * (value / 100 if value is not None else median)
     return 1 / (1 + math.exp(-z))
+
+
+# --------------------------------------------------------------------------- the sentence memos show
+
+
+def _pct(value: float) -> str:
+    return fmt.share(value, 1)
+
+
+def _fig(figure: dict[str, Any], signed: bool = False) -> str:
+    value, sd = figure.get("value"), figure.get("sd")
+    if value is None:
+        return "undefined"
+    return fmt.number(value, 2, sign=signed) + (f" ± {fmt.number(sd, 2)}" if sd is not None else "")
+
+
+def calibration_line(calibration: dict[str, Any], assessment: Any) -> str:
+    """The probability with what it rests on; the base rate instead when the model has no demonstrated skill
+    or cannot be fitted without the company's own cases."""
+    base, v = calibration["base_rate"], calibration["validation"]
+    m, bl = v["model"], v["baseline"]
+    origin = " (the packaged default)" if str(base.get("market_origin", "")).startswith("default") else ""
+    rates = (f"market base rate {_pct(base['market'])}{origin}: {base['market_source'].rstrip('.')}; history base rate {_pct(base['history'])} "
+             f"({calibration['failed']} failed of {calibration['cases']} cases from {calibration['companies']} companies)")
+    prior = f"the {base['prior']} rate is the prior in force ({base['prior_reason']})"
+    figures = (f"{v['method'].split(':')[0]}, no company on both sides of a fold: skill score {_fig(m['skill'], True)} against always "
+               f"predicting the base rate (Brier {_fig(m['brier'])} vs {fmt.number(m['brier_reference'], 3)}), AUC {_fig(m['auc'])}; best single rubric "
+               f"({bl['feature']}): skill {_fig(bl['skill'], True)}, AUC {_fig(bl['auc'])}")
+    rule = f"Label rule: {calibration['label_rule']}."
+    model, held_out = model_for(calibration, assessment.profile_id)
+    if not v["demonstrated_skill"]:
+        return (f"Base rate of failure: {_pct(base['prior_rate'])}, not a probability for this company. The calibration model has no demonstrated "
+                f"skill: {figures}. Rates: {rates}; {prior}. {rule}")
+    if not model["fitted"]:
+        return (f"Base rate of failure: {_pct(base['prior_rate'])}, not a probability for this company: without this company's own cases the "
+                f"history holds no case of one outcome, so no model could be fitted that never saw them. Rates: {rates}; {prior}. {rule}")
+    basis = (f"a logistic model that never saw this company's filings ({model['cases']} cases of the other companies)" if held_out
+             else f"a logistic model fitted on {calibration['cases']} past cases of {calibration['companies']} companies, none of them this one")
+    return (f"Estimated probability that the listing fails: {fmt.share(probability(calibration, assessment))}, from {basis}, its intercept "
+            f"set to the {base['prior']} base rate. Validation: {figures}. Rates: {rates}; {prior}. {rule} "
+            f"With this few cases the estimate is rough; read it beside the scores, not instead of them.")

@@ -121,14 +121,15 @@ def follow(profile: Profile, config: Any, rubrics: list[Any], *, peers: list[Any
 
 
 def _calibration_text(calibration: dict[str, Any], points: list[TrendPoint]) -> str:
-    from riskscore.analysis.calibration import probability
+    """The probability at each point when the model has shown skill; otherwise the memo's base-rate sentence."""
+    from riskscore.analysis.calibration import calibration_line, model_for, probability
 
-    at = "; ".join(f"{p.date}: {100 * probability(calibration, p.assessment):.0f}%" for p in points)
-    v = calibration["validation"]
-    return (f"Estimated probability that the listing fails, on what was known at each point: {at}. From a logistic model fitted on "
-            f"{calibration['cases']} past cases ({calibration['failed']} failed, {calibration['listed']} listed); {v['method']}: "
-            f"AUC {v['auc']['mean']:.2f} ± {v['auc']['sd']:.2f}, Brier score {v['brier']['mean']:.3f} ± {v['brier']['sd']:.3f}. "
-            f"With this few cases the estimate is rough; read it beside the scores, not instead of them.")
+    latest = calibration_line(calibration, points[-1].assessment)
+    model, _ = model_for(calibration, points[-1].assessment.profile_id)
+    if not calibration["validation"]["demonstrated_skill"] or not model["fitted"]:
+        return latest
+    at = "; ".join(f"{p.date}: {fmt.share(probability(calibration, p.assessment))}" for p in points)
+    return f"Estimated probability that the listing fails, on what was known at each point: {at}. At the latest point: {latest}"
 
 
 def _step(start: TrendPoint, end: TrendPoint) -> Step:
