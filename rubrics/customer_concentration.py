@@ -35,6 +35,7 @@ class CustomerConcentration(Rubric):
     title = "Customer concentration"
     version = "1.0"
     default_weight = 20
+    contract_version = 1
 
     class Params(RubricParams):
         largest_share_grid: GridParam

@@ -44,6 +44,7 @@ class Governance(Rubric):
     title = "Governance violations"
     version = "1.0"
     default_weight = 15
+    contract_version = 1
 
     class Params(RubricParams):
         base_severity: dict[str, float]

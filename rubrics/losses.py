@@ -39,6 +39,7 @@ class Losses(Rubric):
     title = "Losses and cash burn"
     version = "1.0"
     default_weight = 20
+    contract_version = 1
 
     class Params(RubricParams):
         adjusted_net_margin_grid: GridParam

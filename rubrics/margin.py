@@ -36,6 +36,7 @@ class Margin(Rubric):
     title = "Margin"
     version = "1.0"
     default_weight = 15
+    contract_version = 1
 
     class Params(RubricParams):
         gross_margin_grid: GridParam

@@ -48,6 +48,7 @@ class RedemptionOverhang(Rubric):
     title = "Redemption overhang"
     version = "1.0"
     default_weight = 20
+    contract_version = 1
 
     class Params(RubricParams):
         claim_ratio_grid: GridParam

@@ -40,6 +40,7 @@ class TechnologyDependence(Rubric):
     title = "Technology dependence"
     version = "1.0"
     default_weight = 10
+    contract_version = 1
 
     class Params(RubricParams):
         control_score: dict[str, float]

@@ -212,6 +212,7 @@ class Raising(Rubric):
     title = "Raising"
     version = "0.1"
     default_weight = 5
+    contract_version = 1
 
     def score(self, profile, params) -> RubricResult:
         raise ValueError("no luck")

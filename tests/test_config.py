@@ -36,6 +36,7 @@ class Steady(Rubric):
     title = "Steady"
     version = "1.0"
     default_weight = 10
+    contract_version = 1
 
     class Params(RubricParams):
         level: float = 30

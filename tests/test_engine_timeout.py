@@ -169,7 +169,7 @@ def test_cli_reports_the_timeout_and_exits_1(tmp_path: Path) -> None:
         "from riskscore.scoring.contract import Rubric, RubricResult\n\n\n"
         "class Sleepy(Rubric):\n"
         '    """Sleepy.\n\n    Sleeps too long.\n    """\n\n'
-        '    id = "sleepy"\n    title = "Sleepy"\n    version = "0.1"\n    default_weight = 10\n\n'
+        '    id = "sleepy"\n    title = "Sleepy"\n    version = "0.1"\n    default_weight = 10\n    contract_version = 1\n\n'
         "    def score(self, profile, params):\n"
         f"        time.sleep({SLEEP})\n"
         "        return RubricResult()\n", encoding="utf-8")

@@ -31,7 +31,8 @@ def rubric_source(class_name: str = "Steady", rid: str = "steady", *, doc: str |
                   metadata: str | None = None) -> str:
     """A plugin module defining one rubric that scores `level` and cites the profile's first source."""
     doc = '"""Steady: a fixed score, for tests.\n\n    Returns `level` with its band and cites the first source.\n    """' if doc is None else doc
-    metadata = f'id = "{rid}"\n    title = "Steady {rid}"\n    version = "1.0"\n    default_weight = 10' if metadata is None else metadata
+    metadata = (f'id = "{rid}"\n    title = "Steady {rid}"\n    version = "1.0"\n    default_weight = 10\n    contract_version = 1'
+                if metadata is None else metadata)
     return f'''
 from riskscore.scoring.contract import Evidence, Rubric, RubricParams, RubricResult
 from riskscore.scoring.scale import band_for
@@ -147,21 +148,57 @@ def test_unsupported_contract_version_is_refused_naming_the_supported_versions(t
     assert f"supports contract version {supported}" in (item.error or "")
 
 
+def test_a_string_contract_version_is_refused_showing_values_with_repr(tmp_path: Path) -> None:
+    path = write(tmp_path, "stringy.py", rubric_source(extra='contract_version = "1"'))
+    [item] = by_origin(registry.discover([tmp_path]), path)
+    assert not item.ok
+    assert item.error == ("built for rubric contract '1'; this riskscore supports contract version 1 "
+                          "(write contract_version = 1, an int, not the string '1')")
+
+
+def test_a_params_field_without_default_is_reported_against_the_plugin_and_the_others_run(tmp_path: Path) -> None:
+    text = rubric_source().replace("level: float = 30", "level: float\n        cap: float")
+    path = write(tmp_path, "nodefault.py", text)
+    good = write(tmp_path, "other.py", rubric_source("Other", "other"))
+    loaded = registry.discover([tmp_path])
+    [item] = by_origin(loaded, path)
+    assert not item.ok and item.name == "steady"
+    assert item.error == "Params.level, Params.cap have no default; every parameter needs one"
+    assert [i.ok for i in by_origin(loaded, good)] == [True]
+
+    result = run("score", WEDOCTOR, "--json", "--rubrics-dir", tmp_path)
+    assert result.exit_code == 1, result.output  # a plugin did not load: not the input's fault
+    assert (f"warning: rubric plugin steady ({path}) not loaded: Params.level, Params.cap have no default; "
+            "every parameter needs one") in result.stderr
+    assert "defaults.toml" not in result.stderr
+    scored = {r["id"] for r in json.loads(result.stdout)["rubrics"] if r["status"] == "scored"}
+    assert "other" in scored and "customer_concentration" in scored
+
+
+def test_a_builtin_s_parameters_may_default_from_the_packaged_defaults(tmp_path: Path) -> None:
+    """The built-ins keep their defaults in riskscore/defaults.toml; that counts as a default."""
+    from rubrics.margin import Margin
+
+    assert any(info.is_required() for info in Margin.Params.model_fields.values())
+    registry.check_params(Margin)
+
+
 def test_rubric_without_docstring_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "nodoc.py", rubric_source(doc="# no docstring"))
     [item] = by_origin(registry.discover([tmp_path]), path)
     assert not item.ok and "no docstring" in (item.error or "")
 
 
-@pytest.mark.parametrize("missing", ["id", "title", "version", "default_weight"])
+@pytest.mark.parametrize("missing", ["id", "title", "version", "default_weight", "contract_version"])
 def test_missing_metadata_is_refused(tmp_path: Path, missing: str) -> None:
-    values = {"id": '"steady"', "title": '"Steady"', "version": '"1.0"', "default_weight": "10"}
+    values = {"id": '"steady"', "title": '"Steady"', "version": '"1.0"', "default_weight": "10", "contract_version": "1"}
     del values[missing]
     metadata = "\n    ".join(f"{k} = {v}" for k, v in values.items())
     path = write(tmp_path, "partial.py", rubric_source(metadata=metadata))
     [item] = by_origin(registry.discover([tmp_path]), path)
     assert not item.ok
-    assert item.error == f"missing metadata: {missing}"
+    hint = " (set contract_version = 1, the version of the rubric contract the class was written for)" if missing == "contract_version" else ""
+    assert item.error == f"missing metadata: {missing}{hint}"
     assert item.name == ("Steady" if missing == "id" else "steady")  # the class name stands in for a missing id
 
 
@@ -169,11 +206,11 @@ def test_params_not_a_rubric_params_model_is_refused(tmp_path: Path) -> None:
     text = rubric_source().replace("class Params(RubricParams):", "class Params:")
     path = write(tmp_path, "plainparams.py", text)
     [item] = by_origin(registry.discover([tmp_path]), path)
-    assert not item.ok and "Params must subclass riskscore.scoring.contract.RubricParams" in (item.error or "")
+    assert not item.ok and "Params must subclass riskscore.rubric.RubricParams" in (item.error or "")
 
 
 def test_check_rubric_class_refuses_non_rubrics() -> None:
-    with pytest.raises(RubricLoadError, match="not a subclass of riskscore.scoring.contract.Rubric"):
+    with pytest.raises(RubricLoadError, match="not a subclass of riskscore.rubric.Rubric"):
         registry.check_rubric_class(object)
     with pytest.raises(RubricLoadError, match="not a subclass"):
         registry.check_rubric_class(len)

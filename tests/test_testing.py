@@ -42,6 +42,7 @@ class Good(Rubric):
     title = "Good"
     version = "1.0"
     default_weight = 5
+    contract_version = 1
 
     def score(self, profile, params):  # type: ignore[no-untyped-def]
         if not profile.periods:
@@ -64,6 +65,7 @@ class Broken(Rubric):
     title = "Broken"
     version = "0.1"
     default_weight = 5
+    contract_version = 1
 
     class Params(RubricParams):
         level: float = 10
@@ -92,7 +94,7 @@ def test_a_broken_rubric_fails_listing_every_problem_at_once() -> None:
         "score mutated profile 'sample-co'; treat the profile as read-only",
         "score is not deterministic on profile 'sample-co'",
         "the result on profile 'sample-co' cites unknown source ids ['ghost-source']",
-        "score raised KeyError: 'revenue' on the empty sample profile",
+        f"score raised KeyError: 'revenue' at {__file__}:{RAISE_LINE} (in score: raise KeyError(\"revenue\")) on the empty sample profile",
         "RubricResult(score=None, data_gaps=[...])",  # the hint for the empty profile
         "the result on profile 'golden-co' does not validate",
         "band 'Low' does not match score 70.0",
@@ -105,6 +107,58 @@ def test_a_broken_rubric_fails_listing_every_problem_at_once() -> None:
     assert not [f for f in failures if f.startswith(("title", "version", "default_weight", "Params", "built for"))]  # nothing it does right
 
 
+RAISE_LINE = next(n for n, line in enumerate(Path(__file__).read_text(encoding="utf-8").splitlines(), 1) if 'raise KeyError("revenue")' in line)
+
+
+def _helper_that_raises(profile: object) -> None:
+    raise LookupError(f"nothing for {profile}")
+
+
+class RaisesInAHelper(Rubric):
+    """Raises from a helper it calls.
+
+    Calls a helper that raises on every profile.
+    """
+
+    id = "raises_in_a_helper"
+    title = "Raises in a helper"
+    version = "1.0"
+    default_weight = 1
+    contract_version = 1
+
+    def score(self, profile, params):  # type: ignore[no-untyped-def]
+        return _helper_that_raises(profile.id)
+
+
+def test_a_raising_rubric_is_reported_with_the_file_and_line_that_raised() -> None:
+    """A helper in the rubric's own module is the rubric's code: its raising line is the one reported."""
+    lines = Path(__file__).read_text(encoding="utf-8").splitlines()
+    raise_line = next(n for n, line in enumerate(lines, 1) if 'raise LookupError(f"nothing for {profile}")' in line)
+    [first, *_] = contract_failures(RaisesInAHelper)
+    assert first == (f"score raised LookupError: nothing for sample-co at {__file__}:{raise_line} "
+                     f"(in _helper_that_raises: raise LookupError(f\"nothing for {{profile}}\")) on profile 'sample-co'")
+
+
+def test_an_exception_raised_inside_riskscore_names_the_rubric_line_and_the_innermost_frame() -> None:
+    class BadGrid(Good):
+        """Scores a NaN on a grid.
+
+        Grid.score refuses NaN, raising inside riskscore.
+        """
+
+        def score(self, profile, params):  # type: ignore[no-untyped-def]
+            from riskscore.rubric import Grid
+
+            Grid.of([[0, 0], [1, 100]]).score(float("nan"))
+
+    import riskscore.scoring.scale as scale
+
+    [first, *_] = contract_failures(BadGrid)
+    assert "score raised ValueError: cannot score a metric that is not a number at " + __file__ in first
+    assert "(in score: Grid.of([[0, 0], [1, 100]]).score(float(\"nan\")))" in first
+    assert f"from {scale.__file__}:" in first and "(in score) on profile 'sample-co'" in first
+
+
 class Unconfigurable(Rubric):
     """Unconfigurable: its parameters have no defaults."""
 
@@ -112,6 +166,7 @@ class Unconfigurable(Rubric):
     title = ""
     version = 1  # type: ignore[assignment]
     default_weight = -3
+    contract_version = 1
 
     class Params(RubricParams):
         threshold: float  # no default and nothing configures it
@@ -127,13 +182,14 @@ def test_params_without_defaults_reported_with_the_metadata_problems() -> None:
     assert "version must be a string such as '1.0'" in text
     assert "default_weight must be a number >= 0; got -3" in text
     assert "the docstring must explain the method" in text
-    assert "Params does not validate from the configuration (give every parameter a default, or configure it)" in text
-    assert "rubrics.unconfigurable.threshold" in text
-    with pytest.raises(ContractError, match="Params does not validate"):
+    assert "Params.threshold has no default; every parameter needs one" in text
+    assert "defaults.toml" not in text  # the plugin's problem, not the packaged defaults'
+    with pytest.raises(ContractError, match="Params.threshold has no default"):
         check_rubric(Unconfigurable)
 
 
-def test_params_configured_by_a_config_file_pass(tmp_path: Path) -> None:
+def test_params_without_defaults_are_refused_even_when_a_config_file_sets_them(tmp_path: Path) -> None:
+    """Discovery refuses such a rubric whatever the configuration says, so the kit does too."""
     class Configured(Good):
         """Configured: its threshold comes from the configuration.
 
@@ -144,11 +200,11 @@ def test_params_configured_by_a_config_file_pass(tmp_path: Path) -> None:
 
         class Params(RubricParams):
             threshold: float
+            other: float
 
-    assert any("Params does not validate" in f for f in contract_failures(Configured))
     cfg = tmp_path / "riskscore.toml"
-    cfg.write_text("[rubrics.good]\nthreshold = 3\n", encoding="utf-8")
-    check_rubric(Configured, config_path=cfg)
+    cfg.write_text("[rubrics.good]\nthreshold = 3\nother = 1\n", encoding="utf-8")
+    assert contract_failures(Configured, config_path=cfg) == ["Params.threshold, Params.other have no default; every parameter needs one"]
 
 
 class ReturnsDict(Rubric):
@@ -161,6 +217,7 @@ class ReturnsDict(Rubric):
     title = "Returns dict"
     version = "0.1"
     default_weight = 1
+    contract_version = 1
 
     def score(self, profile, params):  # type: ignore[no-untyped-def]
         return {"score": 10, "band": "Low"}
@@ -191,7 +248,8 @@ def test_extra_profiles_given_by_path_or_object_are_used() -> None:
     for extra in (WEDOCTOR, str(WEDOCTOR), load_profile(WEDOCTOR)):
         with pytest.raises(ContractError) as info:
             check_rubric(FailsOnWeDoctor, [extra])
-        assert "score raised ZeroDivisionError: division by zero on profile 'wedoctor'" in str(info.value)
+        assert "score raised ZeroDivisionError: division by zero at " + __file__ in str(info.value)
+        assert "(in score: raise ZeroDivisionError(\"division by zero\")) on profile 'wedoctor'" in str(info.value)
 
 
 def test_an_extra_profile_that_does_not_load_is_an_input_error(tmp_path: Path) -> None:
@@ -202,7 +260,7 @@ def test_an_extra_profile_that_does_not_load_is_an_input_error(tmp_path: Path) -
 
 
 def test_not_a_rubric_class() -> None:
-    assert contract_failures(object) == ["<class 'object'> is not a subclass of riskscore.scoring.contract.Rubric"]
+    assert contract_failures(object) == ["<class 'object'> is not a subclass of riskscore.rubric.Rubric"]
     with pytest.raises(ContractError, match="not a subclass"):
         check_rubric(Good())  # type: ignore[arg-type]  # an instance, not the class
 
@@ -220,6 +278,36 @@ def test_unsupported_contract_version_is_reported() -> None:
     assert failures == ["built for rubric contract 2; this riskscore supports contract version 1"]
 
 
+@pytest.mark.parametrize("declared, expected", [
+    ("1", "built for rubric contract '1'; this riskscore supports contract version 1 (write contract_version = 1, an int, not the string '1')"),
+    (1.0, "built for rubric contract 1.0; this riskscore supports contract version 1"),
+    (True, "built for rubric contract True; this riskscore supports contract version 1"),
+    (None, "built for rubric contract None; this riskscore supports contract version 1"),
+])
+def test_a_contract_version_of_the_wrong_type_is_shown_with_repr(declared: object, expected: str) -> None:
+    Odd = type("Odd", (Good,), {"__doc__": Good.__doc__, "contract_version": declared})
+    assert contract_failures(Odd) == [expected]
+
+
+def test_a_missing_contract_version_is_reported_with_what_to_write() -> None:
+    class Unversioned(Rubric):
+        """Unversioned: declares no contract version.
+
+        Scores nothing.
+        """
+
+        id = "unversioned"
+        title = "Unversioned"
+        version = "1.0"
+        default_weight = 1
+
+        def score(self, profile, params):  # type: ignore[no-untyped-def]
+            return RubricResult(data_gaps=[DataGap(field="x", reason="y")])
+
+    assert contract_failures(Unversioned) == ["contract_version is missing: set contract_version = 1, "
+                                              "the rubric contract version the class was written for"]
+
+
 def test_missing_id_is_reported_not_a_crash() -> None:
     """Without an id the kit cannot configure the rubric; it says so rather than crash."""
     class NoId(Rubric):
@@ -231,6 +319,7 @@ def test_missing_id_is_reported_not_a_crash() -> None:
         title = "No id"
         version = "1.0"
         default_weight = 1
+        contract_version = 1
 
         def score(self, profile, params):  # type: ignore[no-untyped-def]
             return RubricResult(data_gaps=[DataGap(field="x", reason="y")])
@@ -274,6 +363,7 @@ def test_invalid_result_does_not_hide_the_other_checks() -> None:
         title = "Invalid and more"
         version = "1.0"
         default_weight = 1
+        contract_version = 1
 
         def score(self, profile, params):  # type: ignore[no-untyped-def]
             if not profile.periods:

@@ -11,6 +11,7 @@ attributes, a pydantic parameter model, a docstring that documents its method (s
         title = "Cash runway"
         version = "1.0"
         default_weight = 10
+        contract_version = 1
 
         class Params(RubricParams):
             runway_grid: GridParam = Grid.of([[0, 100], [12, 60], [36, 0]])
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from riskscore.profile.model import Profile
 
 CONTRACT_VERSION = 1
-"""Version of this contract. A rubric declares the version it was built for."""
+"""Version of this contract. Every rubric declares the version it was built for (``contract_version = 1``)."""
 SUPPORTED_CONTRACT_VERSIONS: tuple[int, ...] = (1,)
 """Contract versions this riskscore can run; a rubric built for another is refused at load."""
 
@@ -48,11 +49,23 @@ class _Frozen(BaseModel):
 
 
 class RubricParams(_Frozen):
-    """Base class for a rubric's parameter model; unknown keys are errors, not silent defaults."""
+    """Base class of a rubric's parameter model (the nested ``class Params(RubricParams)``).
+
+    Every number the method uses is a field here, with a default: ``[rubrics.<id>]`` in
+    riskscore.toml overrides it, and an unknown key there is an error, never a silent
+    default. A field without a default is refused when the rubric loads. Instances are
+    frozen.
+    """
 
 
 class Metric(_Frozen):
-    """One measured quantity, the grid it was scored on and its score."""
+    """One measured quantity, the grid it was scored on and its score.
+
+    ``value`` is None when the profile does not hold the figure (the metric then has no
+    ``score`` and counts against the rubric's coverage). ``weight`` is the metric's weight
+    within the rubric (see :meth:`RubricResult.from_metrics`); ``path`` lets what-if and
+    sensitivity analysis move the figure; ``sources`` are the source ids it rests on.
+    """
 
     id: str
     label: str
@@ -70,19 +83,29 @@ class Metric(_Frozen):
 
 
 class Adjustment(_Frozen):
-    """Points added to or taken from the metric mean, with the reason."""
+    """Points added to (positive) or taken from (negative) the metric mean, with the reason as ``label``."""
 
     label: str
     points: float
 
 
 class Evidence(_Frozen):
+    """A statement the memo prints in the rubric's section, with the source ids it rests on (shown as citations).
+
+    Not to be confused with :mod:`riskscore.profile.evidence`, the module that chooses
+    between disagreeing observations (:func:`riskscore.rubric.value`).
+    """
+
     statement: str
     sources: list[str] = Field(default_factory=list)
 
 
 class RedFlag(_Frozen):
-    """A finding severe enough that the engine floors the overall score (see configuration)."""
+    """A finding severe enough that the engine floors the overall score.
+
+    The floor is configuration, not the rubric's choice: ``engine.red_flag_floor``, or per
+    flag ``id`` in ``engine.red_flag_floors``.
+    """
 
     id: str
     title: str
@@ -91,6 +114,8 @@ class RedFlag(_Frozen):
 
 
 class DataGap(_Frozen):
+    """Something the rubric needed and the profile does not hold: its profile path and why it matters."""
+
     field: str = Field(description="Profile path of what is missing, e.g. 'periods[2025H1].customers.top5_share'.")
     reason: str
 
@@ -107,7 +132,13 @@ class Scenario(_Frozen):
 
 
 class RubricResult(_Frozen):
-    """What a rubric returns. ``score`` is None when there was no evidence at all."""
+    """What a rubric's ``score`` returns.
+
+    ``score`` (0-100, 100 = most risk) comes with the ``band`` it implies, or both are None
+    when the profile holds no evidence for the aspect; ``data_gaps`` then say what is
+    missing. Build it with :meth:`from_metrics` to get the weighted mean, band and coverage
+    computed for you.
+    """
 
     score: float | None = Field(default=None, ge=0, le=100)
     band: Band | None = None
@@ -158,20 +189,31 @@ def _cleandoc(text: str) -> str:
 
 
 class Rubric:
-    """Base class of every rubric. Subclasses set the metadata and implement :meth:`score`."""
+    """Base class of every rubric. Subclasses set the metadata and implement :meth:`score`.
+
+    Required class attributes (a rubric missing one is refused at load, naming it):
+    ``id`` (a lower-case slug, unique among rubrics; a package's entry-point name must equal
+    it), ``title`` (shown in memos), ``version`` (the rubric's own, e.g. ``"1.0"``),
+    ``default_weight`` (used unless ``[weights]`` sets one) and ``contract_version`` (the
+    version of this contract the rubric was written for: ``1``). ``Params`` is the
+    parameter model (a :class:`RubricParams` subclass; every field has a default). The
+    docstring's first paragraph describes the rubric; the rest explains its method.
+    """
 
     id: ClassVar[str]
     title: ClassVar[str]
     version: ClassVar[str]
     default_weight: ClassVar[float]
-    contract_version: ClassVar[int] = CONTRACT_VERSION
+    contract_version: ClassVar[int]
     Params: ClassVar[type[RubricParams]] = RubricParams
 
     def score(self, profile: "Profile", params: RubricParams) -> RubricResult:  # pragma: no cover - abstract
+        """Score ``profile`` with ``params``: pure (no clock, files or network), deterministic, never mutating the profile."""
         raise NotImplementedError
 
     @classmethod
     def doc(cls) -> str:
+        """The class docstring, cleaned of its indentation."""
         return _cleandoc(cls.__doc__ or "")
 
     @classmethod

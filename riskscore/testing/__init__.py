@@ -11,23 +11,29 @@ an empty one) and on any profiles you pass, and raises :class:`ContractError` li
 *every* check that failed, each with what to change. The checks:
 
 - metadata: ``id`` (lower-case slug), ``title``, ``version``, ``default_weight`` (a number
-  >= 0), a supported ``contract_version``;
+  >= 0), a supported ``contract_version`` (required: ``contract_version = 1``);
 - docs: a docstring whose first paragraph describes the rubric and whose rest explains its
   method (shown by ``riskscore rubrics --detail`` and in the memo);
-- parameters: ``Params`` subclasses ``RubricParams`` and validates from the configuration
-  (for a plugin, from its own defaults);
+- parameters: ``Params`` subclasses ``RubricParams``, every field has a default, and it
+  validates from the configuration;
 - result: ``score`` returns a ``RubricResult`` that re-validates, with a score within 0–100
   (or ``None``) and the band the score implies; its evidence cites sources of the profile;
 - purity: the same profile gives the same result twice, and the profile is not mutated;
 - missing data: on a profile with no facts the rubric returns a result (no exception), and
   a ``None`` score comes with at least one data gap saying what is missing.
+
+When ``score`` raises, the failure names the exception and the line of the rubric's source
+that raised it (``file:line``), plus the innermost frame when that lies outside the rubric.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import sys
+import traceback
 from pathlib import Path
+from types import TracebackType
 from typing import Iterable
 
 from riskscore.profile.model import Profile
@@ -61,12 +67,13 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
     from riskscore.scoring.config import load_config
     from riskscore.errors import InputError
     from riskscore.profile.load import load_profile
-    from riskscore.scoring.contract import SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams, RubricResult
+    from riskscore.errors import RubricLoadError
+    from riskscore.scoring.contract import CONTRACT_VERSION, Rubric, RubricParams, RubricResult
     from riskscore.scoring.scale import band_for
 
     failures: list[str] = []
     if not (isinstance(rubric, type) and issubclass(rubric, Rubric)):
-        return [f"{rubric!r} is not a subclass of riskscore.scoring.contract.Rubric"]
+        return [f"{rubric!r} is not a subclass of riskscore.rubric.Rubric"]
     rid = getattr(rubric, "id", None)
     if not isinstance(rid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", rid):
         failures.append(f"id must be a lower-case slug such as 'cash_runway'; got {rid!r}")
@@ -82,14 +89,21 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
     elif not rubric.method():
         failures.append("the docstring must explain the method after its first paragraph (metrics, grids, red flags)")
     if not (isinstance(rubric.Params, type) and issubclass(rubric.Params, RubricParams)):
-        failures.append("Params must be a subclass of riskscore.scoring.contract.RubricParams")
+        failures.append("Params must be a subclass of riskscore.rubric.RubricParams")
         return failures
-    version = getattr(rubric, "contract_version", None)
-    if version not in SUPPORTED_CONTRACT_VERSIONS:
-        supported = ", ".join(str(v) for v in SUPPORTED_CONTRACT_VERSIONS)
-        failures.append(f"built for rubric contract {version}; this riskscore supports contract version {supported}")
+    if not hasattr(rubric, "contract_version"):
+        failures.append(f"contract_version is missing: set contract_version = {CONTRACT_VERSION!r}, the rubric contract version the class was written for")
+    else:
+        problem = registry.contract_version_problem(rubric.contract_version)
+        if problem:
+            failures.append(problem)
     if not isinstance(rid, str):
         failures.append("without an id the rubric cannot be configured or scored; fix the metadata first")
+        return failures
+    try:
+        registry.check_params(rubric)
+    except RubricLoadError as exc:
+        failures.append(str(exc))
         return failures
     try:
         params = registry.params_for(rubric, load_config(config_path))
@@ -106,7 +120,7 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
             first = rubric().score(guard, params)
             second = rubric().score(guard, params)
         except Exception as exc:  # the point is to report it
-            failures.append(f"score raised {type(exc).__name__}: {exc} on {label}" + (" — handle missing data by returning RubricResult(score=None, data_gaps=[...])" if index == 1 else ""))
+            failures.append(f"score raised {type(exc).__name__}: {exc} {raised_at(rubric, exc.__traceback__)}on {label}" + (" — handle missing data by returning RubricResult(score=None, data_gaps=[...])" if index == 1 else ""))
             continue
         if guard.model_dump_json() != before:
             failures.append(f"score mutated {label}; treat the profile as read-only")
@@ -130,3 +144,25 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
         if cited - known:
             failures.append(f"the result on {label} cites unknown source ids {sorted(cited - known)} (metrics, evidence or red flags)")
     return failures
+
+
+def raised_at(rubric: type, tb: TracebackType | None) -> str:
+    """``at file:line (in function) `` of the rubric's own frame that raised, then the innermost frame if elsewhere."""
+    frames = traceback.extract_tb(tb)
+    if not frames:
+        return ""
+    own: set[str] = set()
+    module_file = getattr(sys.modules.get(rubric.__module__), "__file__", None)
+    if module_file:
+        own.add(module_file)
+    code = getattr(getattr(rubric, "score", None), "__code__", None)
+    if code is not None:  # the file that defines score, when the module is not registered
+        own.add(code.co_filename)
+    mine = [f for f in frames if f.filename in own]
+    inner = frames[-1]
+    where = mine[-1] if mine else inner
+    text = f"at {where.filename}:{where.lineno} (in {where.name}"
+    text += f": {where.line.strip()}) " if where.line else ") "
+    if where is not inner:
+        text += f"from {inner.filename}:{inner.lineno} (in {inner.name}) "
+    return text

@@ -67,6 +67,7 @@ class GoingConcern(Rubric):
     title = "Going concern"
     version = "0.1.0"
     default_weight = 10
+    contract_version = 1
 
     class Params(RubricParams):
         # A plugin has no entry in riskscore's defaults.toml: every parameter needs a default.
