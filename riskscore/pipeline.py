@@ -96,7 +96,7 @@ class Pipeline:
     def assess(self, profile: "Profile") -> "Assessment":
         from riskscore.scoring.engine import assess
 
-        return assess(profile, self.config, self.rubrics)
+        return assess(profile, self.config, self.rubrics, plugin_failures=registry.load_failures(self.load_failures))
 
     # ------------------------------------------------------------------ memo settings
 

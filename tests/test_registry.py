@@ -342,3 +342,148 @@ def test_the_same_directory_given_twice_is_loaded_once(tmp_path: Path) -> None:
     cfg = write(tmp_path, "riskscore.toml", 'rubrics_dirs = ["plugins"]\n')
     config = load_config(cfg, rubrics_dirs=[tmp_path / "plugins"])
     assert "steady" in [r.id for r in registry.select(config)]
+
+
+# --------------------------------------------------------------------------- failures are values, visible and recoverable
+
+
+def test_discover_returns_a_value_with_the_failures(tmp_path: Path) -> None:
+    bad = write(tmp_path, "broken.py", 'raise RuntimeError("kaput")\n')
+    write(tmp_path, "steady.py", rubric_source())
+    discovery = registry.discover([tmp_path])
+    assert isinstance(discovery, registry.Discovery)
+    assert [f.model_dump() for f in discovery.failures] == [{"name": "broken", "origin": str(bad), "error": "RuntimeError: kaput"}]
+    assert "steady" in [r.id for r in discovery.rubrics]
+    assert list(discovery) == list(discovery.items) and len(discovery) == len(discovery.items)  # still a sequence of LoadedRubric
+    [item] = by_origin(discovery, bad)
+    assert item.traceback is not None and 'raise RuntimeError("kaput")' in item.traceback
+    assert registry.discover([tmp_path]).failures == discovery.failures  # no state carried between calls
+
+
+def test_score_json_and_memo_list_the_plugins_that_failed_to_load(tmp_path: Path) -> None:
+    bad = write(tmp_path / "plugins", "broken.py", 'raise RuntimeError("kaput")\n')
+    result = run("score", WEDOCTOR, "--json", "--rubrics-dir", tmp_path / "plugins")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["plugin_failures"] == [{"name": "broken", "origin": str(bad), "error": "RuntimeError: kaput"}]
+
+    out = tmp_path / "out"
+    result = run("memo", WEDOCTOR, "--rubrics-dir", tmp_path / "plugins", "--out", out)
+    assert result.exit_code == 1
+    md = (out / "wedoctor.md").read_text(encoding="utf-8")
+    methodology = md.split("## Methodology", 1)[1].split("## Sources", 1)[0]
+    assert f"Rubric plugins that failed to load, so were not run:\n- broken ({bad}): RuntimeError: kaput\n" in methodology
+    html = (out / "wedoctor.html").read_text(encoding="utf-8")
+    assert f"<li>broken ({bad}): RuntimeError: kaput</li>" in html.split("<h2>Methodology</h2>", 1)[1]
+
+
+def test_without_failures_the_json_says_so_and_the_memo_says_nothing(tmp_path: Path) -> None:
+    result = run("score", WEDOCTOR, "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["plugin_failures"] == []
+    assert run("memo", WEDOCTOR, "--out", tmp_path, "--format", "md").exit_code == 0
+    assert "failed to load" not in (tmp_path / "wedoctor.md").read_text(encoding="utf-8")
+
+
+def test_api_reports_plugin_failures_too(tmp_path: Path) -> None:
+    from riskscore import api
+
+    bad = write(tmp_path, "broken.py", 'raise RuntimeError("kaput")\n')
+    result = api.score(WEDOCTOR, rubrics_dirs=[tmp_path])
+    assert [(f.name, f.origin) for f in result.plugin_failures] == [("broken", str(bad))]
+    assert f"broken ({bad}): RuntimeError: kaput" in api.render(WEDOCTOR, "md", rubrics_dirs=[tmp_path])
+
+
+@pytest.mark.parametrize("setting, field", [
+    ('[weights]\nsteady = 5\n', "weights.steady"),
+    ('[rubrics.steady]\nlevel = 40\n', "rubrics.steady"),
+    ('enabled = ["margin", "steady"]\n', "enabled"),
+])
+def test_configuring_a_plugin_that_failed_to_load_says_so(tmp_path: Path, setting: str, field: str) -> None:
+    path = write(tmp_path / "plugins", "steady.py", rubric_source().replace("class Params(RubricParams):", "class Params(RubricParams):\n        broken: int\n"))
+    cfg = write(tmp_path, "riskscore.toml", setting)
+    result = run("score", WEDOCTOR, "--config", cfg, "--rubrics-dir", tmp_path / "plugins")
+    assert result.exit_code == 2
+    assert f"warning: rubric plugin steady ({path}) not loaded: Params.broken has no default" in result.stderr
+    assert f"{cfg}: {field}: rubric 'steady' failed to load (see above): {path}" in result.stderr
+    assert "no rubric has the id" not in result.stderr and "unknown rubric" not in result.stderr
+
+
+def test_an_unknown_id_is_still_called_unknown(tmp_path: Path) -> None:
+    cfg = write(tmp_path, "riskscore.toml", '[weights]\nnope = 5\n')
+    result = run("score", WEDOCTOR, "--config", cfg)
+    assert result.exit_code == 2 and "no rubric has the id 'nope'" in result.stderr
+
+
+def test_a_duplicate_id_blocks_only_runs_that_enable_it(tmp_path: Path) -> None:
+    dup = write(tmp_path / "plugins", "dup.py", rubric_source("Dup", "margin"))
+    write(tmp_path / "plugins", "steady.py", rubric_source())
+    without = write(tmp_path, "without.toml", 'enabled = ["losses", "steady"]\n')
+    result = run("score", WEDOCTOR, "--json", "--config", without, "--rubrics-dir", tmp_path / "plugins")
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in json.loads(result.stdout)["rubrics"]] == ["losses", "steady"]
+
+    with_it = write(tmp_path, "with.toml", 'enabled = ["margin", "steady"]\n')
+    result = run("score", WEDOCTOR, "--config", with_it, "--rubrics-dir", tmp_path / "plugins")
+    assert result.exit_code == 1
+    message = result.stderr
+    assert "two rubrics share the id 'margin': riskscore 0.1.0 and " + str(dup) in message
+    assert "uninstall one (pip uninstall <package>) or rename its id" in message
+    assert "or leave 'margin' out of `enabled` in riskscore.toml to run without it" in message
+    assert "Traceback" not in result.output
+
+
+def test_trace_lists_every_entry_point_and_module_and_what_became_of_it(tmp_path: Path) -> None:
+    plugins_dir = tmp_path / "plugins"
+    write(plugins_dir, "_helpers.py", "X = 1\n")
+    broken = write(plugins_dir, "broken.py", 'raise RuntimeError("kaput")\n')
+    dup = write(plugins_dir, "dup.py", rubric_source("Dup", "margin"))
+    steady = write(plugins_dir, "steady.py", rubric_source())
+    tests = write(plugins_dir, "test_steady.py", "raise RuntimeError('never imported')\n")
+    write(plugins_dir, "notes.md", "not a module\n")
+    result = run("rubrics", "--trace", "--rubrics-dir", plugins_dir)
+    assert result.exit_code == 1, result.output  # one failed, one duplicate
+    lines = result.stdout.splitlines()
+    entry_points = [line for line in lines if "entry point" in line]
+    assert len(entry_points) == len(BUILTINS)
+    assert "loaded     entry point  customer_concentration = rubrics.customer_concentration:CustomerConcentration (riskscore 0.1.0) → customer_concentration" in lines
+    assert "duplicate  entry point  margin = rubrics.margin:Margin (riskscore 0.1.0) → margin: id also defined by " + str(dup) in lines
+    assert lines[len(BUILTINS):] == [
+        f"skipped    module       {plugins_dir / '_helpers.py'}: a private helper (name starts with '_'), imported only by the plugins that use it",
+        f"failed     module       {broken}: RuntimeError: kaput",
+        f"duplicate  module       {dup} → margin: id also defined by riskscore 0.1.0",
+        f"loaded     module       {steady} → steady",
+        f"skipped    module       {tests}: a test module (name starts with 'test_')",
+    ]
+    assert result.stderr.strip() == f"{len(BUILTINS) - 1 + 1} loaded, 1 failed, 2 duplicate, 2 skipped"
+
+
+def test_trace_of_a_clean_installation_exits_0() -> None:
+    result = run("rubrics", "--trace")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == len(BUILTINS)
+    assert all(line.startswith("loaded     entry point  ") for line in result.stdout.splitlines())
+
+
+def test_under_riskscore_debug_a_raising_rubric_s_traceback_is_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raising = rubric_source().replace("        return RubricResult(", "        raise KeyError('revenue')\n        return RubricResult(")
+    path = write(tmp_path, "raising.py", raising)
+    monkeypatch.delenv("RISKSCORE_DEBUG", raising=False)
+    quiet = run("score", WEDOCTOR, "--rubrics-dir", tmp_path)
+    assert quiet.exit_code == 1
+    assert "warning: rubric steady was not scored: KeyError: 'revenue' (set RISKSCORE_DEBUG=1 for the traceback)" in quiet.stderr
+    assert "Traceback" not in quiet.stderr
+
+    monkeypatch.setenv("RISKSCORE_DEBUG", "1")
+    loud = run("score", WEDOCTOR, "--rubrics-dir", tmp_path)
+    assert loud.exit_code == 1
+    assert "RISKSCORE_DEBUG: rubric steady raised:\nTraceback (most recent call last):" in loud.stderr
+    assert f'File "{path}", line ' in loud.stderr and "raise KeyError('revenue')" in loud.stderr
+    assert "warning: rubric steady was not scored: KeyError: 'revenue'\n" in loud.stderr  # no hint: the traceback is there
+
+
+def test_under_riskscore_debug_a_plugin_import_traceback_is_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = write(tmp_path, "broken.py", 'import json\n\n\ndef boom():\n    raise RuntimeError("kaput")\n\n\nboom()\n')
+    monkeypatch.setenv("RISKSCORE_DEBUG", "1")
+    result = run("score", WEDOCTOR, "--rubrics-dir", tmp_path)
+    assert result.exit_code == 1
+    assert f"warning: rubric plugin broken ({bad}) not loaded: RuntimeError: kaput\nTraceback (most recent call last):" in result.stderr
+    assert f'File "{bad}", line 5, in boom' in result.stderr

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from riskscore.pipeline import Pipeline
     from riskscore.profile.model import Profile
     from riskscore.scoring.engine import Assessment
+    from riskscore.scoring.registry import Discovery, LoadedRubric
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -80,7 +81,14 @@ def _pipeline(config_path: Path | None, rubric_set: str | None = None, rubrics_d
     from riskscore.pipeline import Pipeline
 
     return Pipeline.open(config_path, rubric_set=rubric_set, rubrics_dirs=rubrics_dirs or (), discover=True,
-                         on_load_failure=lambda item: _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}"))
+                         on_load_failure=_warn_load_failure)
+
+
+def _warn_load_failure(item: LoadedRubric) -> None:
+    """A warning for a plugin that failed to load; its traceback too under RISKSCORE_DEBUG=1."""
+    _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}")
+    if os.environ.get("RISKSCORE_DEBUG") and item.traceback:
+        _err(item.traceback.rstrip())
 
 
 def _prepare(profile_path: Path, config_path: Path | None, rubric_set: str | None = None,
@@ -92,9 +100,12 @@ def _prepare(profile_path: Path, config_path: Path | None, rubric_set: str | Non
 
 def _report_failures(pipeline: "Pipeline", assessment: "Assessment | None" = None) -> int:
     """Exit code 1 when a rubric failed, or a plugin failed to load; the output was still written."""
+    debug = bool(os.environ.get("RISKSCORE_DEBUG"))
     failed = assessment.failed if assessment is not None else []
     for outcome in failed:
-        _err(f"warning: rubric {outcome.id} was not scored: {outcome.error}")
+        error = outcome.error or ""
+        raised = not error.startswith(("returned", "did not finish", "ended without"))  # the others have no traceback to show
+        _err(f"warning: rubric {outcome.id} was not scored: {error}" + (" (set RISKSCORE_DEBUG=1 for the traceback)" if raised and not debug else ""))
     return EXIT_FAILURE if failed or pipeline.load_failures else EXIT_OK
 
 
@@ -433,6 +444,7 @@ app.add_typer(rubrics_app, name="rubrics")
 def rubrics(
     ctx: typer.Context,
     detail: Annotated[bool, typer.Option("--detail", help="Show each rubric's method and parameters.")] = False,
+    trace: Annotated[bool, typer.Option("--trace", help="Show every entry point and module discovery found and what became of each.")] = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
@@ -444,6 +456,8 @@ def rubrics(
 
     cfg = _guard(lambda: _config(config, rubric_set, rubrics_dir))
     loaded = registry.discover(cfg.rubrics_dirs)
+    if trace:
+        raise typer.Exit(_print_trace(loaded))
     dupes = registry.duplicates(loaded)
     for item in loaded:
         if not item.ok:
@@ -470,7 +484,7 @@ def rubrics(
                 typer.echo(f"      {key} = {toml_value(value)}")
             typer.echo("")
     for rid, where in sorted(dupes.items()):
-        _err(f"error: two rubrics share the id {rid!r}: {' and '.join(where)}")
+        _err(f"error: {registry.duplicate_message(rid, where)}")
     if dupes or any(not item.ok for item in loaded):
         raise typer.Exit(EXIT_FAILURE)
     # The listing also checks the configuration against what was found: weights and
@@ -478,6 +492,23 @@ def rubrics(
     selected = _guard(lambda: registry.select(cfg, loaded))
     for cls in selected:
         _guard(lambda: registry.params_for(cls, cfg))
+
+
+def _print_trace(discovery: Discovery) -> int:
+    """``rubrics --trace``: one line per entry point and module; exit 1 when any failed or clashed."""
+    entries = discovery.trace()
+    for e in entries:
+        where = e.source if e.origin == e.source else f"{e.source} ({e.origin})"
+        if e.status == "loaded":
+            line = f"{where} → {e.rubric}"
+        elif e.status == "duplicate":
+            line = f"{where} → {e.rubric}: {e.detail}"
+        else:
+            line = f"{where}: {e.detail}"
+        typer.echo(f"{e.status:<9}  {e.kind:<11}  {line}")
+    counts = {status: sum(1 for e in entries if e.status == status) for status in ("loaded", "failed", "duplicate", "skipped")}
+    _err(", ".join(f"{n} {status}" for status, n in counts.items()))
+    return EXIT_FAILURE if counts["failed"] or counts["duplicate"] else EXIT_OK
 
 
 @rubrics_app.command("new")

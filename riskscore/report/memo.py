@@ -224,6 +224,7 @@ class Memo:
     percentile_min_peers: int = 1
     precedent_min_rubrics: int = 1
     no_precedent: str = ""                                # why no peer is a precedent
+    plugin_failures: list[str] = field(default_factory=list)  # rubric plugins that failed to load: "name (origin): error"
 
 
 def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]], sensitivity: bool = False,
@@ -301,6 +302,7 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         failed=[f"{o.title}: {o.error}" for o in assessment.failed],
         **_honesty_fields(assessment, config),
         calibration_skill=_calibration_skill(calibration) if calibration else False,
+        plugin_failures=[f"{f.name} ({f.origin}): {f.error}" for f in assessment.plugin_failures],
     )
 
 

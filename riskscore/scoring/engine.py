@@ -26,16 +26,19 @@ Steps, as the memo's methodology appendix states them:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
+import sys
 import threading
-from typing import Literal
+import traceback
+from typing import Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskscore.profile import evidence as ev
 from riskscore.scoring.config import Config, EngineSettings
 from riskscore.profile.model import Profile
-from riskscore.scoring.registry import params_for
+from riskscore.scoring.registry import LoadFailure, params_for
 from riskscore.scoring.contract import Rubric, RubricParams, RubricResult
 from riskscore.scoring.scale import BAND_EDGES, Band, band_for
 
@@ -136,6 +139,8 @@ class Assessment(_Model):
                                    "(thresholds engine.insufficient_coverage, engine.provisional_coverage, engine.provisional_max_bands).")
     confidence_reasons: list[str] = Field(description="Why the confidence is what it is, one sentence each.")
     other_policy: PolicyAlternative = Field(description="The scores under the missing-data policy not in force.")
+    plugin_failures: list[LoadFailure] = Field(
+        default_factory=list, description="Rubric plugins that failed to load, so were not run: name, origin, error.")
 
     @property
     def failed(self) -> list[RubricOutcome]:
@@ -157,6 +162,8 @@ def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams, tim
     except ValidationError as exc:
         return None, f"returned an invalid result: {exc.errors()[0]['msg']}"
     except (Exception, SystemExit) as exc:  # a failing rubric is reported, never fatal
+        if os.environ.get("RISKSCORE_DEBUG"):  # the traceback for the rubric's author; the run goes on
+            sys.stderr.write(f"RISKSCORE_DEBUG: rubric {rubric.id} raised:\n{traceback.format_exc()}")
         return None, f"{type(exc).__name__}: {exc}"
     known = {src.id for src in profile.sources}
     cited = {s for m in result.metrics for s in m.sources} | {s for e in result.evidence for s in e.sources} | {s for f in result.red_flags for s in f.sources}
@@ -198,7 +205,8 @@ def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricPara
     return None, overran if worker.is_alive() else "ended without returning a result"
 
 
-def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]]) -> Assessment:
+def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin_failures: Iterable[LoadFailure] = ()) -> Assessment:
+    """Score ``profile`` with ``rubrics``; ``plugin_failures`` (from discovery) are reported in the result."""
     engine = config.engine
     params = {r.id: params_for(r, config) for r in rubrics}
     raw: list[tuple[type[Rubric], float, RubricResult | None, str | None]] = []
@@ -255,6 +263,7 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]]) -> Ass
         conflicts=[_conflict_report(profile, sel) for sel in ev.conflicts(profile)],
         score_range=score_range, confidence=confidence, confidence_reasons=reasons,
         other_policy=_other_policy(used, floor, engine),
+        plugin_failures=list(plugin_failures),
     )
 
 
