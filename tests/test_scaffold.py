@@ -178,3 +178,10 @@ def test_an_accepted_name_does_not_shadow_the_templates_imports(tmp_path: Path, 
         check_rubric(module.MetricRubric)
     else:
         assert result.exit_code == 2
+
+
+def test_generated_module_imports_only_the_author_facade(scaffold: Path) -> None:
+    text = (scaffold / "cash_runway.py").read_text(encoding="utf-8")
+    imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
+    assert imports == ["from __future__ import annotations", "from riskscore.rubric import ("]
+    assert "contract_version = 1" in text

@@ -515,10 +515,23 @@ def _print_trace(discovery: Discovery) -> int:
 def rubrics_new(
     name: Annotated[str, typer.Argument(help="Rubric id, e.g. cash_runway.", show_default=False)],
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the module, its tests and its doc.")] = Path("local_rubrics"),
+    package: Annotated[Optional[Path], typer.Option(
+        "--package", help="Write an installable plugin package into this directory instead (pyproject.toml with the entry point, src/ layout, tests).",
+        show_default=False)] = None,
 ) -> None:
-    """Write a working rubric module, its tests and a doc stub (they pass the contract kit as generated)."""
-    from riskscore.cli.scaffold import write_scaffold
+    """Write a working rubric module, its tests and a doc stub (they pass the contract kit as generated).
 
+    With --package DIR, write an installable plugin package instead: pip install it and
+    `riskscore rubrics` lists it; its tests pass as generated.
+    """
+    from riskscore.cli.scaffold import write_package, write_scaffold
+
+    if package is not None:
+        written = _guard(lambda: write_package(name, package))
+        for path in written:
+            _err(f"wrote {path}")
+        _err(f"next: pip install -e '{package}[test]'   then   riskscore rubrics   and   python -m pytest {package}")
+        return
     written = _guard(lambda: write_scaffold(name, directory))
     for path in written:
         _err(f"wrote {path}")

@@ -24,6 +24,9 @@ an empty one) and on any profiles you pass, and raises :class:`ContractError` li
 
 When ``score`` raises, the failure names the exception and the line of the rubric's source
 that raised it (``file:line``), plus the innermost frame when that lies outside the rubric.
+
+For a plugin package, :func:`check_installed` checks what ``riskscore rubrics`` will see:
+an installed entry point named after the rubric's id that loads the class.
 """
 
 from __future__ import annotations
@@ -166,3 +169,33 @@ def raised_at(rubric: type, tb: TracebackType | None) -> str:
     if where is not inner:
         text += f"from {inner.filename}:{inner.lineno} (in {inner.name}) "
     return text
+
+
+def check_installed(rubric: type) -> None:
+    """Check that riskscore finds ``rubric`` through an installed entry point, as a user's ``riskscore rubrics`` would.
+
+    For a plugin package: the package is installed (``pip install -e .``), it declares an
+    entry point in the group ``riskscore.rubrics`` whose name equals the rubric's ``id`` and
+    whose object is the class, the class loads there without a contract problem, and no
+    other installed rubric uses the same id. Raises :class:`ContractError` saying which.
+    """
+    from riskscore.scoring import registry
+
+    name = f"{rubric.__module__}:{rubric.__qualname__}"
+    rid = getattr(rubric, "id", None)
+    discovery = registry.discover()
+    mine = [item for item in discovery if item.kind == "entry point" and (item.rubric is rubric or _names(item.source, rubric))]
+    if not mine:
+        raise ContractError(f"no entry point in the group {registry.GROUP!r} loads {name}: install the package (pip install -e .) "
+                            f"and declare it in pyproject.toml under [project.entry-points.\"{registry.GROUP}\"] as {rid} = \"<module>:{rubric.__qualname__}\"")
+    problems = [f"the entry point {item.source} ({item.origin}) did not load: {item.error}" for item in mine if not item.ok]
+    problems += [registry.duplicate_message(item.name, discovery.duplicates[item.name]) for item in mine
+                 if item.ok and item.name in discovery.duplicates]
+    if problems:
+        raise ContractError(f"{rubric.__name__} is installed but riskscore cannot use it:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _names(source: str, rubric: type) -> bool:
+    """Whether an entry point ``name = module:Class`` names ``rubric`` (directly or through a package re-export)."""
+    module, _, attr = source.split(" = ", 1)[-1].partition(":")
+    return attr == rubric.__qualname__ and (rubric.__module__ == module or rubric.__module__.startswith(module + "."))
