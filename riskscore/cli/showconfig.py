@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from riskscore.scoring.config import Config
 
 
-def effective(config: Config, loaded: list[Any] | None = None) -> list[tuple[str, Any, str]]:
+def effective(config: Config, loaded: Sequence[Any] | None = None) -> list[tuple[str, Any, str]]:
     """``(dotted key, value, origin)`` for every setting that affects a run, in TOML order.
 
     ``loaded`` is the result of :func:`riskscore.scoring.registry.discover`, when the caller has it already.

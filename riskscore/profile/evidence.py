@@ -100,7 +100,13 @@ def conflicts(profile: "Profile") -> list[Selection]:
 
 
 def value(profile: "Profile", figure: "MoneyFigure | PercentFigure | None") -> "Observation | None":
-    """The chosen observation of ``figure`` (None when the figure is absent)."""
+    """The observation of ``figure`` the engine's source ranking chose (None when the figure is absent).
+
+    Always read a figure through this (or :func:`series` / :func:`latest`), never
+    ``figure.root[0]``: when sources disagree, the chosen one is the highest-ranked source's
+    (prospectus > regulator, exchange > research > media; then the newer filing, the newer
+    source, the more precise figure), the same one the memo shows. Cite its ``.source``.
+    """
     if figure is None:
         return None
     if len(figure) == 1:
@@ -109,6 +115,7 @@ def value(profile: "Profile", figure: "MoneyFigure | PercentFigure | None") -> "
 
 
 def sources_of(observations: Iterable["Observation"]) -> list[str]:
+    """The source ids of ``observations``, each once, in order: what a metric or evidence built from them cites."""
     seen: list[str] = []
     for obs in observations:
         if obs.source not in seen:

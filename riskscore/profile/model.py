@@ -85,6 +85,7 @@ class _Observation(Strict):
 
     @property
     def decimals(self) -> int:
+        """Decimal places the source wrote (``13.68`` -> 2): the figure's precision."""
         return self._decimals
 
 
@@ -137,10 +138,12 @@ class PercentObservation(_Observation):
 
     @property
     def base(self) -> float:
+        """The percentage as a number (``77.6`` for 77.6%), for code that treats money and percentages alike."""
         return self.value
 
     @property
     def half_step(self) -> float:
+        """Half a unit of the last written digit: the rounding the figure admits."""
         return 0.5 * 10 ** (-self.decimals)
 
 
@@ -169,10 +172,22 @@ class _Figure(RootModel):
 
 
 class MoneyFigure(_Figure):
+    """An amount in a profile, as one or more :class:`MoneyObservation` (several when sources disagree).
+
+    Iterate it for every observation; read it with :func:`riskscore.rubric.value` for the
+    one the engine uses.
+    """
+
     root: list[MoneyObservation]
 
 
 class PercentFigure(_Figure):
+    """A percentage in a profile, as one or more :class:`PercentObservation` (several when sources disagree).
+
+    Iterate it for every observation; read it with :func:`riskscore.rubric.value` for the
+    one the engine uses.
+    """
+
     root: list[PercentObservation]
 
 
@@ -308,10 +323,12 @@ class Period(Strict):
 
     @property
     def is_annual(self) -> bool:
+        """Whether the period is a fiscal year (``FY2024``)."""
         return self.id.startswith("FY")
 
     @property
     def months(self) -> int:
+        """The period's length in months: 12 for a year, 6 for ``2025H1``, 9 for ``2024-9M``."""
         match = _PERIOD_RE.match(self.id)
         assert match
         return 12 if match["fy"] else _PART_MONTHS[match["part"]][1]
@@ -469,7 +486,12 @@ class CumulativeFigure(Strict):
 # --------------------------------------------------------------------------- the profile
 
 class Profile(Strict):
-    """A company profile. See README "Writing a profile" for the conventions."""
+    """A company profile: sourced facts about one IPO candidate, as of ``as_of``.
+
+    What a rubric's ``score`` receives; treat it as read-only. See README "Writing a
+    profile" for the conventions. Periods are read oldest first with
+    :meth:`periods_by_end`; lists that were not researched are None, not empty.
+    """
 
     schema_version: Literal[1] = SCHEMA_VERSION
     point_in_time: bool = Field(
@@ -589,24 +611,28 @@ class Profile(Strict):
         return describe_loc(self, loc)
 
     def source(self, source_id: str) -> Source:
+        """The source with id ``source_id`` (KeyError when there is none)."""
         for src in self.sources:
             if src.id == source_id:
                 return src
         raise KeyError(source_id)
 
     def filing(self, filing_id: str) -> Filing:
+        """The filing with id ``filing_id`` (KeyError when there is none)."""
         for f in self.filings:
             if f.id == filing_id:
                 return f
         raise KeyError(filing_id)
 
     def person(self, person_id: str) -> Person:
+        """The person with id ``person_id`` (KeyError when there is none)."""
         for p in self.people:
             if p.id == person_id:
                 return p
         raise KeyError(person_id)
 
     def period(self, period_id: str) -> Period:
+        """The period with id ``period_id``, e.g. ``'FY2024'`` (KeyError when there is none)."""
         for p in self.periods:
             if p.id == period_id:
                 return p
@@ -619,6 +645,7 @@ class Profile(Strict):
         return list(self._periods_by_end)
 
     def annual_periods(self) -> list[Period]:
+        """The fiscal years, oldest first."""
         return [p for p in self.periods_by_end() if p.is_annual]
 
 

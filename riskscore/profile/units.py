@@ -117,7 +117,10 @@ _PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 class PartialDate:
     """A date known to the year, the month or the day, as precisely as the source gives it.
 
-    ``start`` and ``end`` are the first and last days it may denote; ordering uses both.
+    ``start`` and ``end`` are the first and last days it may denote (``2022-06`` is
+    2022-06-01 to 2022-06-30); ordering uses both; ``str()`` gives the text as written.
+    Compare with ``.start`` or ``.end`` (e.g. ``months_between(event.date.end, profile.as_of)``)
+    depending on which reading is conservative for your rubric.
     """
 
     start: dt.date
@@ -126,6 +129,7 @@ class PartialDate:
 
     @classmethod
     def parse(cls, value: Any) -> "PartialDate":
+        """``'2022'``, ``'2022-06'``, ``'2022-06-30'``, a ``date`` or a year as an int; ValueError otherwise."""
         if isinstance(value, PartialDate):
             return value
         if isinstance(value, dt.datetime):

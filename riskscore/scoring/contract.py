@@ -67,26 +67,26 @@ class Metric(_Frozen):
     sensitivity analysis move the figure; ``sources`` are the source ids it rests on.
     """
 
-    id: str
-    label: str
+    id: str = Field(description="Slug, unique within the rubric, e.g. 'largest_share'.")
+    label: str = Field(description="As the memo prints it, e.g. 'Largest customer share'.")
     value: float | None = Field(description="None when the profile does not hold it.")
-    unit: str = ""
-    period: str | None = None
-    grid: Grid | None = None
-    score: float | None = None
+    unit: str = Field(default="", description="Printed after the value, e.g. '%' or 'months'.")
+    period: str | None = Field(default=None, description="Id of the period the value is from, e.g. 'FY2024'.")
+    grid: Grid | None = Field(default=None, description="The grid the value was scored on (the memo shows it).")
+    score: float | None = Field(default=None, description="0-100; None when the value is missing.")
     weight: float = Field(default=1.0, ge=0, description="Weight within the rubric.")
     display: str | None = Field(default=None, description="The value as the memo prints it, when not a plain number.")
     path: str | None = Field(default=None, description="Profile path of the figure the metric is read from, e.g. "
                              "'periods[2025H1].customers.largest_share' (what-if and sensitivity analysis move it).")
     note: str | None = None
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list, description="Source ids of the figures the value is computed from.")
 
 
 class Adjustment(_Frozen):
     """Points added to (positive) or taken from (negative) the metric mean, with the reason as ``label``."""
 
-    label: str
-    points: float
+    label: str = Field(description="The reason, as the memo prints it.")
+    points: float = Field(description="Added to the mean of the metric scores (negative lowers it); the result is clamped to 0-100.")
 
 
 class Evidence(_Frozen):
@@ -96,8 +96,8 @@ class Evidence(_Frozen):
     between disagreeing observations (:func:`riskscore.rubric.value`).
     """
 
-    statement: str
-    sources: list[str] = Field(default_factory=list)
+    statement: str = Field(description="One sentence with the figures, as the memo prints it.")
+    sources: list[str] = Field(default_factory=list, description="Source ids of the profile it rests on.")
 
 
 class RedFlag(_Frozen):
@@ -107,17 +107,17 @@ class RedFlag(_Frozen):
     flag ``id`` in ``engine.red_flag_floors``.
     """
 
-    id: str
+    id: str = Field(description="Slug, prefixed with the rubric id by convention; engine.red_flag_floors is keyed by it.")
     title: str
-    detail: str
-    sources: list[str] = Field(default_factory=list)
+    detail: str = Field(description="What was found, with the figures.")
+    sources: list[str] = Field(default_factory=list, description="Source ids of the profile it rests on.")
 
 
 class DataGap(_Frozen):
     """Something the rubric needed and the profile does not hold: its profile path and why it matters."""
 
     field: str = Field(description="Profile path of what is missing, e.g. 'periods[2025H1].customers.top5_share'.")
-    reason: str
+    reason: str = Field(description="Why the rubric needs it, as the memo prints it.")
 
 
 class Scenario(_Frozen):
@@ -127,7 +127,7 @@ class Scenario(_Frozen):
     label: str
     score: float
     band: Band
-    headline: bool = False
+    headline: bool = Field(default=False, description="True for the one scenario the rubric's score uses.")
     note: str | None = None
 
 
@@ -140,8 +140,8 @@ class RubricResult(_Frozen):
     computed for you.
     """
 
-    score: float | None = Field(default=None, ge=0, le=100)
-    band: Band | None = None
+    score: float | None = Field(default=None, ge=0, le=100, description="0-100, 100 = most risk; None when there is no evidence at all.")
+    band: Band | None = Field(default=None, description="The band of score (band_for(score)); None without a score.")
     coverage: float = Field(default=1.0, ge=0, le=1, description="Share of the rubric's metric weight backed by evidence.")
     metrics: list[Metric] = Field(default_factory=list)
     adjustments: list[Adjustment] = Field(default_factory=list)
@@ -149,7 +149,7 @@ class RubricResult(_Frozen):
     red_flags: list[RedFlag] = Field(default_factory=list)
     data_gaps: list[DataGap] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
-    narrative: str = ""
+    narrative: str = Field(default="", description="A few sentences the memo prints at the top of the rubric's section.")
 
     @model_validator(mode="after")
     def _band_matches_score(self) -> "RubricResult":

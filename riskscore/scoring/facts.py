@@ -17,7 +17,12 @@ Obs = TypeVar("Obs", MoneyObservation, PercentObservation)
 
 
 def series(profile: Profile, get: Callable[[Period], MoneyFigure | PercentFigure | None], annual_only: bool = False) -> list[tuple[Period, MoneyObservation | PercentObservation]]:
-    """``(period, chosen observation)`` for every period holding the figure, oldest first."""
+    """``(period, chosen observation)`` for every period holding the figure, oldest first.
+
+    ``get`` picks the figure from a period, e.g. ``lambda p: p.revenue``; with
+    ``annual_only`` only fiscal years (``FY2024``) count. Each observation is the one
+    :func:`value` chooses.
+    """
     out = []
     for period in profile.periods_by_end():
         if annual_only and not period.is_annual:
@@ -35,7 +40,7 @@ def latest(profile: Profile, get: Callable[[Period], MoneyFigure | PercentFigure
 
 
 def fmt_pct(value: float, decimals: int = 1) -> str:
-    """A value in percent, ``77.6%`` (:func:`riskscore.report.format.percent`)."""
+    """A percentage as the memo writes it: ``fmt_pct(77.63)`` -> ``'77.6%'`` (:func:`riskscore.report.format.percent`)."""
     return fmt.percent(value, decimals)
 
 
@@ -57,7 +62,10 @@ def fmt_obs(profile: Profile, obs: MoneyObservation | PercentObservation) -> str
 
 
 def ratio_pct(numerator: MoneyObservation, denominator: MoneyObservation) -> float | None:
-    """``numerator / denominator`` in percent, None when the currencies differ or the denominator is zero."""
+    """``numerator / denominator`` in percent, None when the currencies differ or the denominator is zero.
+
+    Amounts are compared in base units, so ``RMB 亿`` over ``RMB million`` is right.
+    """
     if numerator.unit.currency != denominator.unit.currency or denominator.base == 0:
         return None
     ratio = 100.0 * numerator.base / denominator.base
@@ -65,7 +73,11 @@ def ratio_pct(numerator: MoneyObservation, denominator: MoneyObservation) -> flo
 
 
 def revenue_share(profile: Profile, period: Period) -> Iterator[tuple[str, float, list[str]]]:
-    """Top-level segments with their share of revenue (stated, or derived from revenue)."""
+    """``(segment name, share of revenue in %, source ids)`` for each top-level segment of ``period``.
+
+    The share is the stated one, else the segment's revenue over the period's revenue; a
+    derived share outside 0-100% is skipped (the data-quality checks report it).
+    """
     total = evidence.value(profile, period.revenue)
     for seg in period.segments:
         if seg.parent:
@@ -82,6 +94,9 @@ def revenue_share(profile: Profile, period: Period) -> Iterator[tuple[str, float
 
 
 def path(period: Period, *rest: str) -> str:
-    """The path of a figure in ``period``: ``path(period, "customers", "largest_share")`` ->
-    ``periods[2025H1].customers.largest_share`` (:mod:`riskscore.profile.paths`)."""
+    """The profile path of a figure in ``period``: ``path(p, "customers", "largest_share")`` -> ``'periods[2025H1].customers.largest_share'``.
+
+    Give it as a :class:`Metric`'s ``path`` (what-if and sensitivity analysis move that
+    figure) or a :class:`DataGap`'s ``field`` (the grammar is :mod:`riskscore.profile.paths`).
+    """
     return paths.period(period.id, *rest)

@@ -353,7 +353,7 @@ def select(config: Config, loaded: Iterable[LoadedRubric] | None = None) -> list
     if clashing:
         raise RubricLoadError("; ".join(duplicate_message(rid, dupes[rid]) for rid in clashing))
     order = {rid: i for i, rid in enumerate(config.weights)}
-    return [by_id[rid] for rid in sorted(wanted, key=lambda r: (order.get(r, len(order)), r))]  # type: ignore[misc]
+    return [by_id[rid] for rid in sorted(wanted, key=lambda r: (order.get(r, len(order)), r))]
 
 
 def params_for(rubric: type[Rubric], config: Config) -> RubricParams:

@@ -13,10 +13,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 Band = Literal["Low", "Moderate", "Elevated", "High", "Severe"]
+"""The band of a score: Low < 20 <= Moderate < 40 <= Elevated < 60 <= High < 80 <= Severe."""
 BAND_EDGES: tuple[tuple[float, Band], ...] = ((80, "Severe"), (60, "High"), (40, "Elevated"), (20, "Moderate"), (0, "Low"))
 
 
 def band_for(score: float) -> Band:
+    """The band a 0-100 score falls in: ``band_for(59.9)`` -> ``'Elevated'``, ``band_for(60)`` -> ``'High'``."""
     for edge, band in BAND_EDGES:
         if score >= edge:
             return band
@@ -24,6 +26,7 @@ def band_for(score: float) -> Band:
 
 
 def clamp(score: float) -> float:
+    """``score`` limited to the scale, 0-100 (e.g. after adding adjustment points)."""
     return max(0.0, min(100.0, score))
 
 
@@ -54,9 +57,11 @@ class Grid(BaseModel):
 
     @classmethod
     def of(cls, points: object) -> "Grid":
+        """A grid from ``[[x, score], ...]``, validated: at least two points, distinct x, scores within 0-100."""
         return cls(points=points)  # type: ignore[arg-type]
 
     def score(self, x: float) -> float:
+        """The score of metric value ``x``: linear between the two points around it, the end score beyond the ends; NaN is refused."""
         if x != x:  # NaN: a computed metric that is not a number cannot be scored
             raise ValueError("cannot score a metric that is not a number")
         pts = self.points

@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
+from riskscore.errors import InputError
+from riskscore.rubric import Profile, RubricResult
 from riskscore.scoring import registry
 from riskscore.scoring.config import load_config
-from riskscore.errors import InputError
-from riskscore.profile.model import Profile
-from riskscore.scoring.contract import RubricResult
-from riskscore.testing import check_rubric, sample_profiles
+from riskscore.testing import check_installed, check_rubric, sample_profiles
 from riskscore_going_concern import GoingConcern
 
 SOURCES = [
@@ -72,6 +71,7 @@ def test_honours_the_rubric_contract() -> None:
 
 
 def test_is_registered_under_the_entry_point() -> None:
+    check_installed(GoingConcern)  # an installed entry point named after the id loads the class
     found = [item for item in registry.discover() if item.name == "going_concern"]
     assert len(found) == 1, "install the package first: pip install ./examples/riskscore-going-concern"
     assert found[0].rubric is GoingConcern
