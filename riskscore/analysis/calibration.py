@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from riskscore.errors import InputError, Problem
+from riskscore.inputfile import read_limited, read_text_limited
 from riskscore.report import format as fmt
 
 FAILED_STATUSES = {"lapsed", "withdrawn", "rejected"}
@@ -62,6 +63,8 @@ CALIBRATION_VERSION = 2
 LOCO_MAX_GROUPS = 20
 GROUPED_FOLDS = 10
 BOOTSTRAP_RESAMPLES = 200
+MAX_CALIBRATION_BYTES = 16 * 1024 * 1024
+MAX_HISTORY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -156,12 +159,13 @@ def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) ->
 
 
 def history_from_csv(path: str) -> History:
+    import io
+
     import pandas as pd
 
+    data = read_limited(path, MAX_HISTORY_BYTES, "history CSV")  # a regular file only, read within the limit
     try:
-        frame = pd.read_csv(path, dtype={"outcome": "string", "company": "string"}, keep_default_na=False)  # blanks stay blank, in their own row
-    except FileNotFoundError:
-        raise InputError(path, [Problem("", "no such file")]) from None
+        frame = pd.read_csv(io.BytesIO(data), dtype={"outcome": "string", "company": "string"}, keep_default_na=False)  # blanks stay blank, in their own row
     except Exception as exc:
         raise InputError(path, [Problem("", f"cannot read as CSV: {exc}")]) from None
     if "outcome" not in frame.columns:
@@ -502,13 +506,12 @@ def _fit(history: History, groups: list[str], n: int, failed: int, listed: int, 
 
 
 def load_calibration(path: str | Path) -> dict[str, Any]:
+    text = read_text_limited(path, MAX_CALIBRATION_BYTES, "calibration", missing="no such calibration file (write one with `riskscore calibrate`)")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-    except FileNotFoundError:
-        raise InputError(str(path), [Problem("", "no such calibration file (write one with `riskscore calibrate`)")]) from None
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         raise InputError(str(path), [Problem("", f"not a calibration file: {exc}")]) from None
     if data.get("calibration_version") != CALIBRATION_VERSION:
         return _refuse(path, "calibration_version", f"not a calibration file of this riskscore version (expected {CALIBRATION_VERSION}; "

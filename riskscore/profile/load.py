@@ -2,7 +2,8 @@
 
 The YAML is composed to a node tree first so that a validation error can name the line of
 the offending key. Duplicate keys, anchors/aliases (a "billion laughs" vector and never
-needed in a profile), non-UTF-8 bytes and files over ``MAX_BYTES`` are refused.
+needed in a profile), non-UTF-8 bytes, files over ``MAX_BYTES`` and anything that is not a
+regular file (a directory, ``/dev/zero``, a FIFO) are refused.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from riskscore.errors import InputError, Problem
+from riskscore.inputfile import read_text_limited
 from riskscore.profile.model import Profile, describe_loc
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -66,22 +68,7 @@ def _check_no_aliases(node: yaml.Node, seen: set[int]) -> None:
 def read_yaml(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, yaml.Node | None]:
     """Parse ``path``; returns the data and the node tree (for line numbers)."""
     name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(name, [Problem("", f"file is {size:,} bytes; profiles are limited to {max_bytes:,}")])
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, [Problem("", "no such file")]) from None
-    except IsADirectoryError:
-        raise InputError(name, [Problem("", "is a directory, not a profile file")]) from None
-    except OSError as exc:
-        raise InputError(name, [Problem("", f"cannot read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(name, [Problem("", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line)]) from None
+    text = read_text_limited(path, max_bytes, "profile")
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()

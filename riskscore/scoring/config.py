@@ -25,9 +25,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskscore.errors import InputError, Problem
+from riskscore.inputfile import read_text_limited
 
 DEFAULTS = Path(__file__).parent.parent / "defaults.toml"
 DEFAULTS_LABEL = "riskscore/defaults.toml"
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class EngineSettings(BaseModel):
@@ -186,12 +188,7 @@ def _parse(text: str, name: str, table: str | None = None) -> dict[str, Any]:
 
 def _read_file(path: Path) -> tuple[str, dict[str, Any]]:
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(name, [Problem("", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(name, [Problem("", f"cannot read: {exc}")]) from None
+    text = read_text_limited(path, MAX_CONFIG_BYTES, "configuration")
     table = "riskscore" if path.name == "pyproject.toml" else None
     return name, _parse(text, name, table)
 
@@ -206,9 +203,9 @@ def find_config_file(start: Path | None = None) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                if "riskscore" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}):
+                if "riskscore" in tomllib.loads(read_text_limited(pyproject, MAX_CONFIG_BYTES, "configuration")).get("tool", {}):
                     return pyproject
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            except (InputError, tomllib.TOMLDecodeError):
                 pass
     return None
 
