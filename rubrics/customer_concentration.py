@@ -1,4 +1,7 @@
 from __future__ import annotations
+
+from pydantic import Field, model_validator
+
 from riskscore.rubric import (
     Adjustment,
     DataGap,
@@ -36,15 +39,22 @@ class CustomerConcentration(Rubric):
     version = "1.0"
     default_weight = 20
     contract_version = 1
+    red_flag_ids = ("largest_customer_majority",)
 
     class Params(RubricParams):
         largest_share_grid: GridParam
         top5_share_grid: GridParam
-        largest_share_weight: float
-        top5_share_weight: float
-        rise_threshold_pp: float
-        rise_points: float
-        red_flag_largest_share: float
+        largest_share_weight: float = Field(ge=0, le=1_000_000)
+        top5_share_weight: float = Field(ge=0, le=1_000_000)
+        rise_threshold_pp: float = Field(ge=0, le=100)
+        rise_points: float = Field(ge=0, le=100)
+        red_flag_largest_share: float = Field(ge=0, le=100)
+
+        @model_validator(mode="after")
+        def _some_weight(self) -> "Params":
+            if self.largest_share_weight + self.top5_share_weight == 0:
+                raise ValueError("largest_share_weight and top5_share_weight are both 0; at least one must be positive")
+            return self
 
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
         largest = series(profile, lambda p: p.customers.largest_share if p.customers else None)

@@ -1,4 +1,9 @@
 from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
 from riskscore.rubric import (
     Adjustment,
     DataGap,
@@ -45,17 +50,18 @@ class Governance(Rubric):
     version = "1.0"
     default_weight = 15
     contract_version = 1
+    red_flag_ids = ("governance_*",)
 
     class Params(RubricParams):
-        base_severity: dict[str, float]
-        subject_factor: dict[str, float]
-        half_life_years: float
-        holder_stake_threshold: float
-        holder_floor: float
-        additional_event_points: float
-        max_additional_points: float
+        base_severity: dict[str, Annotated[float, Field(ge=0, le=100)]]
+        subject_factor: dict[str, Annotated[float, Field(ge=0, le=1)]]
+        half_life_years: float = Field(gt=0)
+        holder_stake_threshold: float = Field(ge=0, le=100)
+        holder_floor: float = Field(ge=0, le=1)
+        additional_event_points: float = Field(ge=0, le=100)
+        max_additional_points: float = Field(ge=0, le=100)
         red_flag_types: list[str]
-        red_flag_window_months: float
+        red_flag_window_months: float = Field(ge=0)
 
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
         events = profile.governance_events

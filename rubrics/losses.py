@@ -1,4 +1,7 @@
 from __future__ import annotations
+
+from pydantic import Field, model_validator
+
 from riskscore.rubric import (
     Adjustment,
     DataGap,
@@ -40,16 +43,23 @@ class Losses(Rubric):
     version = "1.0"
     default_weight = 20
     contract_version = 1
+    red_flag_ids = ()
 
     class Params(RubricParams):
         adjusted_net_margin_grid: GridParam
         loss_years_grid: GridParam
         operating_cash_flow_margin_grid: GridParam
-        adjusted_net_margin_weight: float
-        loss_years_weight: float
-        operating_cash_flow_weight: float
-        trend_min_change_pp: float
-        trend_points: float
+        adjusted_net_margin_weight: float = Field(ge=0, le=1_000_000)
+        loss_years_weight: float = Field(ge=0, le=1_000_000)
+        operating_cash_flow_weight: float = Field(ge=0, le=1_000_000)
+        trend_min_change_pp: float = Field(ge=0)
+        trend_points: float = Field(ge=0, le=100)
+
+        @model_validator(mode="after")
+        def _some_weight(self) -> "Params":
+            if self.adjusted_net_margin_weight + self.loss_years_weight + self.operating_cash_flow_weight == 0:
+                raise ValueError("adjusted_net_margin_weight, loss_years_weight and operating_cash_flow_weight are all 0; at least one must be positive")
+            return self
 
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
         metrics, evidence, gaps, adjustments = [], [], [], []

@@ -1,4 +1,7 @@
 from __future__ import annotations
+
+from pydantic import Field, model_validator
+
 from riskscore.rubric import (
     DataGap,
     Evidence,
@@ -37,13 +40,20 @@ class Margin(Rubric):
     version = "1.0"
     default_weight = 15
     contract_version = 1
+    red_flag_ids = ()
 
     class Params(RubricParams):
         gross_margin_grid: GridParam
-        consolidated_weight: float
-        core_weight: float
-        core_revenue_share: float
-        negative_margin_min_share: float
+        consolidated_weight: float = Field(ge=0, le=1_000_000)
+        core_weight: float = Field(ge=0, le=1_000_000)
+        core_revenue_share: float = Field(ge=0, le=100)
+        negative_margin_min_share: float = Field(ge=0, le=100)
+
+        @model_validator(mode="after")
+        def _some_weight(self) -> "Params":
+            if self.consolidated_weight + self.core_weight == 0:
+                raise ValueError("consolidated_weight and core_weight are both 0; at least one must be positive")
+            return self
 
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
         grid = params.gross_margin_grid

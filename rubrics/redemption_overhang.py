@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from typing import Literal
 from riskscore.rubric import (
     Adjustment,
@@ -49,11 +51,12 @@ class RedemptionOverhang(Rubric):
     version = "1.0"
     default_weight = 20
     contract_version = 1
+    red_flag_ids = ("redemption_claim_exceeds_resources",)
 
     class Params(RubricParams):
         claim_ratio_grid: GridParam
-        trigger_window_months: float
-        trigger_points: float
+        trigger_window_months: float = Field(ge=0)
+        trigger_points: float = Field(ge=0, le=100)
         headline_scenario: Literal["listing_fails", "listed"]
 
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]

@@ -1,4 +1,9 @@
 from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
 from riskscore.rubric import (
     Adjustment,
     DataGap,
@@ -41,14 +46,21 @@ class TechnologyDependence(Rubric):
     version = "1.0"
     default_weight = 10
     contract_version = 1
+    red_flag_ids = ()
 
     class Params(RubricParams):
-        control_score: dict[str, float]
+        control_score: dict[str, Annotated[float, Field(ge=0, le=100)]]
         rnd_intensity_grid: GridParam
-        control_weight: float
-        rnd_intensity_weight: float
-        rnd_fall_threshold: float
-        rnd_fall_points: float
+        control_weight: float = Field(ge=0, le=1_000_000)
+        rnd_intensity_weight: float = Field(ge=0, le=1_000_000)
+        rnd_fall_threshold: float = Field(ge=0, le=100)
+        rnd_fall_points: float = Field(ge=0, le=100)
+
+        @model_validator(mode="after")
+        def _some_weight(self) -> "Params":
+            if self.control_weight + self.rnd_intensity_weight == 0:
+                raise ValueError("control_weight and rnd_intensity_weight are both 0; at least one must be positive")
+            return self
 
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
         metrics, evidence, gaps, adjustments = [], [], [], []

@@ -20,7 +20,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -30,16 +30,22 @@ from riskscore.inputfile import read_text_limited
 DEFAULTS = Path(__file__).parent.parent / "defaults.toml"
 DEFAULTS_LABEL = "riskscore/defaults.toml"
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_WEIGHT = 1_000_000
+"""Largest weight accepted (configuration or a plugin's ``default_weight``): far beyond any
+sensible ratio, small enough that the weights' sum cannot overflow."""
+
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, description="A rubric's weight: finite, 0 to 1,000,000.")]
+Score = Annotated[float, Field(ge=0, le=100)]
 
 
 class EngineSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     missing_data: Literal["reallocate", "neutral"]
-    neutral_score: float = Field(ge=0, le=100)
-    red_flag_floor: float = Field(ge=0, le=100)
-    red_flag_floors: dict[str, float] = Field(default_factory=dict)
-    rubric_timeout_seconds: float | None = Field(default=None, gt=0, description="A rubric running longer is reported as not scored.")
+    neutral_score: Score
+    red_flag_floor: Score
+    red_flag_floors: dict[str, Score] = Field(default_factory=dict, description="Per red-flag id; ids are checked against the rubrics' declared flags.")
+    rubric_timeout_seconds: float | None = Field(default=None, gt=0, le=86400, description="A rubric running longer is reported as not scored.")
     insufficient_coverage: float = Field(default=0.5, ge=0, le=1, allow_inf_nan=False,
                                          description="Below this share of the weight backed by evidence (0-1) an assessment is 'insufficient'.")
     provisional_coverage: float = Field(default=0.8, ge=0, le=1, allow_inf_nan=False,
@@ -49,13 +55,13 @@ class EngineSettings(BaseModel):
 
 
 class LimitsSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     max_profile_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Larger profile files are refused unread.")
 
 
 class MemoSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     peers: str | None = Field(default=None, description="Peer set for every memo: ids, a directory, or tag:NAME.")
     precedents: int = Field(default=3, ge=0, le=20, description="How many closest precedents to list.")
@@ -78,24 +84,24 @@ class CalibrationSettings(BaseModel):
 
 
 class _RubricSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     description: str | None = None
-    enabled: list[str] | None = None
-    weights: dict[str, float] = Field(default_factory=dict)
+    enabled: list[str] | None = Field(default=None, min_length=1)
+    weights: dict[str, Weight] = Field(default_factory=dict)
     rubrics: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class _FileModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     methodology_version: str | None = None
     engine: dict[str, Any] = Field(default_factory=dict)
     limits: dict[str, Any] = Field(default_factory=dict)
     memo: dict[str, Any] = Field(default_factory=dict)
     calibration: dict[str, Any] = Field(default_factory=dict)
-    weights: dict[str, float] = Field(default_factory=dict)
-    enabled: list[str] | None = None
+    weights: dict[str, Weight] = Field(default_factory=dict)
+    enabled: list[str] | None = Field(default=None, min_length=1)
     rubric_set: str | None = None
     rubric_sets: dict[str, _RubricSet] = Field(default_factory=dict)
     rubrics_dirs: list[str] = Field(default_factory=list)
@@ -300,3 +306,28 @@ def load_config(
         memo=memo,
         calibration=calibration,
     )
+
+
+def check_against_rubrics(config: Config, available: list[Any], selected: list[Any]) -> None:
+    """The checks that need the rubrics themselves; :class:`InputError` naming the key.
+
+    Something to score with: at least one rubric enabled, and not every enabled rubric
+    weighted 0. Every ``engine.red_flag_floors`` key is a red flag some available rubric
+    declares (:func:`riskscore.scoring.contract.declares_red_flag`), so a misspelt id is an
+    error, not a floor that silently never applies.
+    """
+    from riskscore.scoring.contract import declares_red_flag
+
+    problems = []
+    if not selected:
+        problems.append(Problem(config.field("enabled"), "no rubric is enabled; there is nothing to score with"))
+    elif not any(config.weight_for(r.id, r.default_weight) > 0 for r in selected):
+        problems.append(Problem(config.field("weights"), f"every enabled rubric has weight 0 ({', '.join(r.id for r in selected)}); "
+                                                         "at least one weight must be positive"))
+    for flag in config.engine.red_flag_floors:
+        if not any(declares_red_flag(r, flag) for r in available):
+            known = sorted({f for r in available for f in (r.red_flag_ids if getattr(r, "red_flag_ids", None) is not None else (f"{r.id}_*",))})
+            problems.append(Problem(config.field(f"engine.red_flag_floors.{flag}"),
+                                    f"no rubric raises a red flag with the id {flag!r}; known: {', '.join(known)}"))
+    if problems:
+        raise InputError(config.user_file, problems)

@@ -54,8 +54,10 @@ class RubricParams(_Frozen):
     Every number the method uses is a field here, with a default: ``[rubrics.<id>]`` in
     riskscore.toml overrides it, and an unknown key there is an error, never a silent
     default. A field without a default is refused when the rubric loads. Instances are
-    frozen.
+    frozen. NaN or infinity is refused for every number (declare each field's range with ``Field``).
     """
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
 
 class Metric(_Frozen):
@@ -206,6 +208,11 @@ class Rubric:
     default_weight: ClassVar[float]
     contract_version: ClassVar[int]
     Params: ClassVar[type[RubricParams]] = RubricParams
+    red_flag_ids: ClassVar[tuple[str, ...] | None] = None
+    """Ids of the red flags ``score`` can raise; ``"prefix_*"`` stands for a family
+    (``"governance_*"``). ``engine.red_flag_floors`` keys are checked against them, and a flag
+    raised with an undeclared id is a contract failure. ``None`` (undeclared): any id starting
+    with ``<rubric id>_`` is accepted."""
 
     def score(self, profile: "Profile", params: RubricParams) -> RubricResult:  # pragma: no cover - abstract
         """Score ``profile`` with ``params``: pure (no clock, files or network), deterministic, never mutating the profile."""
@@ -226,3 +233,11 @@ class Rubric:
         """The docstring after its first paragraph, one line per paragraph: how the rubric scores."""
         paragraphs = cls.doc().split("\n\n")[1:]
         return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def declares_red_flag(rubric: type[Rubric], flag_id: str) -> bool:
+    """Whether ``rubric`` can raise the red flag ``flag_id`` (see :attr:`Rubric.red_flag_ids`)."""
+    declared = getattr(rubric, "red_flag_ids", None)
+    if declared is None:
+        return flag_id.startswith(f"{rubric.id}_")
+    return any(flag_id == d or (d.endswith("*") and flag_id.startswith(d[:-1])) for d in declared)

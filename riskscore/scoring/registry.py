@@ -29,7 +29,7 @@ from typing import Any, Iterable, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from riskscore.scoring.config import DEFAULTS, Config
+from riskscore.scoring.config import DEFAULTS, Config, check_against_rubrics
 from riskscore.errors import InputError, Problem, RubricLoadError
 from riskscore.scoring.contract import CONTRACT_VERSION, SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams
 
@@ -207,6 +207,7 @@ def check_rubric_class(cls: Any) -> type[Rubric]:
     if not (isinstance(cls.Params, type) and issubclass(cls.Params, RubricParams)):
         raise RubricLoadError("Params must subclass riskscore.rubric.RubricParams")
     check_params(cls)
+    check_metadata(cls)
     return cls
 
 
@@ -223,6 +224,28 @@ def contract_version_problem(version: object) -> str | None:
 
 def _error_text(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, RubricLoadError) else f"{type(exc).__name__}: {exc}"
+
+
+def check_metadata(cls: type[Rubric]) -> None:
+    """Raise RubricLoadError naming the attribute unless the metadata's values are usable:
+    ``id`` a lower-case slug, ``title`` and ``version`` text, ``default_weight`` a finite
+    number from 0 to MAX_WEIGHT, ``red_flag_ids`` None or a tuple of non-empty strings."""
+    import math
+    import re
+
+    from riskscore.scoring.config import MAX_WEIGHT
+
+    if not isinstance(cls.id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", cls.id):
+        raise RubricLoadError(f"id must be a lower-case slug such as 'cash_runway'; got {cls.id!r}")
+    for name in ("title", "version"):
+        if not isinstance(getattr(cls, name), str) or not getattr(cls, name).strip():
+            raise RubricLoadError(f"{name} must be a non-empty string; got {getattr(cls, name)!r}")
+    weight = cls.default_weight
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or not 0 <= weight <= MAX_WEIGHT:
+        raise RubricLoadError(f"default_weight must be a finite number from 0 to {MAX_WEIGHT:,}; got {weight!r}")
+    flags = getattr(cls, "red_flag_ids", None)
+    if flags is not None and (not isinstance(flags, tuple) or not all(isinstance(f, str) and f.strip("*") for f in flags)):
+        raise RubricLoadError(f"red_flag_ids must be None or a tuple of red-flag ids; got {flags!r}")
 
 
 def _from_entry_points() -> list[LoadedRubric]:
@@ -353,7 +376,9 @@ def select(config: Config, loaded: Iterable[LoadedRubric] | None = None) -> list
     if clashing:
         raise RubricLoadError("; ".join(duplicate_message(rid, dupes[rid]) for rid in clashing))
     order = {rid: i for i, rid in enumerate(config.weights)}
-    return [by_id[rid] for rid in sorted(wanted, key=lambda r: (order.get(r, len(order)), r))]
+    selected = [by_id[rid] for rid in sorted(wanted, key=lambda r: (order.get(r, len(order)), r))]
+    check_against_rubrics(config, [item.rubric for item in items if item.rubric is not None], selected)
+    return selected
 
 
 def params_for(rubric: type[Rubric], config: Config) -> RubricParams:
@@ -369,6 +394,6 @@ def params_for(rubric: type[Rubric], config: Config) -> RubricParams:
     except ValidationError as exc:
         problems = []
         for e in exc.errors():
-            key = config.field(f"rubrics.{rubric.id}." + ".".join(map(str, e["loc"])))
+            key = config.field(".".join(map(str, (f"rubrics.{rubric.id}", *e["loc"]))))  # a model-level check has no loc
             problems.append(Problem(key, e["msg"] if e["type"] != "extra_forbidden" else f"{rubric.id} has no parameter {e['loc'][-1]!r}"))
         raise InputError(config.user_file, problems) from None

@@ -37,7 +37,7 @@ class Grid(BaseModel):
     e.g. ``[[0, 0], [10, 20], [20, 40]]``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)  # NaN would sort anywhere and score nothing
 
     points: tuple[tuple[float, float], ...]
 
