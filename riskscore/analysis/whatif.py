@@ -102,7 +102,12 @@ def _set(data: dict[str, Any], path: str, value: str, profile: Profile) -> None:
             else:
                 import yaml
 
-                node[token] = yaml.safe_load(value)
+                try:
+                    node[token] = yaml.safe_load(value)
+                except yaml.YAMLError as exc:
+                    mark = getattr(exc, "problem_mark", None)
+                    where = f" at column {mark.column + 1}" if mark is not None else ""
+                    raise ValueError(f"the value {value!r} is not valid YAML: {getattr(exc, 'problem', None) or exc}{where}") from None
             return
         if token not in node:
             node[token] = [] if is_list else {}
@@ -120,8 +125,9 @@ def apply(profile: Profile, assignments: list[Assignment]) -> Profile:
             _set(data, assignment.path, assignment.value, profile)
         except ValueError as exc:
             raise InputError("--set", [Problem(assignment.path, str(exc))]) from None
-    if not any(s["id"] == WHATIF_SOURCE for s in data["sources"]):
-        data["sources"].append({
+    sources = data.get("sources")  # an assignment may have replaced the list: validation then says what is wrong
+    if isinstance(sources, list) and not any(isinstance(s, dict) and s.get("id") == WHATIF_SOURCE for s in sources):
+        sources.append({
             "id": WHATIF_SOURCE, "title": "What-if assumptions: " + "; ".join(f"{a.path}={a.value}" for a in assignments),
             "publisher": "riskscore whatif", "date": profile.as_of.isoformat(), "kind": "research", "language": "en",
         })

@@ -199,7 +199,7 @@ def memo(
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
         documents = pipeline.render(prof, assessment, formats, options, source=profile)
-        return pipeline, assessment, {out / f"{prof.id}.{f}": text for f, text in documents.items()}
+        return pipeline, assessment, {out / f"{assessment.profile_id}.{f}": text for f, text in documents.items()}  # the id as loaded
 
     pipeline, assessment, documents = _guard(build)
     if out.exists() and not out.is_dir():
@@ -322,9 +322,10 @@ def trend(
     def build() -> "tuple[Pipeline, dict[Path, str]]":
         pipeline = _pipeline(config, rubric_set, rubrics_dir)
         prof = pipeline.load(path)
+        stem = prof.id  # as loaded, before any rubric runs: output names never come from a mutated profile
         formats: tuple[Literal["md", "html"], ...] = ("md", "html") if fmt == "all" else (fmt,)
         documents = pipeline.render_trend(pipeline.trend(prof, source=path), formats)
-        return pipeline, {out / f"{prof.id}-trend.{f}": text for f, text in documents.items()}
+        return pipeline, {out / f"{stem}-trend.{f}": text for f, text in documents.items()}
 
     pipeline, documents = _guard(build)
     _write_documents(documents)

@@ -25,8 +25,11 @@ Steps, as the memo's methodology appendix states them:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import math
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -39,7 +42,7 @@ from riskscore.profile import evidence as ev
 from riskscore.scoring.config import Config, EngineSettings
 from riskscore.profile.model import Profile
 from riskscore.scoring.registry import LoadFailure, params_for
-from riskscore.scoring.contract import Rubric, RubricParams, RubricResult
+from riskscore.scoring.contract import Rubric, RubricParams, RubricResult, declares_red_flag
 from riskscore.scoring.scale import BAND_EDGES, Band, band_for
 
 RESULT_SCHEMA_VERSION = 2
@@ -148,10 +151,16 @@ class Assessment(_Model):
 
 
 def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams, timeout: float | None = None) -> tuple[RubricResult | None, str | None]:
-    """Score one rubric in isolation: an exception, an invalid result or running past
-    ``timeout`` seconds becomes an error string instead of stopping the others."""
-    if timeout is not None:
-        return _run_with_timeout(rubric, profile, params, timeout)
+    """Score one rubric in isolation: an exception, an invalid result, a red flag it does not
+    declare or running past ``timeout`` seconds becomes an error string instead of stopping
+    the others. What the rubric prints goes to stderr, so ``--json`` output stays JSON."""
+    with contextlib.redirect_stdout(sys.stderr):
+        if timeout is not None:
+            return _run_with_timeout(rubric, profile, params, timeout)
+        return _run(rubric, profile, params)
+
+
+def _run(rubric: type[Rubric], profile: Profile, params: RubricParams) -> tuple[RubricResult | None, str | None]:
     try:
         result = rubric().score(profile, params)
         if not isinstance(result, RubricResult):
@@ -169,6 +178,9 @@ def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams, tim
     cited = {s for m in result.metrics for s in m.sources} | {s for e in result.evidence for s in e.sources} | {s for f in result.red_flags for s in f.sources}
     if cited - known:
         return None, f"returned a result citing unknown source ids {sorted(cited - known)}"
+    undeclared = sorted({f.id for f in result.red_flags if not declares_red_flag(rubric, f.id)})
+    if undeclared:
+        return None, f"raised red flags it does not declare in red_flag_ids: {', '.join(undeclared)}"
     return result, None
 
 
@@ -188,7 +200,7 @@ def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricPara
         previous = signal.signal(signal.SIGALRM, interrupt)
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            return run_rubric(rubric, profile, params)
+            return _run(rubric, profile, params)
         except _RubricTimeout:
             return None, overran
         finally:
@@ -197,7 +209,7 @@ def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricPara
     # Elsewhere (another thread, no SIGALRM): a Python thread cannot be killed, so a rubric
     # that hangs is abandoned on a daemon thread, which ends with the process.
     box: list[tuple[RubricResult | None, str | None]] = []
-    worker = threading.Thread(target=lambda: box.append(run_rubric(rubric, profile, params)), name=f"rubric-{rubric.id}", daemon=True)
+    worker = threading.Thread(target=lambda: box.append(_run(rubric, profile, params)), name=f"rubric-{rubric.id}", daemon=True)
     worker.start()
     worker.join(timeout)
     if box:
@@ -208,11 +220,16 @@ def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricPara
 def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin_failures: Iterable[LoadFailure] = ()) -> Assessment:
     """Score ``profile`` with ``rubrics``; ``plugin_failures`` (from discovery) are reported in the result."""
     engine = config.engine
+    profile_id = profile.id  # as validated at load: output file names come from it, whatever a rubric does
     params = {r.id: params_for(r, config) for r in rubrics}
-    raw: list[tuple[type[Rubric], float, RubricResult | None, str | None]] = []
-    for rubric in rubrics:
-        result, error = run_rubric(rubric, profile, params[rubric.id], engine.rubric_timeout_seconds)
-        raw.append((rubric, float(config.weight_for(rubric.id, rubric.default_weight)), result, error))
+    # A rubric must not mutate the profile (a frozen model's lists are still mutable). Compare
+    # the profile before and after the rubrics; only if it changed, restore it and run them
+    # again one by one to find which did it: the check costs two dumps in the normal case.
+    snapshot, before = pickle.dumps(profile), _digest(profile)
+    raw = _run_all(profile, config, rubrics, params)
+    if _digest(profile) != before:
+        _restore(profile, snapshot)
+        raw = _run_all(profile, config, rubrics, params, guard=(snapshot, before))
 
     total_weight = sum(w for _, w, _, _ in raw)
     used: list[tuple[type[Rubric], float, float | None, str]] = []  # rubric, weight, score, status
@@ -253,8 +270,8 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
 
     score_range = _score_range(raw, used, floor)
     confidence, reasons = _confidence(coverage, score_range, engine)
-    return Assessment(
-        profile_id=profile.id, company=profile.company.name, as_of=profile.as_of,
+    return check_invariant(Assessment(
+        profile_id=profile_id, company=profile.company.name, as_of=profile.as_of,
         methodology_version=config.methodology_version, missing_data_policy=engine.missing_data,
         indicated_score=indicated, indicated_band=band_for(indicated) if indicated is not None else None,
         adjusted_score=adjusted, adjusted_band=band_for(adjusted) if adjusted is not None else None,
@@ -264,7 +281,71 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
         score_range=score_range, confidence=confidence, confidence_reasons=reasons,
         other_policy=_other_policy(used, floor, engine),
         plugin_failures=list(plugin_failures),
-    )
+    ))
+
+
+_Raw = list[tuple[type[Rubric], float, RubricResult | None, str | None]]
+
+
+def _run_all(profile: Profile, config: Config, rubrics: list[type[Rubric]], params: dict[str, RubricParams],
+             guard: tuple[bytes, str] | None = None) -> _Raw:
+    """Each rubric's result or error; with ``guard`` (snapshot, digest), a rubric that mutates
+    the profile is an error and the profile is restored before the next one runs."""
+    raw: _Raw = []
+    for rubric in rubrics:
+        result, error = run_rubric(rubric, profile, params[rubric.id], config.engine.rubric_timeout_seconds)
+        if guard is not None and _digest(profile) != guard[1]:
+            _restore(profile, guard[0])
+            result, error = None, "mutated the profile it was given (rubrics must treat the profile as read-only); its result is discarded"
+        raw.append((rubric, float(config.weight_for(rubric.id, rubric.default_weight)), result, error))
+    return raw
+
+
+class InvariantError(RuntimeError):
+    """The engine produced a score outside 0–100 or not a number: a bug or a broken rubric, never a verdict."""
+
+
+def check_invariant(assessment: Assessment) -> Assessment:
+    """Return ``assessment`` if every score it reports is a finite number within 0–100 or
+    explicitly unscored (None), with a band exactly when there is a score; raise
+    :class:`InvariantError` otherwise (the CLI exits 1), so no band is ever printed for a NaN."""
+    def bad(value: float | None) -> bool:
+        return value is not None and not (math.isfinite(value) and 0 <= value <= 100)
+
+    wrong = [f"{name} {value!r}" for name, value in (
+        ("indicated_score", assessment.indicated_score), ("adjusted_score", assessment.adjusted_score),
+        ("floor_applied", assessment.floor_applied), ("score_range.low", assessment.score_range.low),
+        ("score_range.high", assessment.score_range.high), ("other_policy.adjusted_score", assessment.other_policy.adjusted_score)) if bad(value)]
+    wrong += [f"{name} {value!r} but {band_name} {band!r}" for name, value, band_name, band in (
+        ("indicated_score", assessment.indicated_score, "indicated_band", assessment.indicated_band),
+        ("adjusted_score", assessment.adjusted_score, "adjusted_band", assessment.adjusted_band)) if (value is None) != (band is None)]
+    for o in assessment.rubrics:
+        wrong += [f"rubric {o.id}: {name} {value!r}" for name, value in (("score", o.score), ("contribution", o.contribution)) if bad(value)]
+        if not (math.isfinite(o.weight) and 0 <= o.weight <= 1):
+            wrong.append(f"rubric {o.id}: weight {o.weight!r}")
+    wrong += [f"red flag {f.id}: floor {f.floor!r}" for f in assessment.red_flags if bad(f.floor)]
+    if not (math.isfinite(assessment.coverage) and 0 <= assessment.coverage <= 1):
+        wrong.append(f"coverage {assessment.coverage!r}")
+    if wrong:
+        raise InvariantError(f"the engine's result for {assessment.profile_id!r} breaks its invariant "
+                             f"(every score a finite number within 0-100, or unscored): {'; '.join(wrong)}; no verdict is reported")
+    return assessment
+
+
+def _digest(profile: Profile) -> str:
+    """The profile as JSON, to notice a rubric that mutated it (a frozen model's lists are still mutable)."""
+    try:
+        return profile.model_dump_json()
+    except Exception as exc:  # a rubric put something unserialisable into it
+        return f"unserialisable: {type(exc).__name__}: {exc}"
+
+
+def _restore(profile: Profile, snapshot: bytes) -> None:
+    """Put ``profile`` back as it was before a rubric mutated it, in place (the caller still
+    holds it), from a pickle: unlike JSON, it keeps each figure's written precision."""
+    original = pickle.loads(snapshot)
+    for name in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        object.__setattr__(profile, name, getattr(original, name))
 
 
 def _score_range(raw: list[tuple[type[Rubric], float, RubricResult | None, str | None]],
