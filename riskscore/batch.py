@@ -4,16 +4,30 @@ Guarantees:
 
 * **One bad profile never stops a batch.** Each profile is loaded, scored and rendered on
   its own; an invalid one is listed with file, field and reason, a failed one with the error.
-* **No half-written files.** Every output is written to a temporary file in the output
-  directory and renamed into place only when complete (:mod:`riskscore.io`); temporary
-  files of an interrupted run are removed. Re-running over the same inputs rewrites
-  identical files.
+* **No half-written files, no half-written sets.** Every output is written to a temporary
+  file in the output directory and renamed into place only when complete
+  (:mod:`riskscore.io`). A profile whose
+  files cannot all be written (disk full, a directory in the way) is ``write_error``: none
+  of its files is left, the others go on, and the summary is written.
+* **No litter.** Ctrl-C (SIGINT), SIGTERM and SIGHUP stop the workers and remove every
+  temporary file before the run exits (exit code 128 + the signal's number); workers exit
+  when the batch process dies, whatever kills it; a run first removes temporary files of
+  this naming pattern (``.<name>.batch-<hex>….tmp``) left in ``--out`` by a killed run.
+  Re-running over the same inputs rewrites identical files.
+* **One batch per directory.** A run holds an ``fcntl`` lock on ``--out/.riskscore-batch.lock``
+  (released by the kernel however the run ends; the file is removed when the run ends);
+  a second run into the same ``--out`` is refused (:class:`~riskscore.errors.BusyError`,
+  exit code 1).
+* **No stale verdicts.** When an input listed in the previous run's ``summary.csv`` fails
+  now (invalid, failed, write_error, or no longer found), the files that run wrote for it
+  (``<id>.md``/``.html``/``.json``) are removed, and its summary row says so.
 * **No overwrites between profiles.** File names come from profile ids (slugs, sanitised
   again here), so no name escapes ``--out``; a second profile with an id already written in
   this run is an error naming the first, not an overwrite.
 * **Streaming.** Workers write each profile's files as they finish; only one small summary
   row per profile is kept in memory.
-* **Deterministic.** Results are taken in input order (sorted paths), so the summary and
+* **Deterministic.** Results are taken in command-line order (the files of a directory or a
+  glob sorted by name), so the profile named first wins a shared id, and the summary and
   duplicate decisions do not depend on which worker finished first.
 * **The same memos as ``riskscore memo``.** Each worker runs one
   :class:`riskscore.pipeline.Pipeline`, so the configuration's ``[memo]`` settings (peer set,
@@ -22,14 +36,19 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
+import sys
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Generator, Iterable, Iterator
 
 from riskscore import io
-from riskscore.errors import InputError, Problem
+from riskscore.errors import BusyError, InputError, Problem
 from riskscore.profile.load import expand_inputs
 
 FORMATS = ("md", "html", "json")
@@ -55,7 +74,7 @@ class Outcome:
 
     index: int
     path: str
-    status: str  # ok | rubric_error | invalid | failed | duplicate
+    status: str  # ok | rubric_error | invalid | failed | write_error | duplicate
     profile_id: str | None = None
     row: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
@@ -67,6 +86,8 @@ class BatchReport:
     out: Path
     outcomes: list[Outcome]
     summary_files: list[Path]
+    load_failures: list[str] = field(default_factory=list)
+    """Rubric plugins that could not be loaded ("name (origin) not loaded: reason"); the batch ran without them."""
 
     @property
     def failed(self) -> list[Outcome]:
@@ -74,11 +95,21 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all written; 2 only invalid inputs failed; 1 anything else failed."""
+        """0 all written; 2 only invalid inputs failed; 1 anything else failed, or a rubric plugin did not load."""
         statuses = {o.status for o in self.outcomes}
+        if self.load_failures:
+            return 1
         if statuses <= {"ok"}:
             return 0
         return 2 if statuses <= {"ok", "invalid"} else 1
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during a batch (SIGINT is a plain KeyboardInterrupt); ``signum`` says which."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 def safe_name(profile_id: str) -> str:
@@ -92,13 +123,58 @@ def safe_name(profile_id: str) -> str:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(settings: BatchSettings, token: str) -> None:
-    """Load configuration and rubrics once per worker process."""
+def _init_worker(settings: BatchSettings, token: str, parent: int | None = None) -> None:
+    """Load configuration and rubrics once per worker process (and once in the parent, to
+    validate them up front). In a worker (``parent`` is the batch process's pid): exit when
+    the parent dies, leave Ctrl-C to the parent, and die of SIGTERM."""
     from riskscore.pipeline import Pipeline
 
+    if parent is not None:
+        _bind_to_parent(parent)
     pipeline = Pipeline.open(settings.config_path, rubric_set=settings.rubric_set, rubrics_dirs=settings.rubrics_dirs,
                              discover=settings.discover_config)
-    _STATE.update(settings=settings, token=token, pipeline=pipeline, rubrics=pipeline.rubrics)
+    failures = [f"{item.name} ({item.origin}) not loaded: {item.error}" for item in pipeline.load_failures]
+    _STATE.update(settings=settings, token=token, pipeline=pipeline, rubrics=pipeline.rubrics, load_failures=failures)
+
+
+def _bind_to_parent(parent: int) -> None:
+    """Make this worker exit when the batch process dies, whatever the signal (even SIGKILL):
+    the kernel's parent-death signal on Linux, and a watchdog thread everywhere."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops us
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, signal.SIG_DFL)  # not the parent's handler, inherited through fork
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    original = os.getppid()
+    if not _alive(parent):  # the parent died before we were bound to it
+        os._exit(1)
+
+    def watch() -> None:
+        import time
+
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != original or not _alive(parent):  # re-parented, or the batch process is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="riskscore-parent-watchdog", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _process(job: tuple[int, str]) -> Outcome:
@@ -119,20 +195,35 @@ def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
     profile = pipeline.load(path, settings.max_bytes)
     if safe_name(profile.id) in RESERVED_STEMS:
         raise InputError(path, [Problem("id", f"{profile.id!r} is reserved for the batch's own files ({', '.join(sorted(RESERVED_STEMS))}); choose another id")])
+    stem = safe_name(profile.id)  # as loaded, before any rubric runs
     assessment = pipeline.assess(profile)
     documents = pipeline.render(profile, assessment, [f for f in FORMATS if f in settings.formats], source=Path(path))
-    stem = safe_name(profile.id)
-    temps = {}
-    for fmt, text in documents.items():
-        temps[f"{stem}.{fmt}"] = _write_temp(settings.out, f"{stem}.{fmt}", text, _STATE["token"], index)
+    temps: dict[str, str] = {}
+    name = ""
+    try:
+        for fmt, text in documents.items():
+            name = f"{stem}.{fmt}"
+            temps[name] = _write_temp(settings.out, name, text, _STATE["token"], index)
+    except OSError as exc:  # disk full, permissions: this profile fails, the batch goes on
+        for tmp in temps.values():
+            Path(tmp).unlink(missing_ok=True)
+        return Outcome(index, path, "write_error", profile.id, {"id": profile.id}, f"cannot write {settings.out / name}: {_reason(exc)}")
     status = "rubric_error" if assessment.failed else "ok"
     error = "; ".join(f"{o.id}: {o.error}" for o in assessment.failed) or None
     return Outcome(index, path, status, profile.id, summary_row(assessment), error, temps)
 
 
+TEMP_PATTERN = re.compile(r"^\..+\.batch-[0-9a-f]{12}(-\d+|-rows)?\.tmp$")
+"""The names of a batch's temporary files; a run removes any it finds in ``--out`` before it starts."""
+
+
 def _write_temp(out: Path, name: str, text: str, token: str, index: int) -> str:
-    # The tag is unique per input: two inputs never share a temporary file.
-    return str(io.write_temp(out / name, text, tag=f"{token}-{index}"))
+    # The tag is unique per input: two inputs never share a temporary file. On failure nothing is left.
+    return str(io.write_temp(out / name, text, tag=f"batch-{token}-{index}"))
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def summary_row(assessment: Any) -> dict[str, Any]:
@@ -164,7 +255,12 @@ def run_batch(
     summary_formats: Iterable[str] = (),
     progress: Callable[[int, int, Outcome], None] | None = None,
 ) -> BatchReport:
-    """Process every input; write memos, results and ``summary.csv``/``summary.json`` into ``settings.out``."""
+    """Process every input; write memos, results and ``summary.csv``/``summary.json`` into ``settings.out``.
+
+    Raises :class:`~riskscore.errors.BusyError` when another batch is writing into the same
+    directory, and :class:`KeyboardInterrupt` (:class:`BatchInterrupted` for SIGTERM/SIGHUP)
+    when interrupted, after the workers have stopped and the temporary files are removed.
+    """
     extra = list(summary_formats)
     for fmt in extra:
         _check_summary_engine(fmt)
@@ -181,6 +277,20 @@ def run_batch(
     token = uuid.uuid4().hex[:12]
     _init_worker(settings, token)
 
+    with _exclusive(out), _signals_interrupt():
+        _remove_stale_temporaries(out)
+        try:
+            return _run_locked(inputs, settings, token, workers, extra, progress)
+        finally:
+            with _signals_ignored():  # a second Ctrl-C must not stop the clean-up half-way
+                for leftover in out.glob(f".*.batch-{token}*.tmp"):
+                    leftover.unlink(missing_ok=True)
+
+
+def _run_locked(inputs: Iterable[str], settings: BatchSettings, token: str, workers: int, extra: list[str],
+                progress: Callable[[int, int, Outcome], None] | None) -> BatchReport:
+    out = settings.out
+    previous = _previous_outputs(out)
     paths, unmatched = expand_inputs(inputs)
     outcomes = [Outcome(-1, u.input, "invalid", error=str(u)) for u in unmatched]
     total = len(paths) + len(outcomes)
@@ -192,23 +302,25 @@ def run_batch(
     del paths  # the jobs carry the names; keep one copy
     missing = sorted(outcomes, key=lambda o: o.path)
     # Summary rows stream to a file as profiles finish: memory stays flat however many there are.
-    rows_path = out / f".summary-rows.{token}-rows.tmp"
+    rows_path = out / f".summary-rows.batch-{token}-rows.tmp"
+    results = _results(jobs, settings, token, workers)
     try:
         with open(rows_path, "w", encoding="utf-8") as rows:
-            for outcome in _results(jobs, settings, token, workers):
+            for outcome in results:
                 _settle(outcome, out, written_by)
+                _remove_stale_outputs(outcome, out, written_by, previous)
                 rows.write(_row_json(outcome))
                 outcome.row, outcome.temps = {}, {}
                 outcomes.append(outcome)
                 if progress:
                     progress(len(outcomes), total, outcome)
             for outcome in missing:  # inputs that matched nothing come last, by name
+                _remove_stale_outputs(outcome, out, written_by, previous)
                 rows.write(_row_json(outcome))
-        summary_files = write_summary(out, rows_path, extra, [r.id for r in _STATE["rubrics"]])
     finally:
-        for leftover in out.glob(f".*.{token}-*.tmp"):
-            leftover.unlink(missing_ok=True)
-    return BatchReport(out, outcomes, summary_files)
+        results.close()  # stops the workers first when interrupted: none writes after the clean-up
+    summary_files = write_summary(out, rows_path, extra, [r.id for r in _STATE["rubrics"]], token)
+    return BatchReport(out, outcomes, summary_files, list(_STATE["load_failures"]))
 
 
 def _row_json(outcome: Outcome) -> str:
@@ -217,7 +329,7 @@ def _row_json(outcome: Outcome) -> str:
     return json.dumps({"file": outcome.path, "status": outcome.status, "error": outcome.error, **outcome.row}, ensure_ascii=False) + "\n"
 
 
-def _results(jobs: list[tuple[int, str]], settings: BatchSettings, token: str, workers: int) -> Iterator[Outcome]:
+def _results(jobs: list[tuple[int, str]], settings: BatchSettings, token: str, workers: int) -> Generator[Outcome, None, None]:
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield _process(job)
@@ -225,19 +337,176 @@ def _results(jobs: list[tuple[int, str]], settings: BatchSettings, token: str, w
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(jobs) // (workers * 8) or 1))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings, token)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings, token, os.getpid()))
+    try:
+        yield from pool.map(_process, jobs, chunksize=chunk)
+    except BaseException:  # an interrupt, or the consumer stopped early: stop the workers now
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: Any) -> None:
+    """Terminate a process pool's workers and wait for them: none may write after the clean-up."""
+    with _signals_ignored():
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # no public handle before Python 3.14
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+
+
+# --------------------------------------------------------------------------- locking, signals, stale files
+
+LOCK_NAME = ".riskscore-batch.lock"
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``out/.riskscore-batch.lock`` for the run, or raise BusyError.
+
+    The kernel releases the lock however the process ends, so a killed run never leaves a
+    stale lock; the file itself is removed at the end (after checking, on taking the lock,
+    that it is still the file at that path, so two runs cannot each lock a different one).
+    Without ``fcntl`` (Windows) runs are not locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    path = out / LOCK_NAME
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         try:
-            yield from pool.map(_process, jobs, chunksize=chunk)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise BusyError(f"another riskscore batch{f' (pid {holder})' if holder.isdigit() else ''} is writing into {out} "
+                            f"(it holds {path}); wait for it to finish, or choose another --out") from None
+        try:
+            here = os.stat(path)
+            mine = os.fstat(fd)
+            if (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # the run before removed the file as we opened it: take the new one
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        with _signals_ignored():
+            with contextlib.suppress(OSError):
+                path.unlink()
+            os.close(fd)
+
+
+_STOP_SIGNALS = tuple(s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`BatchInterrupted` (as Ctrl-C raises KeyboardInterrupt),
+    so the run stops its workers and removes its temporary files before it exits. Only the
+    main thread can handle signals; elsewhere the handlers stay as they are."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise BatchInterrupted(signum)
+
+    previous = {s: signal.signal(s, interrupt) for s in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """Hold off SIGINT, SIGTERM and SIGHUP while cleaning up (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, *_STOP_SIGNALS)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary files of a batch that was killed (SIGKILL, power loss) before it could clean up."""
+    for entry in os.scandir(out):
+        if TEMP_PATTERN.match(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _previous_outputs(out: Path) -> dict[str, str]:
+    """Input file -> profile id, for the inputs the previous run (its summary.csv) wrote files for."""
+    import csv
+
+    summary = out / "summary.csv"
+    found: dict[str, str] = {}
+    try:
+        with open(summary, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("status") in ("ok", "rubric_error") and row.get("id") and row.get("file"):
+                    found[_unescape_cell(row["file"])] = _unescape_cell(row["id"])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}  # no previous summary, or not one of ours: nothing is known to be stale
+    return found
+
+
+def _unescape_cell(value: str) -> str:
+    return value[1:] if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@") else value
+
+
+def _remove_stale_outputs(outcome: Outcome, out: Path, written_by: dict[str, tuple[str, str]], previous: dict[str, str]) -> None:
+    """An input that fails now must not leave the files an earlier run wrote for it beside a
+    summary saying it failed: remove them (unless another input of this run wrote that name)."""
+    if outcome.status not in ("invalid", "failed", "write_error"):
+        return
+    ids = {previous.get(outcome.path), previous.get(str(Path(outcome.path).resolve())) if outcome.path else None}
+    if outcome.status == "write_error":
+        ids.add(outcome.profile_id)
+    removed, kept = [], []
+    for stem in sorted({safe_name(i) for i in ids if i}):
+        if stem in written_by and written_by[stem][0] != outcome.path:
+            continue
+        for fmt in FORMATS:
+            target = out / f"{stem}.{fmt}"
+            if os.path.lexists(target) and (target.is_symlink() or not target.is_dir()):  # never a directory: not ours
+                try:
+                    target.unlink()
+                    removed.append(target.name)
+                except OSError:
+                    kept.append(target.name)
+    if removed:
+        outcome.error = f"{outcome.error}; previous outputs removed: {', '.join(removed)}"
+    if kept:
+        outcome.error = f"{outcome.error}; could not remove: {', '.join(kept)}"
 
 
 def _settle(outcome: Outcome, out: Path, written_by: dict[str, tuple[str, str]]) -> None:
     """Rename a finished profile's files into place, unless its file name was already written.
 
     The check is on the file name, not the id, so two ids that sanitise to one name
-    (``acme`` and ``acme-``) cannot overwrite each other either.
+    (``acme`` and ``acme-``) cannot overwrite each other either. The set is all or nothing:
+    if one file cannot be put in place, the profile is ``write_error`` and none of its new
+    files is left.
     """
     if outcome.profile_id is not None and outcome.temps:
         stem = safe_name(outcome.profile_id)
@@ -255,8 +524,25 @@ def _settle(outcome: Outcome, out: Path, written_by: dict[str, tuple[str, str]])
             outcome.temps = {}
             return
         written_by[stem] = (outcome.path, outcome.profile_id)
-        for name, tmp in outcome.temps.items():
-            io.commit(Path(tmp), out / name)
+        placed: list[Path] = []
+        target = out
+        try:
+            for name in outcome.temps:
+                target = out / name
+                if os.path.lexists(target) and (target.is_symlink() or not target.is_file()):
+                    raise OSError(f"{'a symbolic link' if target.is_symlink() else 'a directory or special file'} is in the way")
+            for name, tmp in outcome.temps.items():
+                target = out / name
+                io.commit(Path(tmp), target)
+                placed.append(target)
+        except OSError as exc:
+            for tmp in outcome.temps.values():
+                Path(tmp).unlink(missing_ok=True)
+            for done in placed:  # a half-replaced set would pair new and old files
+                done.unlink(missing_ok=True)
+            outcome.status, outcome.row = "write_error", {"id": outcome.profile_id}
+            outcome.error = f"cannot write {target}: {_reason(exc)}"
+            outcome.temps = {}
 
 
 def _problem(message: str) -> Problem:
@@ -277,7 +563,7 @@ SUMMARY_COLUMNS = ["file", "id", "company", "as_of", "status", "error", "adjuste
                    "indicated_score", "indicated_band", "red_flags", "coverage", "confidence", "score_low", "score_high"]
 
 
-def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_ids: list[str] = ()) -> list[Path]:  # type: ignore[assignment]
+def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_ids: list[str] = (), token: str | None = None) -> list[Path]:  # type: ignore[assignment]
     """``summary.csv`` and ``summary.json`` from the streamed rows (one per input, input order),
     plus parquet/xlsx when asked for.
 
@@ -340,7 +626,7 @@ def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_i
         if name.split(".")[1] not in ("csv", "json", *extra_formats):
             continue
         final = out / name
-        with io.replacing(final) as tmp:
+        with io.replacing(final, tag=f"batch-{token or uuid.uuid4().hex[:12]}") as tmp:
             write(tmp)
         written.append(final)
     return written

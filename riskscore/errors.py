@@ -42,3 +42,7 @@ class WriteError(Exception):
 
     def __str__(self) -> str:
         return f"{self.file}: could not write: {self.reason}; no file of this output was changed"
+
+
+class BusyError(Exception):
+    """Another run holds what this one needs (a batch's output directory); not the input's fault: exit code 1."""

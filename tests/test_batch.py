@@ -256,7 +256,7 @@ def tree(tmp_path: Path) -> Path:
     return root
 
 
-def test_expand_inputs_mixes_dirs_globs_files_dedupes_and_sorts(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_expand_inputs_mixes_dirs_globs_files_dedupes_in_command_line_order(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tree)
     inputs = [
         "b/v.yaml",                      # a file
@@ -269,8 +269,8 @@ def test_expand_inputs_mixes_dirs_globs_files_dedupes_and_sorts(tree: Path, monk
         "missing.yaml",                  # a file that does not exist
     ]
     paths, missing = expand_inputs(inputs)
-    assert [str(p.resolve().relative_to(tree)) for p in paths] == ["a/sub/w.yaml", "a/x.yaml", "a/y.yml", "b/u.yaml", "b/v.yaml"]
-    assert paths == sorted(paths, key=str)
+    # In the order named; a directory's or a glob's files by name; a file found again keeps its first place.
+    assert [str(p.resolve().relative_to(tree)) for p in paths] == ["b/v.yaml", "a/x.yaml", "a/y.yml", "a/sub/w.yaml", "b/u.yaml"]
     assert len({p.resolve() for p in paths}) == len(paths)
     assert [m.input for m in missing] == ["nothing/*.yaml", "missing.yaml"]
     assert all(m.reason == "no such file, directory or matching pattern" for m in missing)
@@ -284,7 +284,7 @@ def test_cli_mixed_inputs_and_unmatched_input_reported(tree: Path, tmp_path: Pat
     assert "invalid: nothing*.yaml: no such file, directory or matching pattern" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == expected_files(["u", "v", "x", "y"])
     _, rows = read_csv(out / "summary.csv")
-    assert [r["file"] for r in rows] == ["a/x.yaml", "a/y.yml", "b/u.yaml", "b/v.yaml", "nothing*.yaml"]
+    assert [r["file"] for r in rows] == ["b/v.yaml", "a/x.yaml", "a/y.yml", "b/u.yaml", "nothing*.yaml"]
     assert rows[-1]["status"] == "invalid" and rows[-1]["id"] == ""
 
 
@@ -418,11 +418,12 @@ def test_rerun_is_idempotent_and_leaves_no_temporary_files(mixed_dir: Path, tmp_
 # --------------------------------------------------------------------------- duplicate ids and file names
 
 
-def test_duplicate_id_first_in_sorted_order_wins(tmp_path: Path) -> None:
-    first = write(tmp_path / "in" / "a-first.yaml", base_profile("dup", "First Co"))
-    second = write(tmp_path / "in" / "b-second.yaml", base_profile("dup", "Second Co"))
+@pytest.mark.parametrize("names", [("a-first.yaml", "b-second.yaml"), ("b-first.yaml", "a-second.yaml")])
+def test_duplicate_id_the_one_named_first_wins(tmp_path: Path, names: tuple[str, str]) -> None:
+    first = write(tmp_path / "in" / names[0], base_profile("dup", "First Co"))
+    second = write(tmp_path / "in" / names[1], base_profile("dup", "Second Co"))
     out = tmp_path / "out"
-    result = run("batch", second, first, "--out", out)  # argument order does not matter: paths are sorted
+    result = run("batch", first, second, "--out", out)  # the command line's order, whatever the names sort to
     assert result.exit_code == 1, result.output
     assert sorted(p.name for p in out.iterdir()) == expected_files(["dup"])
     for fmt in ("md", "html"):

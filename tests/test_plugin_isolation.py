@@ -168,3 +168,20 @@ def test_whatif_set_with_a_bad_value_exits_2(assignment: str, message: str) -> N
     assert result.exit_code == 2, result.output
     assert f"error: --set: {message}" in result.stderr
     assert "Traceback" not in result.stderr and "TypeError" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["broken", "missing"])
+def test_batch_with_a_broken_or_missing_plugin_warns_and_exits_1(tmp_path: Path, kind: str) -> None:
+    plugins = tmp_path / "plugins"
+    if kind == "broken":
+        plugins.mkdir()
+        (plugins / "broken.py").write_text("raise ImportError('cannot import this')\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(WEDOCTOR), "--out", str(out), "--format", "json", "--quiet", "--rubrics-dir", str(plugins)])
+    assert result.exit_code == 1, result.output
+    expected = (f"warning: rubric plugin broken ({plugins / 'broken.py'}) not loaded: ImportError: cannot import this" if kind == "broken"
+                else f"warning: rubric plugin plugins ({plugins}) not loaded: not a directory")
+    assert expected in result.stderr
+    assert (out / "wedoctor.json").is_file() and (out / "summary.csv").is_file()  # the batch ran without it
+    score = runner.invoke(app, ["score", str(WEDOCTOR), "--rubrics-dir", str(plugins)])
+    assert score.exit_code == 1  # as score does

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, Optional, TypeVar
 
 import typer
 
-from riskscore.errors import InputError, RubricLoadError, WriteError
+from riskscore.errors import BusyError, InputError, RubricLoadError, WriteError
 from riskscore.report import format as formatting
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def _guard(action: Callable[[], T]) -> T:
     except InputError as exc:
         _err(f"error: {exc}" if len(exc.problems) == 1 else f"error: {len(exc.problems)} problems\n{exc}")
         raise typer.Exit(EXIT_INVALID) from None
-    except (RubricLoadError, WriteError) as exc:
+    except (RubricLoadError, WriteError, BusyError) as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_FAILURE) from None
     except typer.Exit:
@@ -274,8 +275,16 @@ def batch(
     progress, finish = _batch_progress(quiet)
     try:
         report = _guard(lambda: run_batch(inputs, settings, workers, summary_format or (), progress))
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: workers stopped, temporary files removed
+        finish()
+        signum = getattr(exc, "signum", signal.SIGINT)
+        _err(f"interrupted ({signal.Signals(signum).name}): workers stopped, temporary files removed; "
+             f"profiles already written are complete; the summary was not updated")
+        raise typer.Exit(128 + signum) from None
     finally:
         finish()
+    for failure in report.load_failures:
+        _err(f"warning: rubric plugin {failure}")
     ok = sum(1 for o in report.outcomes if o.status == "ok")
     for o in report.failed:
         _err(f"{o.status}: {o.error}" if o.status == "invalid" else f"{o.status}: {o.path}: {o.error}")

@@ -145,7 +145,9 @@ class Unmatched:
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Unmatched]]:
-    """Files, directories (their ``*.yaml``/``*.yml``) and globs -> sorted unique profile paths.
+    """Files, directories (their ``*.yaml``/``*.yml``) and globs -> unique profile paths, in the
+    order the inputs are given (the files of one directory or glob sorted by name); a file
+    found twice keeps its first place, so in a batch the profile named first wins a shared id.
 
     Inputs that match nothing come back as :class:`Unmatched`, so a caller can report them too.
     """
@@ -165,6 +167,6 @@ def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Unmatc
         if not found:
             reason = "directory holds no *.yaml or *.yml profiles" if candidate.is_dir() else "no such file, directory or matching pattern"
             missing.append(Unmatched(item, reason))
-        for p in found:
+        for p in sorted(found, key=str):
             paths.setdefault(str(p.resolve()), p)
-    return sorted(paths.values(), key=lambda p: str(p)), missing
+    return list(paths.values()), missing
