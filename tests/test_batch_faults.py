@@ -46,6 +46,7 @@ class Slow(Rubric):
     title = "Slow"
     version = "1.0"
     default_weight = 1
+    contract_version = 1
 
     def score(self, profile, params):
         time.sleep(0.25)

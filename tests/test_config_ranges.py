@@ -109,6 +109,7 @@ class Odd(Rubric):
     title = "Odd"
     version = "1.0"
     default_weight = {weight}
+    contract_version = 1
     red_flag_ids = {flags}
 
     def score(self, profile, params):

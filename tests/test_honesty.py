@@ -39,7 +39,8 @@ def fixed(rid: str, weight: float, score: float | None, coverage: float = 1.0, f
         return RubricResult(score=score, band=band_for(score), coverage=coverage, red_flags=flags)
 
     return type(f"Fixed_{rid}", (Rubric,), {"__doc__": f"{rid} for tests.\n\nFixed.", "id": rid, "title": rid.title(), "version": "1",
-                                             "default_weight": weight, "score": run})
+                                             "default_weight": weight, "contract_version": 1,
+                                             "red_flag_ids": (flag,) if flag else (), "score": run})
 
 
 @pytest.fixture

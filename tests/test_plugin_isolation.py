@@ -36,6 +36,7 @@ class Plugin(Rubric):
     title = "Plugin"
     version = "1.0"
     default_weight = 5
+    contract_version = 1
     red_flag_ids = {flags}
 
     def score(self, profile, params):
