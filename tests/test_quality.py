@@ -304,8 +304,45 @@ def test_stated_adjusted_margin(check: Callable[..., list[Finding]], stated: str
     else:
         [finding] = found
         assert finding.field == "periods[2025H1].adjusted_net_margin"
-        assert finding.message == f"stated {stated} does not match adjusted net profit over revenue: -4.2%"
+        sign = " (the signs differ)" if not stated.startswith("-") else ""
+        assert finding.message == f"stated {stated} (r) does not match adjusted net profit over revenue: -4.2%{sign}"
         assert finding.severity == "warning"
+
+
+@pytest.mark.parametrize("field, numerator, amount, stated, ok", [
+    ("gross_margin", "gross_profit", 4.1, "13.4%", True),      # 4.1 / 30.8 = 13.31%, 4.05..4.15 / 30.75..30.85 admits 13.4
+    ("gross_margin", "gross_profit", 4.1, "13.7%", False),
+    ("gross_margin", "gross_profit", -4.1, "13.3%", False),    # a gross loss beside a positive stated margin: the sign
+    ("gross_margin", "gross_profit", -4.1, "-13.3%", True),
+    ("net_margin", "net_profit", -6.75, "-21.9%", True),       # -6.75 / 30.8 = -21.92%
+    ("net_margin", "net_profit", -6.75, "-25%", False),
+    ("rnd_share", "rnd_expense", 0.4, "1.3%", True),          # 0.4 / 30.8 = 1.30%
+    ("rnd_share", "rnd_expense", 0.4, "13%", False),
+])
+def test_stated_ratios_against_their_figures(check: Callable[..., list[Finding]], field: str, numerator: str, amount: float, stated: str, ok: bool) -> None:
+    fragment = {"periods": [{"id": "2025H1", "revenue": rmb(30.8), numerator: rmb(amount), field: pct(stated, "r")}]}
+    found = check(fragment, "stated_margin")
+    assert [f.field for f in found] == ([] if ok else [f"periods[2025H1].{field}"])
+    if not ok and amount < 0 < float(stated.rstrip("%")):
+        assert found[0].message.endswith("(the signs differ)")
+
+
+@pytest.mark.parametrize("share, ok", [("77.6%", True), ("77.55%", True), ("70%", False)])
+def test_segment_share_against_its_revenue(check: Callable[..., list[Finding]], share: str, ok: bool) -> None:
+    fragment = {"periods": [{"id": "2025H1", "revenue": rmb(30.8), "segments": [
+        {"name": "Membership", "revenue": rmb(23.9), "share": pct(share, "m")}]}]}   # 23.9 / 30.8 = 77.60%
+    found = check(fragment, "stated_share")
+    assert [f.field for f in found] == ([] if ok else ["periods[2025H1].segments[Membership].share"])
+
+
+def test_the_same_amount_as_two_concepts_is_a_conflict(check: Callable[..., list[Finding]]) -> None:
+    fragment = {"capital_structure": {"net_liabilities": rmb(253, "m"), "total_liabilities": rmb(253, "r")}}
+    [finding] = check(fragment, "concept")
+    assert finding.field == "capital_structure" and finding.severity == "warning"
+    assert finding.message.startswith("the same amount, RMB 253 亿, is net liabilities in m and total liabilities in r")
+    # different amounts, or one source giving both, are not this conflict
+    assert check({"capital_structure": {"net_liabilities": rmb(253, "m"), "total_liabilities": rmb(300, "r")}}, "concept") == []
+    assert check({"periods": [{"id": "FY2025", "net_profit": rmb(-2, "m"), "adjusted_net_profit": rmb(-2.5, "r")}]}, "concept") == []
 
 
 # --------------------------------------------------------------------------- restatements and disagreements
@@ -381,10 +418,13 @@ def test_wedoctor_findings() -> None:
         ("restatement", "periods[FY2022].adjusted_net_profit", "info"),
         ("restatement", "periods[FY2023].adjusted_net_profit", "info"),
         ("disagreement", "periods[FY2019].revenue", "info"),
+        ("concept", "capital_structure", "warning"),   # 253 亿: net liabilities (dingjiaoone), total liabilities (research)
     }
     research = next(f for f in wedoctor_findings() if f.field == "cumulative adjusted_net_profit FY2022–FY2024")
     assert research.message == "research-2026-06 gives RMB -51.8 亿; the periods it covers add up to RMB -16.5 亿"
-    assert sum(f.severity == "warning" for f in wedoctor_findings()) == 3
+    assert sum(f.severity == "warning" for f in wedoctor_findings()) == 4
+    concept = next(f for f in wedoctor_findings() if f.check == "concept")
+    assert (concept.field, concept.sources) == ("capital_structure", ("dingjiaoone-2025", "research-2026-06"))
 
 
 def test_validate_strict_on_wedoctor_fails_and_prints_the_warnings() -> None:
@@ -446,6 +486,8 @@ def test_the_memo_lists_the_findings_under_data_quality(tmp_path: Path) -> None:
         ("Sources disagree", "periods[FY2019].revenue"),
     ]:
         assert f"| {label} | {where} |" in section, (label, where)
-    labels = ("Segments add up", "Stated growth", "Cumulative figure", "Stated margin", "Restatement", "Sources disagree")
+    from riskscore.report.memo import QUALITY_LABELS
+
+    labels = tuple(QUALITY_LABELS.values())
     rows = [line for line in section.splitlines() if line.startswith(tuple(f"| {label} |" for label in labels))]
     assert len(rows) == len(wedoctor_findings())  # one row per finding

@@ -392,7 +392,7 @@ def test_memo_sensitivity_flag_adds_the_section(tmp_path: Path) -> None:
     assert "## Sensitivity" in md
     section = md.split("## Sensitivity", 1)[1].split("\n## ", 1)[0]
     assert f"| Customer concentration | {LARGEST} | 77.6% | Severe | below 50.0% → High | no band change in range |" in section
-    assert "| Redemption overhang | capital_structure.instruments[0].amount | RMB 250 亿 | Severe | below RMB 192.32 亿 → High |" in section
+    assert "| Redemption overhang | capital_structure.instruments[0].amount | RMB 250 亿 | Severe | below RMB 192.46 亿 → High |" in section
     assert "Governance violations" not in section
     assert "Sensitivity</h2>" in html
 

@@ -102,13 +102,18 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _known(filing: Any) -> Any:
+    """A filing's date, or its listing date when that is all that is known (Filing.known_date)."""
+    return getattr(filing, "known_date", None) or filing.date
+
+
 def _listing_date(profile: Any) -> dt.date | None:
     """When the company listed, if it did: the outcome's date, else the listed filing's date."""
     outcome = profile.outcome
     if outcome is not None and outcome.status == "listed" and outcome.date is not None:
         start: dt.date = outcome.date.start
         return start
-    listed = [f.date.start for f in profile.filings if f.status == "listed"]
+    listed = [(getattr(f, "listing_date", None) or _known(f)).start for f in profile.filings if f.status == "listed"]
     return min(listed) if listed else None
 
 
@@ -118,13 +123,13 @@ def label_filing(profile: Any, filing: Any, window_months: int) -> tuple[int | N
         return 0, "listed"
     if filing.status not in FAILED_STATUSES:
         return None, f"{filing.status}: no final status"
-    filed = filing.date.end
+    filed = _known(filing).end
     listed = _listing_date(profile)
     deadline = _add_months(filed, window_months)
     if window_months and listed is not None and filed <= listed <= deadline:
         return 0, f"{filing.status}, then listed on {listed} within {window_months} months"
     if window_months and deadline > profile.as_of and (listed is None or listed > deadline):
-        return None, (f"undetermined: {filing.status} on {filing.date}; the {window_months}-month window for a listing runs to "
+        return None, (f"undetermined: {filing.status} on {_known(filing)}; the {window_months}-month window for a listing runs to "
                       f"{deadline}, after the profile's as_of date {profile.as_of}")
     return 1, filing.status
 
@@ -141,18 +146,18 @@ def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) ->
     cases, skipped = [], []
     for path in paths:
         profile = load_profile(path, max_bytes=config.limits.max_profile_bytes)
-        for filing in sorted(profile.filings, key=lambda f: (f.date.end, f.id)):
+        for filing in sorted(profile.filings, key=lambda f: (f.known_date.end, f.id)):
             failed, why = label_filing(profile, filing, window)
             label = f"{profile.id} {filing.id} ({filing.status})"
             if failed is None:
                 if filing.status in FAILED_STATUSES:
                     skipped.append(f"{label}: {why}")
                 continue  # a pending filing is not a case and needs no mention
-            view = profile_as_of(profile, min(filing.date.end, profile.as_of))
+            view = profile_as_of(profile, min(filing.known_date.end, profile.as_of))
             assessment = assess(view, config, rubrics)
             scores = {o.id: o.score for o in assessment.rubrics if o.status == "scored"}
             if not scores:
-                skipped.append(f"{label}: no rubric could score on what was disclosed by {filing.date}")
+                skipped.append(f"{label}: no rubric could score on what was disclosed by {filing.known_date}")
                 continue
             cases.append(Case(label, failed, {r.id: scores.get(r.id) for r in rubrics}, profile.id))
     return History(cases, [r.id for r in rubrics], skipped, label_rule_text(window))

@@ -104,7 +104,7 @@ def follow(profile: Profile, config: Any, rubrics: list[Any], *, peers: list[Any
         # source dated only to the year would otherwise count from the year's end).
         view = profile if date == profile.as_of else profile_as_of(profile, date)
         assessment = assess(view, config, rubrics)
-        label = (f"{filings[key].exchange} filing {filings[key].date}" if key in filings else f"profile as of {date}")
+        label = (f"{filings[key].exchange} filing {filings[key].known_date}" if key in filings else f"profile as of {date}")
         points.append(TrendPoint(key, date, label, assessment, tuple(p.id for p in view.periods), len(view.governance_events or [])))
     steps = [_step(a, b) for a, b in zip(points, points[1:])]
     trend = Trend(profile.id, profile.company.name, profile.company.name_zh, points, steps, [(r.id, r.title) for r in rubrics],

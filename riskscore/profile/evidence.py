@@ -1,9 +1,20 @@
 """Choosing between observations of one figure, and reporting where sources disagree.
 
-Rule (methodology, "Engine"): when a figure holds observations that disagree, the one
-from the highest-ranked kind of source wins: prospectus > regulator/exchange > research >
-media; among equals, the one quoting the newer filing, then the newer source, then the
-more precise figure, then the source id (so the choice never depends on file order).
+Rule (methodology, "Which source wins"): a figure quoted from a filing carries that
+filing's authority. When a figure holds observations that disagree, they are ranked by
+
+1. the primary document the observation comes from: the filing it quotes (``filing:``),
+   which ranks as a prospectus, else its source's own kind — prospectus >
+   regulator/exchange > research > media;
+2. how directly: the document itself before a source quoting it;
+3. a verified observation before one marked ``unverified``;
+4. the newer filing, then the newer source, then the more precise figure, an exact figure
+   before a bounded one, then the source id — so the choice never depends on file order.
+
+An observation that is *superseded* never wins while what supersedes it is on file: one
+marked ``superseded_by`` (the source or filing whose observation of the same figure
+replaces it), or one quoting a filing that a later filing of the same figure ``amends``
+(a prospectus corrected days later).
 
 Observations *agree* when the intervals their written precision admits overlap: 13.7
 (13.65-13.75) and 13.68 agree; 9.1 and 8.17 do not.
@@ -62,17 +73,27 @@ class Selection:
     chosen: "Observation"
     disagreeing: tuple["Observation", ...]
     observations: tuple["Observation", ...]
+    superseded: tuple["Observation", ...] = ()
 
     @property
     def conflict(self) -> bool:
         return bool(self.disagreeing)
 
 
+def primary_rank(profile: "Profile", obs: "Observation") -> tuple[int, int]:
+    """``(rank of the primary document, directness)``: 0 is best for both."""
+    kind = profile.source(obs.source).kind
+    if obs.filing:
+        return SOURCE_KIND_RANK["prospectus"], 0 if kind == "prospectus" else 1
+    return SOURCE_KIND_RANK[kind], 0
+
+
 def rank_key(profile: "Profile", obs: "Observation") -> tuple:
     source = profile.source(obs.source)
-    filing_date = profile.filing(obs.filing).date.end if obs.filing else _EPOCH
+    filing_date = profile.filing(obs.filing).known_date.end if obs.filing else _EPOCH
     return (
-        SOURCE_KIND_RANK[source.kind],
+        *primary_rank(profile, obs),
+        obs.unverified,
         -filing_date.toordinal(),
         -source.date.end.toordinal(),
         -obs.decimals,
@@ -81,22 +102,51 @@ def rank_key(profile: "Profile", obs: "Observation") -> tuple:
     )
 
 
+def replaces(obs: "Observation", other: "Observation") -> bool:
+    """Whether ``other`` is what ``obs.superseded_by`` names (its source or its filing)."""
+    return obs.superseded_by is not None and other is not obs and obs.superseded_by in (other.source, other.filing)
+
+
+def amended_by(profile: "Profile", filing_id: str) -> set[str]:
+    """Every filing that amends ``filing_id``, directly or through a chain of amendments."""
+    out: set[str] = set()
+    frontier = [filing_id]
+    while frontier:
+        current = frontier.pop()
+        for f in profile.filings:
+            if f.amends == current and f.id not in out:
+                out.add(f.id)
+                frontier.append(f.id)
+    return out
+
+
+def superseded(profile: "Profile", observations: tuple["Observation", ...]) -> tuple["Observation", ...]:
+    """The observations of one figure that another observation on file supersedes."""
+    out = []
+    for obs in observations:
+        later = amended_by(profile, obs.filing) if obs.filing else set()
+        if any(replaces(obs, o) or (o.filing in later) for o in observations if o is not obs):
+            out.append(obs)
+    return tuple(out)
+
+
 def select(profile: "Profile", figure: "MoneyFigure | PercentFigure", location: tuple = ()) -> Selection:
     observations = tuple(figure)
-    chosen = min(observations, key=lambda o: rank_key(profile, o))
-    disagreeing = tuple(o for o in observations if o is not chosen and not _same_value(chosen, o))
-    return Selection(location, chosen, disagreeing, observations)
+    gone = superseded(profile, observations) if len(observations) > 1 else ()
+    candidates = tuple(o for o in observations if not any(o is g for g in gone)) or observations
+    chosen = min(candidates, key=lambda o: rank_key(profile, o))
+    disagreeing = tuple(o for o in candidates if o is not chosen and not _same_value(chosen, o))
+    return Selection(location, chosen, disagreeing, observations, tuple(g for g in gone if g is not chosen))
+
+
+def selections(profile: "Profile") -> list[Selection]:
+    """Every figure with more than one observation, in document order."""
+    return [select(profile, figure, loc) for loc, figure in profile.iter_figures() if len(figure) > 1]
 
 
 def conflicts(profile: "Profile") -> list[Selection]:
     """Every figure whose observations disagree beyond rounding, in document order."""
-    out = []
-    for loc, figure in profile.iter_figures():
-        if len(figure) > 1:
-            sel = select(profile, figure, loc)
-            if sel.conflict:
-                out.append(sel)
-    return out
+    return [sel for sel in selections(profile) if sel.conflict]
 
 
 def value(profile: "Profile", figure: "MoneyFigure | PercentFigure | None") -> "Observation | None":

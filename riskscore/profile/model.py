@@ -34,6 +34,11 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 SourceId = Annotated[str, Field(min_length=1, max_length=64)]
 Percent = Annotated[float, BeforeValidator(parse_percent), Field(json_schema_extra={"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?%$"})]
 Text = Annotated[str, Field(max_length=4000)]
+QUOTE_MAX_CHARS = 300
+"""A quote is a citation, not a copy of the article: one sentence or clause, at most this long."""
+Quote = Annotated[str, Field(min_length=2, max_length=QUOTE_MAX_CHARS, description=(
+    "The sentence the fact comes from, verbatim and in the source's language (checked by "
+    "`riskscore validate`, and against the stored copy with --sources)."))]
 
 SourceKind = Literal["prospectus", "regulator", "exchange", "research", "media"]
 Bound = Literal["exact", "about", "at_least", "at_most"]
@@ -67,6 +72,11 @@ class _Observation(Strict):
     source: SourceId
     filing: Slug | None = Field(default=None, description="Id of the filing the source quotes the figure from.")
     bound: Bound = Field(default="exact", description="'about' for 约, 'at_least' for 多/超/突破, 'at_most' for 不足/低于.")
+    quote: Quote | None = None
+    unverified: bool = Field(default=False, description="The source is doubtful or the figure could not be confirmed: "
+                             "shown in the memo, ranked after verified observations.")
+    superseded_by: SourceId | None = Field(default=None, description="Id of the source (or filing) whose observation of the "
+                                           "same figure corrects this one.")
     note: Text | None = None
 
     _decimals: int = PrivateAttr(default=0)
@@ -219,16 +229,40 @@ FilingStatus = Literal["filed", "lapsed", "withdrawn", "listed"]
 
 
 class Filing(Strict):
-    """A listing application (e.g. an HKEX A1 filing) and what became of it."""
+    """A listing application (e.g. an HKEX A1 filing) and what became of it.
+
+    ``date`` is the filing date; a filing known only by the date it listed gives
+    ``listing_date`` instead (its status is then ``listed``), and counts from that date.
+    """
 
     id: Slug
-    date: PartialDate
+    date: PartialDate | None = None
+    listing_date: PartialDate | None = Field(default=None, description="Date the shares began trading, when the filing led to a listing.")
     exchange: Annotated[str, Field(min_length=2, max_length=32)]
     kind: Literal["listing_application", "prospectus", "other"] = "listing_application"
     status: FilingStatus
+    amends: Slug | None = Field(default=None, description="Id of the filing this one amends or corrects; its figures supersede that filing's.")
     periods_reported: list[str] = Field(default_factory=list, description="Period ids the filing's financial information covers.")
     sources: list[SourceId] = Field(min_length=1)
+    quote: Quote | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> "Filing":
+        if self.date is None and self.listing_date is None:
+            raise PydanticCustomError("filing_date", "a filing needs `date` (filed) or, when only that is known, `listing_date`")
+        if self.listing_date is not None and self.status != "listed":
+            raise PydanticCustomError("filing_listing_date", "`listing_date` is only for a filing whose status is listed; got status {status}",
+                                      {"status": self.status})
+        if self.date is not None and self.listing_date is not None and self.listing_date.end < self.date.start:
+            raise PydanticCustomError("filing_order", "listed ({listed}) before it was filed ({filed})",
+                                      {"listed": str(self.listing_date), "filed": str(self.date)})
+        return self
+
+    @property
+    def known_date(self) -> PartialDate:
+        """The date the filing became public: its filing date, else its listing date."""
+        return self.date if self.date is not None else self.listing_date  # type: ignore[return-value]
 
 
 class Identity(Strict):
@@ -299,18 +333,26 @@ class Period(Strict):
     gross_margin: PercentFigure | None = None
     net_profit: MoneyFigure | None = Field(default=None, description="IFRS net profit (negative = loss).")
     adjusted_net_profit: MoneyFigure | None = Field(default=None, description="Non-IFRS adjusted net profit (negative = loss).")
+    net_margin: PercentFigure | None = Field(default=None, description="IFRS net profit / revenue as stated (negative = loss).")
     adjusted_net_margin: PercentFigure | None = Field(default=None, description="Adjusted net profit / revenue as stated (negative = loss).")
+    operating_profit: MoneyFigure | None = Field(default=None, description="Operating profit (negative = operating loss), beside the net result.")
     operating_cash_flow: MoneyFigure | None = None
     rnd_expense: MoneyFigure | None = None
+    rnd_share: PercentFigure | None = Field(default=None, description="R&D expense as a share of revenue, as stated.")
     cash: MoneyFigure | None = Field(default=None, description="Cash and short-term investments at period end.")
     segments: list[Segment] = Field(default_factory=list)
     customers: Customers | None = None
     note: Text | None = None
 
-    @field_validator("gross_margin", "adjusted_net_margin")
+    @field_validator("gross_margin", "net_margin", "adjusted_net_margin")
     @classmethod
     def _margins(cls, v: PercentFigure | None) -> PercentFigure | None:
         return _check_margin(v)
+
+    @field_validator("rnd_share")
+    @classmethod
+    def _rnd_share(cls, v: PercentFigure | None) -> PercentFigure | None:
+        return _check_share(v, "R&D as a share of revenue")
 
     @field_validator("revenue", "rnd_expense", "gross_profit")
     @classmethod
@@ -553,16 +595,34 @@ class Profile(Strict):
                     yield loc + (j, "source"), f"unknown source id {obs.source!r}; declared sources: {', '.join(sorted(source_ids))}", obs.source
                 if obs.filing is not None and obs.filing not in filing_ids:
                     yield loc + (j, "filing"), f"unknown filing id {obs.filing!r}", obs.filing
+            yield from _supersession_errors(loc, list(figure))
         seen: dict[str, dict[str, int]] = {"filings": {}, "periods": {}, "people": {}, "governance_events": {}}
         for name, items in (("filings", self.filings), ("periods", self.periods), ("people", self.people), ("governance_events", self.governance_events or [])):
             for i, item in enumerate(items):
                 if item.id in seen[name]:
                     yield (name, i, "id"), f"duplicate id {item.id!r} (also at {name}[{seen[name][item.id]}])", item.id
                 seen[name][item.id] = i
+        by_id = {f.id: f for f in self.filings}
         for i, filing in enumerate(self.filings):
             yield from unknown(filing.sources, ("filings", i, "sources"))
-            if filing.date.start > as_of:
-                yield ("filings", i, "date"), f"dated {filing.date} which is after as_of {as_of}", str(filing.date)
+            for key in ("date", "listing_date"):
+                when = getattr(filing, key)
+                if when is not None and when.start > as_of:
+                    yield ("filings", i, key), f"dated {when} which is after as_of {as_of}", str(when)
+            if filing.amends is not None:
+                target = by_id.get(filing.amends)
+                if target is None or target is filing:
+                    why = "a filing cannot amend itself" if target is filing else f"unknown filing id {filing.amends!r}"
+                    yield ("filings", i, "amends"), why, filing.amends
+                else:
+                    seen_chain, cursor = {filing.id}, target
+                    while cursor is not None and cursor.amends is not None and cursor.id not in seen_chain:
+                        seen_chain.add(cursor.id)
+                        cursor = by_id.get(cursor.amends)
+                    if cursor is not None and cursor.id in seen_chain:
+                        yield ("filings", i, "amends"), f"amendments form a cycle through {filing.amends!r}", filing.amends
+                    elif target.known_date.start > filing.known_date.end:
+                        yield ("filings", i, "amends"), f"amends {target.id!r}, which is dated later ({target.known_date})", filing.amends
         for i, period in enumerate(self.periods):
             end = period.end_date(self.fiscal_year_end_month)
             if end > as_of:
@@ -648,6 +708,24 @@ class Profile(Strict):
         """The fiscal years, oldest first."""
         return [p for p in self.periods_by_end() if p.is_annual]
 
+
+def _supersession_errors(loc: tuple, observations: list[Any]) -> Iterator[tuple[tuple, str, Any]]:
+    """``superseded_by`` must name another observation of the figure; one source and filing may not
+    give two disagreeing values unless one supersedes the other (file order never decides)."""
+    from riskscore.profile.evidence import agree, replaces
+
+    for j, obs in enumerate(observations):
+        if obs.superseded_by is not None and not any(replaces(obs, other) for other in observations):
+            yield (loc + (j, "superseded_by"), f"no other observation of this figure comes from {obs.superseded_by!r} "
+                   "(superseded_by names the source or filing of the observation that replaces this one)", obs.superseded_by)
+    for j, a in enumerate(observations):
+        for k in range(j + 1, len(observations)):
+            b = observations[k]
+            if (a.source, a.filing) == (b.source, b.filing) and not agree(a, b) and not (replaces(a, b) or replaces(b, a)):
+                where = a.source + (f", filing {a.filing}" if a.filing else "")
+                yield (loc + (k,), f"two observations from the same source and filing ({where}) disagree: "
+                       f"{getattr(a, a.value_key):g} and {getattr(b, b.value_key):g}; "
+                       "mark the wrong one `superseded_by`, or drop it", b.source)
 
 _CONTAINER_FIELDS: dict[type, tuple[str, ...]] = {}
 

@@ -23,19 +23,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from riskscore.profile.evidence import replaces
 from riskscore.profile.model import MoneyFigure, PercentFigure, Profile
-from riskscore.profile.units import PartialDate
 
 
 def disclosed_on(profile: Profile, observation: Any) -> dt.date:
     """The date an observation became public (see the module's rule)."""
     if observation.filing:
-        return profile.filing(observation.filing).date.end
+        return profile.filing(observation.filing).known_date.end
     return profile.source(observation.source).date.end
-
-
-def _end(text: str) -> dt.date:
-    return PartialDate.parse(text).end
 
 
 def profile_as_of(profile: Profile, date: dt.date) -> Profile:
@@ -44,15 +40,18 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
     def text_fact_known(item: Any) -> bool:
         filing = getattr(item, "filing", None)
         if filing:
-            return profile.filing(filing).date.end <= date
+            return profile.filing(filing).known_date.end <= date
         dates = [profile.source(s).date.end for s in getattr(item, "sources", [])]
         return bool(dates) and min(dates) <= date
 
     def prune(raw: Any, model: Any) -> Any:
         """Walk the dumped data beside the model, keeping only observations disclosed by ``date``."""
         if isinstance(model, (MoneyFigure, PercentFigure)):
-            kept = [r for r, obs in zip(raw, model) if disclosed_on(profile, obs) <= date]
-            return kept or None
+            pairs = [(r, obs) for r, obs in zip(raw, model) if disclosed_on(profile, obs) <= date]
+            for r, obs in pairs:  # a correction not yet disclosed supersedes nothing yet
+                if obs.superseded_by is not None and not any(replaces(obs, other) for _, other in pairs):
+                    r.pop("superseded_by", None)
+            return [r for r, _ in pairs] or None
         if isinstance(model, BaseModel) and isinstance(raw, dict):
             return {k: v for k, v in ((k, prune(v, getattr(model, k, None)) if getattr(model, k, None) is not None else v)
                                       for k, v in raw.items()) if v is not None}
@@ -66,7 +65,7 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
     data = prune(profile.model_dump(mode="json", exclude_none=True), profile)
     data["as_of"] = date.isoformat()
     data["point_in_time"] = True
-    data["filings"] = [f for f in data.get("filings", []) if _end(f["date"]) <= date]
+    data["filings"] = [raw for raw, f in zip(data.get("filings", []), profile.filings) if f.known_date.end <= date]
 
     periods = []
     fye = profile.fiscal_year_end_month
@@ -112,4 +111,4 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
 
 def filing_dates(profile: Profile) -> list[tuple[str, dt.date]]:
     """``(filing id, date)`` for every filing, oldest first: the natural points to follow a company at."""
-    return [(f.id, f.date.end) for f in sorted(profile.filings, key=lambda f: (f.date.end, f.id))]
+    return [(f.id, f.known_date.end) for f in sorted(profile.filings, key=lambda f: (f.known_date.end, f.id))]

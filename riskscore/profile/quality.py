@@ -8,9 +8,17 @@ Each check runs over the whole profile without being told where to look:
   figures on file);
 * **cumulative** — a source's claim about a total over several periods matches the sum of
   those periods (or, where periods are missing, is at least not contradicted by them);
-* **stated margins** — a stated adjusted net margin matches adjusted profit over revenue;
+* **stated margins** — a stated gross margin matches gross profit over revenue, a stated net
+  margin net profit over revenue, a stated adjusted net margin adjusted profit over revenue, a
+  stated R&D share R&D expense over revenue (sign included: a positive margin beside a gross
+  loss is a finding);
+* **shares** — a segment's stated share of revenue matches its revenue over total revenue;
+* **concepts** — the same amount given as two different concepts by different sources (253
+  亿 as net liabilities in one article and as total liabilities in another): both cannot be
+  right;
 * **disagreements** — the same figure reported differently by two sources, and
-  *restatements*: the same figure as two different filings gave it.
+  *restatements*: the same figure as two different filings gave it; *superseded* figures
+  (an amendment or a correction replaced them) are listed too.
 
 Findings carry the figures involved and their source ids; nothing here changes a score.
 """
@@ -25,12 +33,12 @@ from riskscore.profile import paths
 from riskscore.profile.model import MoneyObservation, Period, Profile
 from riskscore.report import format as fmt
 
-_CHECK_ORDER = ("segments", "growth", "cumulative", "stated_margin", "restatement", "disagreement")
+_CHECK_ORDER = ("segments", "growth", "cumulative", "stated_margin", "stated_share", "concept", "restatement", "disagreement", "superseded")
 
 
 @dataclass(frozen=True)
 class Finding:
-    check: str          # segments | growth | cumulative | stated_margin | restatement | disagreement
+    check: str          # one of _CHECK_ORDER
     field: str          # profile path, readable (periods[FY2022].segments)
     message: str
     sources: tuple[str, ...] = field(default=())
@@ -50,7 +58,8 @@ def _share(obs: Any) -> tuple[float, float]:
 
 def check_profile(profile: Profile) -> list[Finding]:
     """Every data-quality finding, grouped by check, in document order within a check."""
-    findings = _segments(profile) + _growth(profile) + _cumulative(profile) + _stated_margins(profile) + _disagreements(profile)
+    findings = (_segments(profile) + _growth(profile) + _cumulative(profile) + _stated_margins(profile) + _stated_shares(profile)
+                + _concepts(profile) + _disagreements(profile) + _superseded(profile))
     return sorted(findings, key=lambda f: _CHECK_ORDER.index(f.check))
 
 
@@ -212,24 +221,99 @@ def _cumulative(profile: Profile) -> list[Finding]:
     return out
 
 
+# stated ratio field, numerator, label of the numerator
+_STATED_RATIOS = (
+    ("gross_margin", "gross_profit", "gross profit"),
+    ("net_margin", "net_profit", "net profit"),
+    ("adjusted_net_margin", "adjusted_net_profit", "adjusted net profit"),
+    ("rnd_share", "rnd_expense", "R&D expense"),
+)
+
+
+def _ratio_range(numerator: Any, denominator: Any) -> tuple[float, float] | None:
+    """The ratios (in %) the two figures' written precision admits; None when they cannot be divided."""
+    if numerator.unit.currency != denominator.unit.currency:
+        return None
+    d_low, d_high = _interval(denominator)
+    n_low, n_high = _interval(numerator)
+    if d_low <= 0 or not all(map(lambda x: abs(x) != float("inf"), (n_low, n_high, d_high))):
+        return None
+    candidates = [100 * n / d for n in (n_low, n_high) for d in (d_low, d_high)]
+    return min(candidates), max(candidates)
+
+
 def _stated_margins(profile: Profile) -> list[Finding]:
     out = []
     for period in profile.periods:
-        stated = ev.value(profile, period.adjusted_net_margin)
-        profit, revenue = ev.value(profile, period.adjusted_net_profit), ev.value(profile, period.revenue)
-        if stated is None or profit is None or revenue is None or profit.unit.currency != revenue.unit.currency:  # type: ignore[union-attr]
+        revenue = ev.value(profile, period.revenue)
+        if revenue is None:
             continue
-        r_low, r_high = _interval(revenue)
-        p_low, p_high = _interval(profit)
-        if r_low <= 0:
+        for stated_field, numerator_field, label in _STATED_RATIOS:
+            stated = ev.value(profile, getattr(period, stated_field, None))
+            amount = ev.value(profile, getattr(period, numerator_field, None))
+            if stated is None or amount is None or (bounds := _ratio_range(amount, revenue)) is None:
+                continue
+            s_low, s_high = _interval(stated)
+            if s_high < bounds[0] - 1e-9 or s_low > bounds[1] + 1e-9:
+                derived = 100 * amount.base / revenue.base
+                sign = " (the signs differ)" if stated.value * derived < 0 else ""
+                out.append(Finding("stated_margin", paths.period(period.id, stated_field),
+                                   f"stated {fmt.observation(stated, profile.presentation_unit)} ({stated.source}) does not match {label} over revenue: {fmt.percent(derived)}{sign}",
+                                   tuple(ev.sources_of([stated, amount, revenue]))))
+    return out
+
+
+def _stated_shares(profile: Profile) -> list[Finding]:
+    """A segment's stated share of revenue against its revenue over the total."""
+    out = []
+    for period in profile.periods:
+        total = ev.value(profile, period.revenue)
+        if total is None:
             continue
-        candidates = [100 * p / r for p in (p_low, p_high) for r in (r_low, r_high)]
-        s_low, s_high = _interval(stated)
-        if s_high < min(candidates) - 1e-9 or s_low > max(candidates) + 1e-9:
-            out.append(Finding("stated_margin", paths.period(period.id, "adjusted_net_margin"),
-                               f"stated {fmt.observation(stated, profile.presentation_unit)} does not match adjusted net profit over revenue: "
-                               f"{fmt.percent(100 * profit.base / revenue.base)}",
-                               tuple(ev.sources_of([stated, profit, revenue]))))
+        for seg in period.segments:
+            share, revenue = ev.value(profile, seg.share), ev.value(profile, seg.revenue)
+            if share is None or revenue is None or (bounds := _ratio_range(revenue, total)) is None:
+                continue
+            s_low, s_high = _share(share)
+            if s_high < bounds[0] - 1e-9 or s_low > bounds[1] + 1e-9:
+                out.append(Finding("stated_share", paths.join(["periods", paths.Item(period.id), "segments", paths.Item(seg.name), "share"]),
+                                   f"stated {fmt.observation(share, profile.presentation_unit)} ({share.source}) does not match the segment's "
+                                   f"revenue over total revenue: {fmt.percent(100 * revenue.base / total.base)}", tuple(ev.sources_of([share, revenue, total]))))
+    return out
+
+
+# Concepts a source can mistake for one another: the same amount under both is a conflict.
+_CONFUSABLE = (
+    ("net_liabilities", "total_liabilities"),
+    ("net_current_liabilities", "net_liabilities"),
+    ("net_current_liabilities", "total_liabilities"),
+    ("cash", "total_assets"),
+    ("net_profit", "adjusted_net_profit"),
+    ("net_profit", "operating_profit"),
+    ("revenue", "gross_profit"),
+)
+_LABELS = {"net_liabilities": "net liabilities", "total_liabilities": "total liabilities", "net_current_liabilities": "net current liabilities",
+           "cash": "cash", "total_assets": "total assets", "net_profit": "net profit", "adjusted_net_profit": "adjusted net profit",
+           "operating_profit": "operating profit", "revenue": "revenue", "gross_profit": "gross profit"}
+
+
+def _concepts(profile: Profile) -> list[Finding]:
+    blocks: list[tuple[str, Any]] = [(paths.period(p.id), p) for p in profile.periods]
+    if profile.capital_structure is not None:
+        blocks.append(("capital_structure", profile.capital_structure))
+    out = []
+    for where, block in blocks:
+        for first, second in _CONFUSABLE:
+            a_fig, b_fig = getattr(block, first, None), getattr(block, second, None)
+            if a_fig is None or b_fig is None:
+                continue
+            for a in a_fig:
+                for b in b_fig:
+                    same = a.unit.currency == b.unit.currency and abs(a.base - b.base) <= 1e-9 * abs(a.base)
+                    if a.source != b.source and a.base != 0 and same:  # the same amount as written, not merely within rounding
+                        out.append(Finding("concept", where,
+                                           f"the same amount, {fmt.money(a.amount, a.unit, a.decimals)}, is {_LABELS[first]} in {a.source} and {_LABELS[second]} in {b.source}: "
+                                           "both cannot be right (one source names the concept wrongly)", (a.source, b.source)))
     return out
 
 
@@ -249,3 +333,18 @@ def _disagreements(profile: Profile) -> list[Finding]:
         out.append(Finding(kind, where, text, tuple(ev.sources_of(selection.observations)), "info"))
     return out
 
+
+
+def _superseded(profile: Profile) -> list[Finding]:
+    unit = profile.presentation_unit
+    out = []
+    for selection in ev.selections(profile):
+        for old in selection.superseded:
+            by = (f"{old.source} corrects it" if old.superseded_by == old.source else f"superseded by {old.superseded_by}"
+                  if old.superseded_by else f"filing {old.filing} was amended")
+            out.append(Finding("superseded", profile.describe_loc(selection.location),
+                               f"{fmt.observation(old, unit)} ({old.source}{', ' + old.filing if old.filing else ''}) is superseded ({by}); "
+                               f"the engine uses {fmt.observation(selection.chosen, unit)} ({selection.chosen.source}"
+                               f"{', ' + selection.chosen.filing if selection.chosen.filing else ''})",
+                               tuple(ev.sources_of([old, selection.chosen])), "info"))
+    return out

@@ -265,8 +265,8 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         domicile=profile.company.domicile,
         sector=profile.company.sector,
         presentation_unit=str(profile.presentation_unit),
-        filings=[FilingRow(str(f.date), f.exchange, f.status, ", ".join(f.periods_reported), f.note or "")
-                 for f in sorted(profile.filings, key=lambda f: f.date.start)],
+        filings=[FilingRow(str(f.known_date), f.exchange, f.status, ", ".join(f.periods_reported), f.note or "")
+                 for f in sorted(profile.filings, key=lambda f: f.known_date.start)],
         adjusted_score=fmt.score(assessment.adjusted_score),
         adjusted_band=assessment.adjusted_band or "Not scored",
         indicated_score=fmt.score(assessment.indicated_score),
@@ -290,7 +290,10 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
             Setting("Confidence", f"insufficient below {fmt.share(config.engine.insufficient_coverage)} of the weight backed by evidence; "
                                   f"provisional below {fmt.share(config.engine.provisional_coverage)}, or when the score range spans more than "
                                   f"{config.engine.provisional_max_bands} band(s); sufficient otherwise"),
-            Setting("Source ranking", "prospectus > regulator, exchange > research > media; then the newer filing, the newer source"),
+            Setting("Source ranking", "by the primary document: a figure quoted from a filing ranks as that filing (a prospectus), else as its "
+                                      "source's kind (prospectus > regulator, exchange > research > media); then the document itself before a source "
+                                      "quoting it; verified before unverified; then the newer filing, the newer source, the more precise figure. "
+                                      "Superseded figures (an amendment or a correction) never win"),
         ],
         sources=[SourceRef(numbers[s.id], s.id, s.title, s.publisher, str(s.date), s.kind, s.language, s.file, s.url, s.note) for s in profile.sources],
         notes=list(profile.notes),
@@ -431,6 +434,9 @@ QUALITY_LABELS = {
     "growth": "Stated growth",
     "cumulative": "Cumulative figure",
     "stated_margin": "Stated margin",
+    "stated_share": "Stated share",
+    "concept": "Same amount, two concepts",
+    "superseded": "Superseded",
     "restatement": "Restatement",
     "disagreement": "Sources disagree",
 }
