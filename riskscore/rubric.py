@@ -12,7 +12,8 @@ named here, ``docs/api.md`` (generated from these docstrings and checked by the 
 - grids and bands (:mod:`riskscore.scoring.scale`): :class:`Grid`, ``GridParam``,
   ``Band``, :func:`band_for`, :func:`clamp`;
 - reading figures (:mod:`riskscore.scoring.facts`, :mod:`riskscore.profile.evidence`):
-  :func:`value` (the observation the source ranking chose), :func:`sources_of`,
+  :func:`value` (the observation the source ranking chose), :func:`sources_of`, :func:`cited`
+  (an evidence line's sources and quotes),
   :func:`series`, :func:`latest`, :func:`ratio_pct`, :func:`revenue_share`, :func:`fmt_obs`,
   :func:`path`;
 - the profile's types (:mod:`riskscore.profile.model`) and dates
@@ -40,6 +41,7 @@ from riskscore.scoring.contract import (
     CONTRACT_VERSION,
     SUPPORTED_CONTRACT_VERSIONS,
     Adjustment,
+    Citation,
     DataGap,
     Evidence,
     Metric,
@@ -49,13 +51,13 @@ from riskscore.scoring.contract import (
     RubricResult,
     Scenario,
 )
-from riskscore.scoring.facts import fmt_money, fmt_obs, fmt_pct, latest, path, ratio_pct, revenue_share, series
+from riskscore.scoring.facts import cited, fmt_money, fmt_obs, fmt_pct, latest, path, ratio_pct, revenue_share, series
 from riskscore.scoring.scale import Band, Grid, GridParam, band_for, clamp
 
 __all__ = [
-    "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS", "Adjustment", "Band", "DataGap", "Evidence", "Filing",
+    "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS", "Adjustment", "Band", "Citation", "DataGap", "Evidence", "Filing",
     "GovernanceEvent", "Grid", "GridParam", "Instrument", "Metric", "MoneyFigure", "MoneyObservation",
     "PartialDate", "PercentFigure", "PercentObservation", "Period", "Profile", "RedFlag", "Rubric",
-    "RubricParams", "RubricResult", "Scenario", "band_for", "clamp", "fmt_money", "fmt_obs", "fmt_pct", "latest", "months_between",
+    "RubricParams", "RubricResult", "Scenario", "band_for", "cited", "clamp", "fmt_money", "fmt_obs", "fmt_pct", "latest", "months_between",
     "path", "ratio_pct", "revenue_share", "series", "sources_of", "value",
 ]

@@ -13,6 +13,7 @@ from riskscore.rubric import (
     Rubric,
     RubricParams,
     RubricResult,
+    cited,
     fmt_obs,
     path,
     series,
@@ -71,7 +72,7 @@ class CustomerConcentration(Rubric):
             ))
             customers = period.customers
             who = f" ({customers.largest_counterparty})" if customers and customers.largest_counterparty else ""
-            evidence.append(Evidence(statement=f"The largest customer{who} provided {fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
+            evidence.append(Evidence(statement=f"The largest customer{who} provided {fmt_obs(profile, obs)} of revenue in {period.id}.", **cited(obs)))
             if customers and customers.largest_counterparty_type in ("government", "state_program", "state_owned"):
                 evidence.append(Evidence(
                     statement=f"The largest counterparty is a {customers.largest_counterparty_type.replace('_', ' ')}; under ASC 280 a government and the entities it controls count as one customer.",
@@ -89,7 +90,7 @@ class CustomerConcentration(Rubric):
                 rise = round(obs.value - first.value, 9)  # 17.4 - 12.4 is 4.999…; compare as written
                 evidence.append(Evidence(
                     statement=f"The largest customer's share moved from {fmt_obs(profile, first)} ({first_period.id}) to {fmt_obs(profile, obs)} ({period.id}), {rise:+.1f} percentage points.",
-                    sources=sources_of([first, obs]),
+                    **cited(first, obs),
                 ))
                 if rise >= params.rise_threshold_pp:
                     adjustments.append(Adjustment(label=f"Largest-customer share rose {rise:.1f} pp ({first_period.id}→{period.id})", points=params.rise_points))
@@ -105,7 +106,7 @@ class CustomerConcentration(Rubric):
                 weight=params.top5_share_weight, display=fmt_obs(profile, obs), sources=[obs.source],
                 path=path(period, "customers", "top5_share"),
             ))
-            evidence.append(Evidence(statement=f"The five largest customers provided {fmt_obs(profile, obs)} of revenue in {period.id}.", sources=[obs.source]))
+            evidence.append(Evidence(statement=f"The five largest customers provided {fmt_obs(profile, obs)} of revenue in {period.id}.", **cited(obs)))
         else:
             metrics.append(Metric(id="top5_customer_share", label="Top-five customers' share of revenue", value=None, unit="%", grid=params.top5_share_grid, weight=params.top5_share_weight))
             gaps.append(DataGap(field="periods[*].customers.top5_share", reason="No period reports the top-five customers' share of revenue."))

@@ -16,6 +16,7 @@ from riskscore.rubric import (
     RubricParams,
     RubricResult,
     band_for,
+    cited,
     clamp,
     fmt_obs,
     months_between,
@@ -82,7 +83,7 @@ class Governance(Rubric):
             fine = value(profile, event.fine)
             fine_text = f", fine {fmt_obs(profile, fine)}" if fine is not None else ""
             evidence.append(Evidence(statement=f"{event.date}: {event.regulator}, {event.type.replace('_', ' ')} involving {', '.join(event.subjects)} ({event.status}{fine_text}). {event.description}",
-                                     sources=event.sources + ([fine.source] if fine is not None and fine.source not in event.sources else [])))
+                                     **cited(event, fine)))
             months = months_between(event.date.end, profile.as_of)
             if event.type in params.red_flag_types and months <= params.red_flag_window_months and holders:
                 flags.append(RedFlag(
@@ -94,7 +95,7 @@ class Governance(Rubric):
             stake = value(profile, person.stake)
             if stake is not None:
                 evidence.append(Evidence(statement=f"{person.name} ({', '.join(person.roles)}) holds {stake.value:g}%{' and control' if person.controls else ''}" + (" and no longer holds a management role." if person.in_management is False else "."),
-                                         sources=[stake.source] + [s for s in person.sources if s != stake.source]))
+                                         **cited(stake, sources=person.sources)))
         worst = max(scored)
         further = max(0, sum(1 for s in scored if s > 0) - 1)
         extra = min(params.max_additional_points, params.additional_event_points * further)

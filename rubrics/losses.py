@@ -13,6 +13,7 @@ from riskscore.rubric import (
     Rubric,
     RubricParams,
     RubricResult,
+    cited,
     fmt_obs,
     path,
     ratio_pct,
@@ -66,19 +67,20 @@ class Losses(Rubric):
 
         margins = _adjusted_margins(profile)
         if margins:
-            period, margin, srcs, basis = margins[-1]
+            period, margin, observations, basis = margins[-1]
+            srcs = sources_of(observations)
             grid = params.adjusted_net_margin_grid
             figure = "adjusted_net_profit" if basis == "adjusted" and period.adjusted_net_profit is not None and period.revenue is not None else (
                 "adjusted_net_margin" if basis == "adjusted" else "net_profit")
             metrics.append(Metric(id="adjusted_net_margin", label=f"Net margin ({basis})", value=margin, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.adjusted_net_margin_weight, sources=srcs,
                                   path=path(period, figure)))
-            evidence.append(Evidence(statement=f"The {basis} net margin was {margin:.1f}% in {period.id}.", sources=srcs))
+            evidence.append(Evidence(statement=f"The {basis} net margin was {margin:.1f}% in {period.id}.", **cited(*observations)))
             earlier = [m for m in margins[:-1] if m[0].months == period.months]
             if earlier:
-                prev_period, prev, prev_srcs, _ = earlier[-1]
+                prev_period, prev, prev_observations, _ = earlier[-1]
                 change = round(margin - prev, 9)  # -3.1 - -5.1 is 1.999…; compare as written
-                evidence.append(Evidence(statement=f"The {basis} net margin moved from {prev:.1f}% ({prev_period.id}) to {margin:.1f}% ({period.id}).", sources=prev_srcs + [s for s in srcs if s not in prev_srcs]))
+                evidence.append(Evidence(statement=f"The {basis} net margin moved from {prev:.1f}% ({prev_period.id}) to {margin:.1f}% ({period.id}).", **cited(*prev_observations, *observations)))
                 if margin < 0 or prev < 0:
                     if change >= params.trend_min_change_pp:
                         adjustments.append(Adjustment(label=f"Loss rate narrowed {change:.1f} pp ({prev_period.id}→{period.id})", points=-params.trend_points))
@@ -88,26 +90,28 @@ class Losses(Rubric):
             metrics.append(Metric(id="adjusted_net_margin", label="Net margin", value=None, unit="%", grid=params.adjusted_net_margin_grid, weight=params.adjusted_net_margin_weight))
             gaps.append(DataGap(field="periods[*].adjusted_net_profit", reason="No period gives a net result with revenue."))
 
-        years, year_srcs, stop, last_year = _consecutive_loss_years(profile)
+        years, year_observations, stop, last_year = _consecutive_loss_years(profile)
+        year_srcs = sources_of(year_observations)
         if years is not None:
             grid = params.loss_years_grid
             metrics.append(Metric(id="consecutive_loss_years", label="Consecutive loss-making fiscal years", value=years, unit="years",
                                   period=last_year,
                                   grid=grid, score=round(grid.score(years), 2), weight=params.loss_years_weight, sources=year_srcs, note=stop))
             if years:
-                evidence.append(Evidence(statement=f"Loss-making in each of the last {years} fiscal years on file{(' (' + stop + ')') if stop else ''}.", sources=year_srcs))
+                evidence.append(Evidence(statement=f"Loss-making in each of the last {years} fiscal years on file{(' (' + stop + ')') if stop else ''}.", **cited(*year_observations)))
         else:
             metrics.append(Metric(id="consecutive_loss_years", label="Consecutive loss-making fiscal years", value=None, unit="years", grid=params.loss_years_grid, weight=params.loss_years_weight))
             gaps.append(DataGap(field="periods[FY*].adjusted_net_profit", reason="No fiscal year has a net result on file."))
 
         ocf = _ocf_margin(profile)
         if ocf:
-            period, pct, srcs, amount = ocf
+            period, pct, ocf_observations, amount = ocf
+            srcs = sources_of(ocf_observations)
             grid = params.operating_cash_flow_margin_grid
             metrics.append(Metric(id="operating_cash_flow_margin", label="Operating cash flow / revenue", value=pct, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(pct), 2), weight=params.operating_cash_flow_weight, sources=srcs))
             direction = "an inflow" if pct >= 0 else "an outflow"
-            evidence.append(Evidence(statement=f"Operating cash flow was {direction} of {amount} in {period.id} ({pct:.1f}% of revenue).", sources=srcs))
+            evidence.append(Evidence(statement=f"Operating cash flow was {direction} of {amount} in {period.id} ({pct:.1f}% of revenue).", **cited(*ocf_observations)))
         else:
             metrics.append(Metric(id="operating_cash_flow_margin", label="Operating cash flow / revenue", value=None, unit="%", grid=params.operating_cash_flow_margin_grid, weight=params.operating_cash_flow_weight))
             gaps.append(DataGap(field="periods[*].operating_cash_flow", reason="No period gives operating cash flow with revenue."))
@@ -117,7 +121,7 @@ class Losses(Rubric):
         return result.model_copy(update={"narrative": _narrative(result)})
 
 
-def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list[str], str]]:
+def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list, str]]:  # period, %, observations, basis
     """Per period: the adjusted net margin (stated, or adjusted result / revenue), else the IFRS one."""
     out = []
     for period in profile.periods_by_end():
@@ -126,11 +130,11 @@ def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list[str], 
         adjusted = value(profile, period.adjusted_net_profit)
         ifrs = value(profile, period.net_profit)
         if adjusted is not None and revenue is not None and (pct := ratio_pct(adjusted, revenue)) is not None:  # type: ignore[arg-type]
-            out.append((period, pct, sources_of([adjusted, revenue]), "adjusted"))
+            out.append((period, pct, [adjusted, revenue], "adjusted"))
         elif stated is not None:
-            out.append((period, stated.value, [stated.source], "adjusted"))
+            out.append((period, stated.value, [stated], "adjusted"))
         elif ifrs is not None and revenue is not None and (pct := ratio_pct(ifrs, revenue)) is not None:  # type: ignore[arg-type]
-            out.append((period, pct, sources_of([ifrs, revenue]), "IFRS"))
+            out.append((period, pct, [ifrs, revenue], "IFRS"))
     # Prefer one basis for the latest comparison: the latest period's.
     if out:
         basis = out[-1][3]
@@ -138,7 +142,7 @@ def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list[str], 
     return out
 
 
-def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list[str], str | None, str | None]:
+def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list, str | None, str | None]:
     """Loss-making fiscal years counted back from the latest one with a result on file."""
     years = profile.annual_periods()
     results = []
@@ -158,16 +162,16 @@ def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list[str], st
         if obs.base >= 0:
             break
         count += 1
-        srcs += [obs.source] if obs.source not in srcs else []
+        srcs.append(obs)
         expected_year = year - 1
     return count, srcs, stop, known[-1][0].id
 
 
-def _ocf_margin(profile: Profile) -> tuple[Period, float, list[str], str] | None:
+def _ocf_margin(profile: Profile) -> tuple[Period, float, list, str] | None:
     for period in reversed(profile.periods_by_end()):
         ocf, revenue = value(profile, period.operating_cash_flow), value(profile, period.revenue)
         if ocf is not None and revenue is not None and (pct := ratio_pct(ocf, revenue)) is not None:  # type: ignore[arg-type]
-            return period, pct, sources_of([ocf, revenue]), fmt_obs(profile, ocf)
+            return period, pct, [ocf, revenue], fmt_obs(profile, ocf)
     return None
 
 
@@ -178,7 +182,7 @@ def _ifrs_vs_adjusted(profile: Profile) -> list[Evidence]:
         if ifrs is not None and adjusted is not None and ifrs.base < adjusted.base:
             out.append(Evidence(
                 statement=f"{period.id}: IFRS net result {fmt_obs(profile, ifrs)} against an adjusted result of {fmt_obs(profile, adjusted)}; the difference is non-operating (e.g. fair-value changes of preferred shares, share-based pay) and is not scored as an operating loss.",
-                sources=sources_of([ifrs, adjusted]),
+                **cited(ifrs, adjusted),
             ))
     return out
 

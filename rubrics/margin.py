@@ -12,6 +12,7 @@ from riskscore.rubric import (
     Rubric,
     RubricParams,
     RubricResult,
+    cited,
     path,
     ratio_pct,
     revenue_share,
@@ -61,11 +62,12 @@ class Margin(Rubric):
 
         consolidated = _consolidated_series(profile)
         if consolidated:
-            period, margin, sources = consolidated[-1]
+            period, margin, consolidated_obs = consolidated[-1]
+            sources = sources_of(consolidated_obs)
             metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=margin, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.consolidated_weight, sources=sources,
                                   path=path(period, "gross_margin") if period.gross_margin is not None else None))
-            evidence.append(Evidence(statement=f"Consolidated gross margin was {margin:.1f}% in {period.id}.", sources=sources))
+            evidence.append(Evidence(statement=f"Consolidated gross margin was {margin:.1f}% in {period.id}.", **cited(*consolidated_obs)))
         else:
             metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=None, unit="%", grid=grid, weight=params.consolidated_weight))
             gaps.append(DataGap(field="periods[*].gross_margin", reason="No period states a gross margin or gross profit with revenue."))
@@ -80,16 +82,17 @@ class Margin(Rubric):
             share_total = sum(share for _, share, _, _ in core)
             core_margin = sum(share * m for _, share, m, _ in core) / share_total
             names = ", ".join(name for name, *_ in core)
-            sources = _core_sources(core)
+            core_obs = [o for *_, observations in core for o in observations]
+            sources = sources_of(core_obs)
             metrics.append(Metric(id="core_segment_gross_margin", label=f"Core segment gross margin ({names})", value=core_margin, unit="%",
                                   period=seg_period.id, grid=grid, score=round(grid.score(core_margin), 2), weight=params.core_weight, sources=sources,
                                   path=path(seg_period, f"segments[{core[0][0]}]", "gross_margin") if len(core) == 1 else None))
-            evidence.append(Evidence(statement=f"{names} carried {share_total:.1f}% of revenue in {seg_period.id} at a gross margin of {core_margin:.1f}%.", sources=sources))
+            evidence.append(Evidence(statement=f"{names} carried {share_total:.1f}% of revenue in {seg_period.id} at a gross margin of {core_margin:.1f}%.", **cited(*core_obs)))
             evidence.extend(_segment_history(profile, [name for name, *_ in core]))
             if consolidated and consolidated[-1][0].id == seg_period.id and consolidated[-1][1] - core_margin >= 5:
                 evidence.append(Evidence(
                     statement=f"The consolidated margin ({consolidated[-1][1]:.1f}%) sits {consolidated[-1][1] - core_margin:.1f} points above the core business's ({core_margin:.1f}%): the rest of the company props it up.",
-                    sources=sources + consolidated[-1][2],
+                    **cited(*core_obs, *consolidated[-1][2]),
                 ))
         else:
             metrics.append(Metric(id="core_segment_gross_margin", label="Core segment gross margin", value=None, unit="%", grid=grid, weight=params.core_weight))
@@ -100,38 +103,33 @@ class Margin(Rubric):
         return result.model_copy(update={"narrative": _narrative(result)})
 
 
-def _core_sources(core: list) -> list[str]:
-    out: list[str] = []
-    for *_, srcs in core:
-        out += [s for s in srcs if s not in out]
-    return out
-
-
-def _consolidated_series(profile: Profile) -> list[tuple[Period, float, list[str]]]:
+def _consolidated_series(profile: Profile) -> list[tuple[Period, float, list]]:  # period, %, observations
     out = []
     for period in profile.periods_by_end():
         stated = value(profile, period.gross_margin)
         if stated is not None:
-            out.append((period, stated.value, [stated.source]))
+            out.append((period, stated.value, [stated]))
             continue
         gp, rev = value(profile, period.gross_profit), value(profile, period.revenue)
         if gp is not None and rev is not None:
             pct = ratio_pct(gp, rev)  # type: ignore[arg-type]
             if pct is not None:
-                out.append((period, pct, sources_of([gp, rev])))
+                out.append((period, pct, [gp, rev]))
     return out
 
 
-def _core_segments(profile: Profile, period: Period, threshold: float) -> list[tuple[str, float, float, list[str]]]:
-    """Largest top-level segments with a margin, by share, until they carry ``threshold``% of revenue."""
-    shares = {name: (share, srcs) for name, share, srcs in revenue_share(profile, period)}
+def _core_segments(profile: Profile, period: Period, threshold: float) -> list[tuple[str, float, float, list]]:
+    """Largest top-level segments with a margin, by share, until they carry ``threshold``% of revenue
+    (name, share, margin, the observations behind them)."""
+    shares = {name: share for name, share, _ in revenue_share(profile, period)}
     ranked = []
     for seg in period.segments:
         margin = value(profile, seg.gross_margin)
         if seg.parent or seg.name not in shares or margin is None:
             continue
-        share, srcs = shares[seg.name]
-        ranked.append((seg.name, share, margin.value, srcs + [s for s in [margin.source] if s not in srcs]))
+        stated = value(profile, seg.share)
+        behind = [stated] if stated is not None else [value(profile, seg.revenue), value(profile, period.revenue)]
+        ranked.append((seg.name, shares[seg.name], margin.value, [*behind, margin]))
     ranked.sort(key=lambda item: (-item[1], item[0]))
     core, carried = [], 0.0
     for item in ranked:
@@ -146,15 +144,15 @@ def _segment_history(profile: Profile, names: list[str]) -> list[Evidence]:
     out = []
     for name in names:
         points = []
-        srcs: list[str] = []
+        observations = []
         for period in profile.periods_by_end():
             for seg in period.segments:
                 margin = value(profile, seg.gross_margin)
                 if seg.name == name and margin is not None:
                     points.append(f"{margin.value:.1f}% ({period.id})")
-                    srcs += [margin.source] if margin.source not in srcs else []
+                    observations.append(margin)
         if len(points) > 1:
-            out.append(Evidence(statement=f"{name} gross margin over the periods on file: {', '.join(points)}.", sources=srcs))
+            out.append(Evidence(statement=f"{name} gross margin over the periods on file: {', '.join(points)}.", **cited(*observations)))
     return out
 
 
@@ -169,7 +167,7 @@ def _negative_segments(profile: Profile, min_share: float) -> list[Evidence]:
             if margin is not None and margin.value < 0 and share is not None and share >= min_share:
                 out.append(Evidence(
                     statement=f"Finding: {seg.name} ran a negative gross margin of {margin.value:.1f}% on {share:.1f}% of revenue in {period.id}.",
-                    sources=sources_of([margin] + ([share_obs] if share_obs is not None else [])),
+                    **cited(margin, share_obs),
                 ))
     return out
 

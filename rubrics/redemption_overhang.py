@@ -17,6 +17,7 @@ from riskscore.rubric import (
     RubricResult,
     Scenario,
     band_for,
+    cited,
     clamp,
     fmt_money,
     fmt_obs,
@@ -77,7 +78,7 @@ class RedemptionOverhang(Rubric):
             evidence.append(Evidence(
                 statement=f"{inst.name}: {fmt_obs(profile, obs)}{(', held by ' + inst.holder_class) if inst.holder_class else ''}; redemption revives {trigger}; "
                           f"{'converts' if inst.converts_at_listing else 'does not convert'} at listing." + (f" {inst.description}" if inst.description else ""),
-                sources=[obs.source] + [s for s in inst.sources if s != obs.source],
+                **cited(obs, inst),
             ))
         currency = amounts[0][1].unit.currency
         if any(obs.unit.currency != currency for _, obs in amounts):
@@ -131,7 +132,7 @@ class RedemptionOverhang(Rubric):
             Metric(id="claim_ratio_listed", label=f"Claim once listed / {denom_label}", value=ratio_listed, unit="×", grid=grid,
                    score=listed_score, weight=1.0 if headline == "listed" else 0.0, sources=ratio_sources, display=f"{ratio_listed:.2f}×"),
         ]
-        evidence.append(Evidence(statement=f"Denominator: {denom_label}, {fmt_obs(profile, denominator)}.", sources=denom_sources))
+        evidence.append(Evidence(statement=f"Denominator: {denom_label}, {fmt_obs(profile, denominator)}.", **cited(denominator, sources=denom_sources)))
 
         ocf_period, ocf = latest(profile, lambda p: p.operating_cash_flow)
         annual_ocf = ocf.base * 12 / ocf_period.months if ocf is not None and ocf.unit.currency == currency else 0.0  # type: ignore[union-attr]

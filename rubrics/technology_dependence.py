@@ -15,6 +15,7 @@ from riskscore.rubric import (
     Rubric,
     RubricParams,
     RubricResult,
+    cited,
     fmt_obs,
     path,
     ratio_pct,
@@ -77,7 +78,7 @@ class TechnologyDependence(Rubric):
                 provider = f" from {tech.provider}" if tech.provider else ""
                 alt = f"; alternatives: {', '.join(tech.alternatives)}" if tech.alternatives else "; no alternative provider on file"
                 fallback = {True: "; fallback tested", False: "; no tested fallback", None: ""}[tech.fallback_tested]
-                evidence.append(Evidence(statement=f"{tech.name}: control {tech.control.replace('_', ' ')}{provider}{alt}{fallback}." + (f" {tech.description}" if tech.description else ""), sources=tech.sources))
+                evidence.append(Evidence(statement=f"{tech.name}: control {tech.control.replace('_', ' ')}{provider}{alt}{fallback}." + (f" {tech.description}" if tech.description else ""), **cited(tech)))
             tech, key = worst  # type: ignore[misc]
             scale = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in params.control_score.items())
             metrics.append(Metric(id="core_technology_control", label=f"Control of core technology ({tech.name})", value=None, display=key.replace("_", " "),
@@ -88,13 +89,14 @@ class TechnologyDependence(Rubric):
 
         intensities = _rnd_intensity(profile)
         if intensities:
-            period, pct, srcs = intensities[-1]
+            period, pct, observations = intensities[-1]
+            srcs = sources_of(observations)
             grid = params.rnd_intensity_grid
             metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=pct, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(pct), 2), weight=params.rnd_intensity_weight, sources=srcs,
                                   path=path(period, "rnd_expense")))
             history = ", ".join(f"{v:.1f}% ({p.id})" for p, v, _ in intensities)
-            evidence.append(Evidence(statement=f"R&D intensity over the periods on file: {history}.", sources=sorted({s for *_, ss in intensities for s in ss})))
+            evidence.append(Evidence(statement=f"R&D intensity over the periods on file: {history}.", **cited(*(o for *_, obs in intensities for o in obs))))
         else:
             metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=None, unit="%", grid=params.rnd_intensity_grid, weight=params.rnd_intensity_weight))
             gaps.append(DataGap(field="periods[*].rnd_expense", reason="No period gives R&D expense with revenue."))
@@ -105,7 +107,7 @@ class TechnologyDependence(Rubric):
             a0, a1 = first.base * 12 / p0.months, last.base * 12 / p1.months
             if a0 > 0:
                 fall = round(100 * (a0 - a1) / a0, 9)
-                evidence.append(Evidence(statement=f"R&D expense went from {fmt_obs(profile, first)} ({p0.id}) to {fmt_obs(profile, last)} ({p1.id}); annualised, {-fall:+.0f}%.", sources=sources_of([first, last])))
+                evidence.append(Evidence(statement=f"R&D expense went from {fmt_obs(profile, first)} ({p0.id}) to {fmt_obs(profile, last)} ({p1.id}); annualised, {-fall:+.0f}%.", **cited(first, last)))
                 if fall > params.rnd_fall_threshold:
                     adjustments.append(Adjustment(label=f"R&D spending fell {fall:.0f}% annualised ({p0.id}→{p1.id})", points=params.rnd_fall_points))
 
@@ -113,12 +115,12 @@ class TechnologyDependence(Rubric):
         return result.model_copy(update={"narrative": _narrative(result)})
 
 
-def _rnd_intensity(profile: Profile) -> list[tuple[Period, float, list[str]]]:
+def _rnd_intensity(profile: Profile) -> list[tuple[Period, float, list]]:  # period, %, the observations
     out = []
     for period in profile.periods_by_end():
         rnd, rev = value(profile, period.rnd_expense), value(profile, period.revenue)
         if rnd is not None and rev is not None and (pct := ratio_pct(rnd, rev)) is not None:  # type: ignore[arg-type]
-            out.append((period, pct, sources_of([rnd, rev])))
+            out.append((period, pct, [rnd, rev]))
     return out
 
 

@@ -215,23 +215,36 @@ def validate(
     profiles: Annotated[list[Path], typer.Argument(help="Profiles to check.", show_default=False)],
     max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", min=1, help="Refuse larger files (default: limits.max_profile_bytes).", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Also run the data-quality checks; warnings make the profile invalid.")] = False,
+    sources: Annotated[Optional[Path], typer.Option("--sources", help="Folder of the sources' stored copies (their `file:`): check every quote occurs in its source.", show_default=False)] = None,
     config: ConfigOption = None,
 ) -> None:
     """Check profiles against the schema and their cross-references; report every problem.
 
+    Every quote's number must match its figure. With --sources DIR, every quote must also
+    occur in its source's stored copy under DIR, and figures without a quote are listed.
     With --strict, also check the figures' arithmetic (segments add up, stated growth and
     margins match, cumulative claims match their periods) and list where sources disagree.
     """
-    from riskscore.profile.load import load_profile
+    from riskscore.profile.load import load_profile_with_lines
+    from riskscore.profile.quotes import report_quotes
 
     limit = max_bytes or _guard(lambda: _config(config)).limits.max_profile_bytes
+    if sources is not None and not sources.is_dir():
+        _err(f"error: --sources {sources}: not a directory")
+        raise typer.Exit(EXIT_INVALID)
     bad = 0
     for path in profiles:
         try:
-            profile = load_profile(path, max_bytes=limit)
+            profile, node = load_profile_with_lines(path, max_bytes=limit)
         except InputError as exc:
             bad += 1
             _err(str(exc))
+            continue
+        lines, failed = report_quotes(str(path), profile, node, sources)
+        for line in lines:
+            _err(line)
+        if failed:
+            bad += 1
             continue
         if strict:
             from riskscore.profile.quality import check_profile

@@ -100,6 +100,8 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
                 break
             line = match[0].start_mark.line + 1
             node = match[1]
+        elif isinstance(node, yaml.MappingNode) and part == 0:
+            continue  # a one-observation figure written as a mapping, not a list
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
             line = node.start_mark.line + 1
@@ -123,12 +125,22 @@ def problems_from(exc: ValidationError, data: Any, node: yaml.Node | None) -> li
 
 def load_profile(path: str | Path, max_bytes: int | None = None) -> Profile:
     """Read and validate a profile; raises :class:`InputError` listing every problem found."""
+    return load_profile_with_lines(path, max_bytes)[0]
+
+
+def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Line (1-based) in the profile file of the item at ``loc`` (or of its deepest existing parent)."""
+    return _line_of(node, loc)
+
+
+def load_profile_with_lines(path: str | Path, max_bytes: int | None = None) -> tuple[Profile, yaml.Node | None]:
+    """:func:`load_profile`, plus the YAML node tree that :func:`line_of` reads line numbers from."""
     path = Path(path)
     data, node = read_yaml(path, MAX_BYTES if max_bytes is None else max_bytes)
     if not isinstance(data, dict):
         raise InputError(str(path), [Problem("", f"a profile is a mapping of keys; the file holds a {type(data).__name__}")])
     try:
-        return Profile.model_validate(data)
+        return Profile.model_validate(data), node
     except ValidationError as exc:
         raise InputError(str(path), problems_from(exc, data, node)) from None
 

@@ -436,6 +436,7 @@ class GovernanceEvent(Strict):
     fine: MoneyFigure | None = None
     description: Text
     sources: list[SourceId] = Field(min_length=1)
+    quote: Quote | None = None
 
 
 # --------------------------------------------------------------------------- technology
@@ -451,6 +452,7 @@ class CoreTechnology(Strict):
     description: Text | None = None
     filing: Slug | None = Field(default=None, description="Id of the filing that disclosed it (for point-in-time views).")
     sources: list[SourceId] = Field(min_length=1)
+    quote: Quote | None = None
 
 
 class Technology(Strict):
@@ -471,6 +473,7 @@ class Instrument(Strict):
     converts_at_listing: bool
     description: Text | None = None
     sources: list[SourceId] = Field(default_factory=list)
+    quote: Quote | None = None
 
 
 class CapitalStructure(Strict):
@@ -498,6 +501,7 @@ class ListingOutcome(Strict):
     offer_price: Text | None = Field(default=None, description="As the source gives it, e.g. 'HK$54.80'.")
     first_day_change: Percent | None = Field(default=None, description="First-day move of the share price, e.g. '-16.07%'.")
     sources: list[SourceId] = Field(min_length=1)
+    quote: Quote | None = None
     note: Text | None = None
 
 
@@ -652,6 +656,8 @@ class Profile(Strict):
                 yield ("capital_structure", "period"), f"unknown period id {cs.period!r}", cs.period
             for i, inst in enumerate(cs.instruments or []):
                 yield from unknown(inst.sources, ("capital_structure", "instruments", i, "sources"))
+                if inst.quote is not None and not inst.sources:
+                    yield ("capital_structure", "instruments", i, "quote"), "a quote needs the source it is from: list it under `sources`", None
                 if inst.trigger == "deadline" and inst.trigger_date is None:
                     yield ("capital_structure", "instruments", i, "trigger_date"), "a deadline trigger needs trigger_date", None
         yield from unknown(self.company.sources, ("company", "sources"))

@@ -39,9 +39,20 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class QuoteNote:
+    """A verbatim quote behind an evidence line: footnote number, the source's number, the quote."""
+
+    number: int
+    source: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Cited:
     text: str
     refs: tuple[int, ...]
+    quotes: tuple[QuoteNote, ...] = ()
+    unverified: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,15 +236,25 @@ class Memo:
     precedent_min_rubrics: int = 1
     no_precedent: str = ""                                # why no peer is a precedent
     plugin_failures: list[str] = field(default_factory=list)  # rubric plugins that failed to load: "name (origin): error"
+    quotes: list[QuoteNote] = field(default_factory=list)  # every quote an evidence line links, in order of first use
 
 
 def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]], sensitivity: bool = False,
                peers: Sequence["Peer"] | None = None, peer_set: str | None = None, precedents: int = 3,
                calibration: dict[str, Any] | None = None) -> Memo:
     numbers = {src.id: i for i, src in enumerate(profile.sources, start=1)}
+    notes: dict[tuple[int, str], QuoteNote] = {}
 
-    def cite(text: str, source_ids: Iterable[str]) -> Cited:
-        return Cited(text, tuple(sorted({numbers[s] for s in source_ids if s in numbers})))
+    def cite(text: str, source_ids: Iterable[str], citations: Iterable[Any] = ()) -> Cited:
+        quotes = []
+        for c in citations:
+            if c.quote and c.source in numbers:
+                key = (numbers[c.source], c.quote)
+                note = notes.setdefault(key, QuoteNote(len(notes) + 1, *key))
+                if note not in quotes:
+                    quotes.append(note)
+        return Cited(text, tuple(sorted({numbers[s] for s in source_ids if s in numbers})), tuple(quotes),
+                     any(c.unverified for c in citations))
 
     classes = {r.id: r for r in rubrics}
     sections = [_section(o, classes.get(o.id), cite) for o in assessment.rubrics]
@@ -306,6 +327,7 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         **_honesty_fields(assessment, config),
         calibration_skill=_calibration_skill(calibration) if calibration else False,
         plugin_failures=[f"{f.name} ({f.origin}): {f.error}" for f in assessment.plugin_failures],
+        quotes=list(notes.values()),
     )
 
 
@@ -479,7 +501,7 @@ def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite: Callable[[str
         error=o.error,
         metrics=metrics,
         adjustments=[f"{a.label}: {fmt.plain(a.points, sign=True)}" for a in (result.adjustments if result else [])],
-        evidence=[cite(e.statement, e.sources) for e in (result.evidence if result else [])],
+        evidence=[cite(e.statement, e.sources, e.citations) for e in (result.evidence if result else [])],
         red_flags=[cite(f"{f.title}: {f.detail}", f.sources) for f in (result.red_flags if result else [])],
         data_gaps=[f"{g.field}: {g.reason}" for g in (result.data_gaps if result else [])],
         scenarios=[ScenarioRow(s.label, fmt.score(s.score), s.band, s.headline, s.note or "") for s in (result.scenarios if result else [])],

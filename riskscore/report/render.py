@@ -36,6 +36,12 @@ def _cite_md(refs: tuple[int, ...]) -> str:
     return " " + "".join(f"[{r}]" for r in refs) if refs else ""
 
 
+def _quotes_md(cited: object) -> str:
+    """An evidence line's unverified mark and quote footnotes: `` *(unverified)*[^q1][^q2]``."""
+    mark = " *(unverified)*" if getattr(cited, "unverified", False) else ""
+    return mark + "".join(f"[^q{q.number}]" for q in getattr(cited, "quotes", ()))
+
+
 def _bytecode_cache():  # type: ignore[no-untyped-def]
     """Compiled templates cached on disk, like Python's own .pyc files.
 
@@ -72,6 +78,7 @@ def _environment(fmt: Format):  # type: ignore[no-untyped-def]
     env.filters["md"] = _md
     env.filters["md_text"] = _md_text
     env.filters["cite_md"] = _cite_md
+    env.filters["quotes_md"] = _quotes_md
     return env
 
 

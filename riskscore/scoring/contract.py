@@ -91,6 +91,14 @@ class Adjustment(_Frozen):
     points: float = Field(description="Added to the mean of the metric scores (negative lowers it); the result is clamped to 0-100.")
 
 
+class Citation(_Frozen):
+    """One figure or fact behind an evidence line: its source, its verbatim quote, whether it is unverified."""
+
+    source: str
+    quote: str | None = None
+    unverified: bool = False
+
+
 class Evidence(_Frozen):
     """A statement the memo prints in the rubric's section, with the source ids it rests on (shown as citations).
 
@@ -100,6 +108,7 @@ class Evidence(_Frozen):
 
     statement: str = Field(description="One sentence with the figures, as the memo prints it.")
     sources: list[str] = Field(default_factory=list, description="Source ids of the profile it rests on.")
+    citations: list[Citation] = Field(default_factory=list, description="The quotes behind the statement (see riskscore.rubric.cited).")
 
 
 class RedFlag(_Frozen):

@@ -176,6 +176,7 @@ def _run(rubric: type[Rubric], profile: Profile, params: RubricParams) -> tuple[
         return None, f"{type(exc).__name__}: {exc}"
     known = {src.id for src in profile.sources}
     cited = {s for m in result.metrics for s in m.sources} | {s for e in result.evidence for s in e.sources} | {s for f in result.red_flags for s in f.sources}
+    cited |= {c.source for e in result.evidence for c in e.citations}
     if cited - known:
         return None, f"returned a result citing unknown source ids {sorted(cited - known)}"
     undeclared = sorted({f.id for f in result.red_flags if not declares_red_flag(rubric, f.id)})

@@ -7,7 +7,7 @@ engine's source ranking chose, never an arbitrary one.
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from riskscore.profile import evidence, paths
 from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
@@ -100,3 +100,28 @@ def path(period: Period, *rest: str) -> str:
     figure) or a :class:`DataGap`'s ``field`` (the grammar is :mod:`riskscore.profile.paths`).
     """
     return paths.period(period.id, *rest)
+
+
+def cited(*items: Any, sources: Iterable[str] = ()) -> dict[str, Any]:
+    """``sources`` and ``citations`` for an :class:`Evidence` built from observations or text facts.
+
+    ``Evidence(statement=..., **cited(obs, event))``: the items' sources first (an
+    observation's ``source``; a text fact's ``sources``), then ``sources``; a citation for
+    every item with a quote or marked unverified (a text fact's quote is from its first source).
+    """
+    from riskscore.scoring.contract import Citation
+
+    ids: list[str] = []
+    citations: list[Citation] = []
+    for item in items:
+        if item is None:
+            continue
+        own = [item.source] if hasattr(item, "source") else list(getattr(item, "sources", []))
+        ids += [s for s in own if s not in ids]
+        quote, unverified = getattr(item, "quote", None), bool(getattr(item, "unverified", False))
+        if own and (quote or unverified):
+            citation = Citation(source=own[0], quote=quote, unverified=unverified)
+            if citation not in citations:
+                citations.append(citation)
+    ids += [s for s in sources if s not in ids]
+    return {"sources": ids, "citations": citations}
