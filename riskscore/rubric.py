@@ -19,12 +19,14 @@ named here, ``docs/api.md`` (generated from these docstrings and checked by the 
 - the profile's types (:mod:`riskscore.profile.model`) and dates
   (:mod:`riskscore.profile.units`): :class:`Profile`, :class:`Period`, :class:`Filing`,
   :class:`GovernanceEvent`, the figure and observation types, :class:`PartialDate`,
-  :func:`months_between`.
+  :func:`months_between`;
+- the listing process (:mod:`riskscore.profile.listing`): :func:`stage`, :func:`latest_stage`.
 
 Internal modules import from where a name is defined; this module only gathers them.
 """
 
 from riskscore.profile.evidence import sources_of, value
+from riskscore.profile.listing import Stage, latest_stage, stage
 from riskscore.profile.model import (
     Filing,
     GovernanceEvent,
@@ -58,6 +60,6 @@ __all__ = [
     "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS", "Adjustment", "Band", "Citation", "DataGap", "Evidence", "Filing",
     "GovernanceEvent", "Grid", "GridParam", "Instrument", "Metric", "MoneyFigure", "MoneyObservation",
     "PartialDate", "PercentFigure", "PercentObservation", "Period", "Profile", "RedFlag", "Rubric",
-    "RubricParams", "RubricResult", "Scenario", "band_for", "cited", "clamp", "fmt_money", "fmt_obs", "fmt_pct", "latest", "months_between",
+    "RubricParams", "RubricResult", "Scenario", "band_for", "cited", "clamp", "fmt_money", "fmt_obs", "fmt_pct", "latest", "latest_stage", "months_between", "stage", "Stage",
     "path", "ratio_pct", "revenue_share", "series", "sources_of", "value",
 ]

@@ -37,6 +37,9 @@ class Losses(Rubric):
     Trend: comparing the latest period with the previous period of the same length, a loss
     rate narrowed by `trend_min_change_pp` points or more takes `trend_points` off the
     score; one widened by as much adds them.
+    A year a source calls loss-making without the amount (`loss_making`) counts as a loss year.
+    With neither an adjusted nor an IFRS result, the operating margin (operating profit over
+    revenue) is scored instead; an operating loss beside a net loss is shown as evidence.
     """
 
     id = "losses"
@@ -117,6 +120,7 @@ class Losses(Rubric):
             gaps.append(DataGap(field="periods[*].operating_cash_flow", reason="No period gives operating cash flow with revenue."))
 
         evidence.extend(_ifrs_vs_adjusted(profile))
+        evidence.extend(_operating_and_undisclosed(profile))
         result = RubricResult.from_metrics(metrics, adjustments, evidence=evidence, data_gaps=gaps)
         return result.model_copy(update={"narrative": _narrative(result)})
 
@@ -135,6 +139,8 @@ def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list, str]]
             out.append((period, stated.value, [stated], "adjusted"))
         elif ifrs is not None and revenue is not None and (pct := ratio_pct(ifrs, revenue)) is not None:  # type: ignore[arg-type]
             out.append((period, pct, [ifrs, revenue], "IFRS"))
+        elif (operating := value(profile, period.operating_profit)) is not None and revenue is not None and (pct := ratio_pct(operating, revenue)) is not None:  # type: ignore[arg-type]
+            out.append((period, pct, [operating, revenue], "operating"))
     # Prefer one basis for the latest comparison: the latest period's.
     if out:
         basis = out[-1][3]
@@ -147,7 +153,7 @@ def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list, str | N
     years = profile.annual_periods()
     results = []
     for period in years:
-        obs = value(profile, period.adjusted_net_profit) or value(profile, period.net_profit)
+        obs = value(profile, period.adjusted_net_profit) or value(profile, period.net_profit) or period.loss_making
         results.append((period, obs))
     known = [(p, o) for p, o in results if o is not None]
     if not known:
@@ -159,7 +165,7 @@ def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list, str | N
         if expected_year is not None and year != expected_year:
             stop = f"FY{expected_year} is not on file; counting stops there"
             break
-        if obs.base >= 0:
+        if getattr(obs, "base", -1) >= 0:  # a loss_making statement has no amount: a loss
             break
         count += 1
         srcs.append(obs)
@@ -184,6 +190,18 @@ def _ifrs_vs_adjusted(profile: Profile) -> list[Evidence]:
                 statement=f"{period.id}: IFRS net result {fmt_obs(profile, ifrs)} against an adjusted result of {fmt_obs(profile, adjusted)}; the difference is non-operating (e.g. fair-value changes of preferred shares, share-based pay) and is not scored as an operating loss.",
                 **cited(ifrs, adjusted),
             ))
+    return out
+
+
+def _operating_and_undisclosed(profile: Profile) -> list[Evidence]:
+    out = []
+    for period in profile.periods_by_end():
+        operating, net = value(profile, period.operating_profit), value(profile, period.net_profit) or value(profile, period.adjusted_net_profit)
+        if operating is not None and operating.base < 0 and net is not None and net.base < 0:
+            out.append(Evidence(statement=f"{period.id}: an operating loss of {fmt_obs(profile, operating)} beside a net loss of {fmt_obs(profile, net)}: the business itself loses money, not only financing or fair-value items.",
+                                **cited(operating, net)))
+        if period.loss_making is not None and net is None:
+            out.append(Evidence(statement=f"{period.id}: loss-making, the amount not disclosed.", **cited(period.loss_making)))
     return out
 
 

@@ -8,6 +8,7 @@ from riskscore.rubric import (
     DataGap,
     Evidence,
     GridParam,
+    Instrument,
     Metric,
     MoneyObservation,
     Profile,
@@ -22,6 +23,7 @@ from riskscore.rubric import (
     fmt_money,
     fmt_obs,
     latest,
+    latest_stage,
     months_between,
     series,
     value,
@@ -45,6 +47,17 @@ class RedemptionOverhang(Rubric):
     is the scenario the rubric score uses.
     Red flag: the listing-fails claim exceeds cash plus a year of operating cash flow (with
     cash unknown, a year of revenue stands in for it, as stated in the flag).
+
+    An instrument whose amount is not disclosed is scored from what is known, with the
+    rubric's coverage lowered to `undisclosed_coverage`: its claim is estimated as the net
+    liabilities on file less the disclosed claims; with no net liabilities either, the
+    listing-fails scenario scores `undisclosed_claim_score` from the instrument's existence and
+    trigger alone. Net current liabilities (short-term obligations exceed short-term assets)
+    add `net_current_liabilities_points` to the listing-fails scenario.
+    The listing process moves the listing-fails scenario: a latest filing past its hearing
+    (hearing passed or PHIP published) adds `hearing_passed_points` (negative by default: the
+    listing is closer), a sponsor or coordinator that resigned with no replacement on file adds
+    `sponsor_resigned_points`.
     """
 
     id = "redemption_overhang"
@@ -59,6 +72,11 @@ class RedemptionOverhang(Rubric):
         trigger_window_months: float = Field(ge=0)
         trigger_points: float = Field(ge=0, le=100)
         headline_scenario: Literal["listing_fails", "listed"]
+        undisclosed_claim_score: float = Field(ge=0, le=100)
+        undisclosed_coverage: float = Field(ge=0, le=1)
+        net_current_liabilities_points: float = Field(ge=0, le=100)
+        hearing_passed_points: float = Field(ge=-100, le=0)
+        sponsor_resigned_points: float = Field(ge=0, le=100)
 
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
         cs = profile.capital_structure
@@ -70,26 +88,45 @@ class RedemptionOverhang(Rubric):
                                 narrative="No redemption claim is outstanding. Scored 0.0 (Low).")
 
         evidence, gaps, flags = [], [], []
-        amounts: list[tuple[object, MoneyObservation]] = []
-        for inst in cs.instruments:
+        amounts: list[tuple[Instrument, MoneyObservation]] = []
+        undisclosed: list[Instrument] = []
+        for i, inst in enumerate(cs.instruments):
             obs = value(profile, inst.amount)
-            amounts.append((inst, obs))  # type: ignore[arg-type]
             trigger = {"listing_failure": "if the listing fails", "deadline": f"at {inst.trigger_date}", "other": "on another trigger"}[inst.trigger]
+            shown = fmt_obs(profile, obs) if obs is not None else "amount not disclosed"
             evidence.append(Evidence(
-                statement=f"{inst.name}: {fmt_obs(profile, obs)}{(', held by ' + inst.holder_class) if inst.holder_class else ''}; redemption revives {trigger}; "
+                statement=f"{inst.name}: {shown}{(', held by ' + inst.holder_class) if inst.holder_class else ''}; redemption revives {trigger}; "
                           f"{'converts' if inst.converts_at_listing else 'does not convert'} at listing." + (f" {inst.description}" if inst.description else ""),
                 **cited(obs, inst),
             ))
-        currency = amounts[0][1].unit.currency
+            if obs is None:
+                undisclosed.append(inst)
+                gaps.append(DataGap(field=f"capital_structure.instruments[{i}].amount", reason=f"{inst.name}: the amount is not disclosed; scored from what is known, with lower confidence."))
+            else:
+                amounts.append((inst, obs))  # type: ignore[arg-type]
+        nl = value(profile, cs.net_liabilities)
+        currency = amounts[0][1].unit.currency if amounts else (nl.unit.currency if nl is not None else None)
         if any(obs.unit.currency != currency for _, obs in amounts):
             return RubricResult(coverage=0.0, evidence=evidence, data_gaps=[DataGap(field="capital_structure.instruments[*].amount", reason="Instruments are in different currencies and the profile gives no exchange rate.")],
                                 narrative="The claims cannot be added up across currencies, so this aspect is not scored.")
         claim_fail = sum(obs.base for _, obs in amounts)
-        claim_listed = sum(obs.base for inst, obs in amounts if not inst.converts_at_listing)  # type: ignore[attr-defined]
+        claim_listed = sum(obs.base for inst, obs in amounts if not inst.converts_at_listing)
         claim_sources = sorted({obs.source for _, obs in amounts})
         at_least = any(obs.bound == "at_least" for _, obs in amounts)
+        coverage = params.undisclosed_coverage if undisclosed else 1.0
+        estimated = False
+        if undisclosed and nl is not None and nl.unit.currency == currency and nl.base > claim_fail:
+            estimate = nl.base - claim_fail  # net liabilities less the disclosed claims
+            claim_fail += estimate
+            if any(not inst.converts_at_listing for inst in undisclosed):
+                claim_listed += estimate
+            estimated = True
+            claim_sources = sorted({*claim_sources, nl.source})
+            evidence.append(Evidence(statement=f"Undisclosed claims estimated from net liabilities of {fmt_obs(profile, nl)} less the disclosed claims: {fmt_money(profile, estimate)}.", **cited(nl)))
+        elif undisclosed and not amounts:
+            return self._from_existence(profile, params, cs.instruments, evidence, gaps, coverage)
         more_than = "more than " if at_least else ""  # as an at-least observation reads (多/超)
-        claim_decimals = _written(profile, [obs for _, obs in amounts])
+        claim_decimals = _written(profile, [obs for _, obs in amounts] + ([nl] if estimated else []))  # type: ignore[list-item]
 
         denominator, denom_label, denom_sources, proxy = self._denominator(profile)
         if denominator is None or denominator.unit.currency != currency or denominator.base <= 0:
@@ -105,8 +142,10 @@ class RedemptionOverhang(Rubric):
             return inst.trigger_date is not None and months_between(profile.as_of, inst.trigger_date.start) <= params.trigger_window_months
 
         bonus = Adjustment(label=f"Redemption date within {params.trigger_window_months:g} months", points=params.trigger_points)
-        fail_adjustments = [bonus] if any(near(inst) for inst, _ in amounts) else []
-        listed_adjustments = [bonus] if any(near(inst) and not inst.converts_at_listing for inst, _ in amounts) else []  # type: ignore[attr-defined]
+        every = [inst for inst, _ in amounts] + undisclosed
+        fail_adjustments = [bonus] if any(near(inst) for inst in every) else []
+        listed_adjustments = [bonus] if any(near(inst) and not inst.converts_at_listing for inst in every) else []
+        fail_adjustments += self._balance_sheet_and_process(profile, params, evidence)
 
         def scenario_score(claim: float, ratio: float, adjustments: list[Adjustment]) -> float:
             if claim <= 0:
@@ -114,6 +153,7 @@ class RedemptionOverhang(Rubric):
             return round(clamp(grid.score(ratio) + sum(a.points for a in adjustments)), 2)
 
         fail_score = scenario_score(claim_fail, ratio_fail, fail_adjustments)
+        approx = "about " if estimated else more_than
         listed_score = scenario_score(claim_listed, ratio_listed, listed_adjustments)
         headline = params.headline_scenario
         adjustments = fail_adjustments if headline == "listing_fails" else listed_adjustments
@@ -121,13 +161,13 @@ class RedemptionOverhang(Rubric):
             Scenario(id="listed", label="Listed: convertible instruments convert", score=listed_score, band=band_for(listed_score), headline=headline == "listed",
                      note=f"Remaining claim {fmt_money(profile, claim_listed, claim_decimals)}."),
             Scenario(id="listing_fails", label="Listing fails: redemption rights revive", score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
-                     note=f"Claim {more_than}{fmt_money(profile, claim_fail, claim_decimals)}, {ratio_fail:.2f}× {denom_label}."),
+                     note=f"Claim {approx}{fmt_money(profile, claim_fail, claim_decimals)}, {ratio_fail:.2f}× {denom_label}."),
         ]
         ratio_sources = claim_sources + [s for s in denom_sources if s not in claim_sources]
         metrics = [
             Metric(id="claim_ratio_listing_fails", label=f"Claim if the listing fails / {denom_label}", value=ratio_fail, unit="×", grid=grid,
                    score=fail_score, weight=1.0 if headline == "listing_fails" else 0.0, sources=ratio_sources,
-                   display=f"{'≥ ' if at_least else ''}{ratio_fail:.2f}×",
+                   display=f"{'≈ ' if estimated else '≥ ' if at_least else ''}{ratio_fail:.2f}×",
                    path="capital_structure.instruments[0].amount" if len(amounts) == 1 else None),
             Metric(id="claim_ratio_listed", label=f"Claim once listed / {denom_label}", value=ratio_listed, unit="×", grid=grid,
                    score=listed_score, weight=1.0 if headline == "listed" else 0.0, sources=ratio_sources, display=f"{ratio_listed:.2f}×"),
@@ -141,16 +181,63 @@ class RedemptionOverhang(Rubric):
             basis = f"{denom_label}" + (f" plus a year of operating cash flow at the {ocf_period.id} rate" if ocf is not None else " (no operating cash flow on file)")  # type: ignore[union-attr]
             flags.append(RedFlag(
                 id="redemption_claim_exceeds_resources", title="Redemption claim exceeds the means to pay it",
-                detail=f"If the listing fails, a claim of {more_than}{fmt_money(profile, claim_fail, claim_decimals)} falls due against "
+                detail=f"If the listing fails, a claim of {approx}{fmt_money(profile, claim_fail, claim_decimals)} falls due against "
                        f"{fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))} of {basis}.",  # type: ignore[list-item]
                 sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),  # type: ignore[union-attr]
             ))
         score = fail_score if headline == "listing_fails" else listed_score
-        narrative = (f"If the listing fails, {more_than}{fmt_money(profile, claim_fail, claim_decimals)} of redemption claims fall due, "
+        narrative = (f"If the listing fails, {approx}{fmt_money(profile, claim_fail, claim_decimals)} of redemption claims fall due, "
                      f"{ratio_fail:.2f}× {denom_label}; if it succeeds, {fmt_money(profile, claim_listed, claim_decimals)} remains. "
                      f"The headline uses the {headline.replace('_', ' ')} scenario. Scored {score:.1f} ({band_for(score)}).")
-        return RubricResult(score=score, band=band_for(score), metrics=metrics, adjustments=adjustments, evidence=evidence,
+        return RubricResult(score=score, band=band_for(score), coverage=coverage, metrics=metrics, adjustments=adjustments, evidence=evidence,
                             red_flags=flags, data_gaps=gaps, scenarios=scenarios, narrative=narrative)
+
+    @staticmethod
+    def _balance_sheet_and_process(profile: Profile, params: "RedemptionOverhang.Params", evidence: list[Evidence]) -> list[Adjustment]:
+        """Adjustments to the listing-fails scenario from the balance sheet and the listing process."""
+        cs = profile.capital_structure
+        out = []
+        ncl = value(profile, cs.net_current_liabilities) if cs else None
+        if ncl is not None and ncl.base > 0:
+            evidence.append(Evidence(statement=f"Net current liabilities of {fmt_obs(profile, ncl)}: short-term obligations exceed short-term assets.", **cited(ncl)))
+            out.append(Adjustment(label="Net current liabilities", points=params.net_current_liabilities_points))
+        ratio = value(profile, cs.liabilities_to_assets) if cs else None
+        if ratio is not None:
+            evidence.append(Evidence(statement=f"Liabilities are {fmt_obs(profile, ratio)} of assets" + (" — more than the company owns." if ratio.value > 100 else "."), **cited(ratio)))
+        current = latest_stage(profile)
+        if current is not None and current.filing.status == "filed":
+            if current.post_hearing:
+                evidence.append(Evidence(statement=f"The latest filing ({current.filing.id}) has passed its hearing: {current.describe()}.", **cited(*current.milestones)))
+                out.append(Adjustment(label=f"Latest filing past its hearing ({current.filing.id})", points=params.hearing_passed_points))
+            if current.sponsor_open:
+                out.append(Adjustment(label=f"Sponsor or coordinator resigned, none appointed since ({current.filing.id})", points=params.sponsor_resigned_points))
+        return out
+
+    @staticmethod
+    def _from_existence(profile: Profile, params: "RedemptionOverhang.Params", instruments: list[Instrument], evidence: list[Evidence],
+                        gaps: list[DataGap], coverage: float) -> RubricResult:
+        """No amount and no net liabilities: score the listing-fails scenario from the instruments' existence and trigger."""
+        gaps.append(DataGap(field="capital_structure.net_liabilities", reason="Neither the instruments' amounts nor net liabilities are on file; the score rests on their existence and trigger."))
+        revive = [inst for inst in instruments if inst.trigger in ("listing_failure", "deadline")]
+        base = params.undisclosed_claim_score if revive else params.undisclosed_claim_score / 2
+        adjustments = RedemptionOverhang._balance_sheet_and_process(profile, params, evidence)
+        fail_score = round(clamp(base + sum(a.points for a in adjustments)), 2)
+        listed_score = round(clamp(base), 2) if any(not inst.converts_at_listing for inst in instruments) else 0.0
+        headline = params.headline_scenario
+        scenarios = [
+            Scenario(id="listed", label="Listed: convertible instruments convert", score=listed_score, band=band_for(listed_score), headline=headline == "listed",
+                     note="Amounts not disclosed."),
+            Scenario(id="listing_fails", label="Listing fails: redemption rights revive", score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
+                     note="Amounts not disclosed; scored from the instruments' existence and trigger."),
+        ]
+        score = fail_score if headline == "listing_fails" else listed_score
+        metric = Metric(id="undisclosed_instruments", label="Redeemable instruments, amount not disclosed", value=float(len(instruments)), unit="instruments",
+                        score=score, note=f"undisclosed_claim_score {params.undisclosed_claim_score:g}",
+                        sources=sorted({s for inst in instruments for s in inst.sources}))
+        narrative = (f"{len(instruments)} redeemable instrument(s) whose amount is not disclosed; scored from their existence and trigger, "
+                     f"with lower confidence. Scored {score:.1f} ({band_for(score)}).")
+        return RubricResult(score=score, band=band_for(score), coverage=coverage, metrics=[metric], evidence=evidence, data_gaps=gaps,
+                            adjustments=adjustments if headline == "listing_fails" else [], scenarios=scenarios, narrative=narrative)
 
     @staticmethod
     def _denominator(profile: Profile) -> tuple[MoneyObservation | None, str, list[str], bool]:

@@ -18,6 +18,7 @@ from riskscore.rubric import (
     cited,
     fmt_obs,
     path,
+    months_between,
     ratio_pct,
     series,
     sources_of,
@@ -40,6 +41,12 @@ class TechnologyDependence(Rubric):
     `rnd_intensity_weight`). R&D spending that fell by more than `rnd_fall_threshold`
     percent from the earliest to the latest period on file (annualised, so a half-year is
     compared fairly with a year) adds `rnd_fall_points`.
+    A third-party technology provided by the parent, a strategic shareholder or an affiliate
+    (`provider_relation`) is scored as `related_party` in `control_score`: one counterparty the
+    company cannot replace, though with aligned interests. A contract for a core technology
+    ending within `contract_window_months` of the as-of date (or already ended) adds
+    `contract_end_points`. Where R&D expense is not on file, a stated R&D share of revenue
+    (`rnd_share`) is used.
     """
 
     id = "technology_dependence"
@@ -56,6 +63,8 @@ class TechnologyDependence(Rubric):
         rnd_intensity_weight: float = Field(ge=0, le=1_000_000)
         rnd_fall_threshold: float = Field(ge=0, le=100)
         rnd_fall_points: float = Field(ge=0, le=100)
+        contract_window_months: float = Field(ge=0)
+        contract_end_points: float = Field(ge=0, le=100)
 
         @model_validator(mode="after")
         def _some_weight(self) -> "Params":
@@ -70,12 +79,22 @@ class TechnologyDependence(Rubric):
             worst_score, worst = -1.0, None
             for tech in core:
                 key = tech.control
+                if key == "third_party" and tech.provider_relation in ("parent", "strategic_shareholder", "affiliate"):
+                    key = "related_party"
                 if key == "third_party" and (tech.fallback_tested or tech.alternatives):
                     key = "third_party_with_fallback"
                 s = params.control_score[key]
                 if s > worst_score:
                     worst_score, worst = s, (tech, key)
                 provider = f" from {tech.provider}" if tech.provider else ""
+                if tech.provider_relation and tech.provider_relation != "unrelated":
+                    provider += f" (the company's {tech.provider_relation.replace('_', ' ')})"
+                if tech.contract_end is not None:
+                    months = months_between(profile.as_of, tech.contract_end.end)
+                    provider += f"; contract ends {tech.contract_end}"
+                    if months <= params.contract_window_months:
+                        adjustments.append(Adjustment(label=f"Contract for {tech.name} ends {tech.contract_end}" + (" (ended)" if months < 0 else ""),
+                                                      points=params.contract_end_points))
                 alt = f"; alternatives: {', '.join(tech.alternatives)}" if tech.alternatives else "; no alternative provider on file"
                 fallback = {True: "; fallback tested", False: "; no tested fallback", None: ""}[tech.fallback_tested]
                 evidence.append(Evidence(statement=f"{tech.name}: control {tech.control.replace('_', ' ')}{provider}{alt}{fallback}." + (f" {tech.description}" if tech.description else ""), **cited(tech)))
@@ -94,7 +113,7 @@ class TechnologyDependence(Rubric):
             grid = params.rnd_intensity_grid
             metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=pct, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(pct), 2), weight=params.rnd_intensity_weight, sources=srcs,
-                                  path=path(period, "rnd_expense")))
+                                  path=path(period, "rnd_expense" if period.rnd_expense is not None else "rnd_share")))
             history = ", ".join(f"{v:.1f}% ({p.id})" for p, v, _ in intensities)
             evidence.append(Evidence(statement=f"R&D intensity over the periods on file: {history}.", **cited(*(o for *_, obs in intensities for o in obs))))
         else:
@@ -119,8 +138,11 @@ def _rnd_intensity(profile: Profile) -> list[tuple[Period, float, list]]:  # per
     out = []
     for period in profile.periods_by_end():
         rnd, rev = value(profile, period.rnd_expense), value(profile, period.revenue)
+        stated = value(profile, period.rnd_share)
         if rnd is not None and rev is not None and (pct := ratio_pct(rnd, rev)) is not None:  # type: ignore[arg-type]
             out.append((period, pct, [rnd, rev]))
+        elif stated is not None:
+            out.append((period, stated.value, [stated]))
     return out
 
 

@@ -136,7 +136,7 @@ def label_filing(profile: Any, filing: Any, window_months: int) -> tuple[int | N
 
 def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) -> History:
     from riskscore.profile.load import expand_inputs, load_profile
-    from riskscore.profile.pointintime import profile_as_of
+    from riskscore.profile.pointintime import known_from, profile_as_of
     from riskscore.scoring.engine import assess
 
     window = config.calibration.relist_window_months
@@ -153,7 +153,7 @@ def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) ->
                 if filing.status in FAILED_STATUSES:
                     skipped.append(f"{label}: {why}")
                 continue  # a pending filing is not a case and needs no mention
-            view = profile_as_of(profile, min(filing.known_date.end, profile.as_of))
+            view = profile_as_of(profile, known_from(profile, filing.known_date))
             assessment = assess(view, config, rubrics)
             scores = {o.id: o.score for o in assessment.rubrics if o.status == "scored"}
             if not scores:

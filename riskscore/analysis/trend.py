@@ -93,16 +93,16 @@ def follow(profile: Profile, config: Any, rubrics: list[Any], *, peers: list[Any
     ``peers`` (:func:`riskscore.analysis.peers.load`) ranks the latest point among them;
     ``calibration`` (a loaded calibration file) gives each point's probability of failure.
     """
-    # A filing dated only to the month may end after the profile's own date: clamp it.
-    dates = [(key, min(date, profile.as_of)) for key, date in filing_dates(profile)]
+    # filing_dates applies the one partial-date rule (pointintime.known_from): never after as_of.
+    dates = filing_dates(profile)
     if not dates or dates[-1][1] < profile.as_of:
         dates.append(("profile", profile.as_of))
     points = []
     filings = {f.id: f for f in profile.filings}
     for key, date in dates:
-        # At its own date the profile is, by definition, what was known: use it whole (a
-        # source dated only to the year would otherwise count from the year's end).
-        view = profile if date == profile.as_of else profile_as_of(profile, date)
+        # The same view `score --as-of` and `calibrate` use; at the profile's own date it holds
+        # everything, so the last point equals `score`.
+        view = profile_as_of(profile, date)
         assessment = assess(view, config, rubrics)
         label = (f"{filings[key].exchange} filing {filings[key].known_date}" if key in filings else f"profile as of {date}")
         points.append(TrendPoint(key, date, label, assessment, tuple(p.id for p in view.periods), len(view.governance_events or [])))

@@ -114,17 +114,39 @@ def _report_failures(pipeline: "Pipeline", assessment: "Assessment | None" = Non
 def score(
     profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Write the full assessment as JSON to stdout.")] = False,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Score on what had been disclosed by this date (YYYY-MM-DD); the rule trend and calibrate use.", show_default=False)] = None,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
     """Score a profile and print the result (a table, or JSON with --json)."""
-    pipeline, _, assessment = _guard(lambda: _prepare(profile, config, rubric_set, rubrics_dir))
+    def run() -> "tuple[Pipeline, Assessment]":
+        pipeline = _pipeline(config, rubric_set, rubrics_dir)
+        prof = pipeline.load(profile)
+        return pipeline, pipeline.assess(prof if as_of is None else _view_as_of(profile, prof, as_of))
+
+    pipeline, assessment = _guard(run)
     if as_json:
         typer.echo(assessment.model_dump_json(indent=2))
     else:
         typer.echo(_score_table(assessment))
     raise typer.Exit(_report_failures(pipeline, assessment))
+
+
+def _view_as_of(profile_path: Path, profile: "Profile", as_of: str) -> "Profile":
+    """The profile as known on ``as_of`` (riskscore.profile.pointintime: the rule trend and calibrate use)."""
+    import datetime as dt
+
+    from riskscore.errors import Problem
+    from riskscore.profile.pointintime import profile_as_of
+
+    try:
+        date = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(str(profile_path), [Problem("--as-of", f"expected a date as YYYY-MM-DD; got {as_of!r}")]) from None
+    if date > profile.as_of:
+        raise InputError(str(profile_path), [Problem("--as-of", f"{date} is after the profile's as_of {profile.as_of}")])
+    return profile_as_of(profile, date)
 
 
 def _score_table(a) -> str:  # type: ignore[no-untyped-def]

@@ -157,6 +157,26 @@ class PercentObservation(_Observation):
         return 0.5 * 10 ** (-self.decimals)
 
 
+class Statement(Strict):
+    """A fact a source states in words, without a figure ("loss-making", "highly concentrated"),
+    cited like an observation."""
+
+    source: SourceId
+    filing: Slug | None = Field(default=None, description="Id of the filing the source quotes it from.")
+    quote: Quote | None = None
+    unverified: bool = False
+    note: Text | None = None
+
+
+ConcentrationLevel = Literal["low", "moderate", "high", "very_high"]
+
+
+class ConcentrationStatement(Statement):
+    """Customer concentration as a source describes it in words (e.g. 高度依赖 → very_high)."""
+
+    level: ConcentrationLevel
+
+
 def _listify(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
@@ -275,8 +295,16 @@ class Identity(Strict):
 
 # --------------------------------------------------------------------------- financials
 
-_PERIOD_RE = re.compile(r"^(?:FY(?P<fy>\d{4})|(?P<y>\d{4})(?P<part>H1|H2|Q1|Q2|Q3|Q4|-9M))$")
-_PART_MONTHS = {"H1": (6, 6), "H2": (12, 6), "Q1": (3, 3), "Q2": (6, 3), "Q3": (9, 3), "Q4": (12, 3), "-9M": (9, 9)}
+_PERIOD_RE = re.compile(r"^(?:FY(?P<fy>\d{4})|(?P<y>\d{4})(?:(?P<part>H1|H2|Q1|Q2|Q3|Q4)|-(?P<m>[1-9]|1[01])M))$")
+# part -> (months from the fiscal year's start to the period's end, length in months)
+_PART_MONTHS = {"H1": (6, 6), "H2": (12, 6), "Q1": (3, 3), "Q2": (6, 3), "Q3": (9, 3), "Q4": (12, 3)}
+
+
+def _part(match: re.Match) -> tuple[int, int]:
+    """(months from the fiscal year's start to the end, length): ``-8M`` is the first eight months."""
+    if match["m"]:
+        return int(match["m"]), int(match["m"])
+    return _PART_MONTHS[match["part"]]
 
 
 class Segment(Strict):
@@ -311,17 +339,22 @@ class Customers(Strict):
     top5_share: PercentFigure | None = None
     largest_counterparty: Text | None = None
     largest_counterparty_type: CounterpartyType | None = None
-    sources: list[SourceId] = Field(default_factory=list, description="Sources for the counterparty's identity and type.")
+    largest_relation: Literal["parent", "parent_affiliate", "shareholder", "related_party", "unrelated"] | None = Field(
+        default=None, description="How the largest customers relate to the company (the parent or its affiliates: one group).")
+    related_party_share: PercentFigure | None = Field(default=None, description="Revenue from related parties (the parent group) as a share of revenue.")
+    concentration: ConcentrationStatement | None = Field(default=None, description="Concentration as a source describes it in words.")
+    sources: list[SourceId] = Field(default_factory=list, description="Sources for the counterparty's identity, type and relation.")
     note: Text | None = None
 
-    @field_validator("largest_share", "top5_share")
+    @field_validator("largest_share", "top5_share", "related_party_share")
     @classmethod
     def _shares(cls, v: PercentFigure | None, info: Any) -> PercentFigure | None:
         return _check_share(v, info.field_name.replace("_", " "))
 
 
 class Period(Strict):
-    """One reporting period: a fiscal year (``FY2024``) or an interim (``2025H1``, ``2024Q3``, ``2024-9M``).
+    """One reporting period: a fiscal year (``FY2024``) or an interim (``2025H1``, ``2024Q3``, or the first
+    N months of a fiscal year, ``2024-8M``, ``2024-9M``).
 
     Profit fields carry their sign: a loss is negative (``adjusted_net_profit: -9.1``).
     """
@@ -340,6 +373,7 @@ class Period(Strict):
     rnd_expense: MoneyFigure | None = None
     rnd_share: PercentFigure | None = Field(default=None, description="R&D expense as a share of revenue, as stated.")
     cash: MoneyFigure | None = Field(default=None, description="Cash and short-term investments at period end.")
+    loss_making: Statement | None = Field(default=None, description="A source says the period was loss-making without giving the amount.")
     segments: list[Segment] = Field(default_factory=list)
     customers: Customers | None = None
     note: Text | None = None
@@ -373,14 +407,14 @@ class Period(Strict):
         """The period's length in months: 12 for a year, 6 for ``2025H1``, 9 for ``2024-9M``."""
         match = _PERIOD_RE.match(self.id)
         assert match
-        return 12 if match["fy"] else _PART_MONTHS[match["part"]][1]
+        return 12 if match["fy"] else _part(match)[1]
 
     def end_date(self, fiscal_year_end_month: int = 12) -> dt.date:
         """Last day of the period, for a fiscal year ending in ``fiscal_year_end_month``."""
         match = _PERIOD_RE.match(self.id)
         assert match
         year = int(match["fy"] or match["y"])
-        offset = 0 if match["fy"] else _PART_MONTHS[match["part"]][0] - 12
+        offset = 0 if match["fy"] else _part(match)[0] - 12
         month = fiscal_year_end_month + offset
         while month <= 0:
             month += 12
@@ -399,7 +433,10 @@ GovernanceType = Literal[
     "exchange_censure",
     "sector_regulator_penalty",
     "warning_letter",
+    "regulatory_inquiry",
+    "regulatory_review",
 ]
+_NOT_PENALTIES = ("regulatory_inquiry", "regulatory_review")
 Subject = Literal["company", "founder", "controller", "director", "subsidiary"]
 
 
@@ -407,6 +444,7 @@ class Person(Strict):
     """Someone whose conduct or stake matters to governance: founder, controller, director."""
 
     id: Slug
+    kind: Literal["person", "company"] = Field(default="person", description="A company can be a controlling or significant holder too.")
     name: Text
     name_zh: Text | None = None
     roles: list[Literal["founder", "controller", "director", "executive", "shareholder"]] = Field(min_length=1)
@@ -422,9 +460,20 @@ class Person(Strict):
     def _stake(cls, v: PercentFigure | None) -> PercentFigure | None:
         return _check_share(v, "a stake")
 
+    @model_validator(mode="after")
+    def _company_roles(self) -> "Person":
+        if self.kind == "company":
+            wrong = [r for r in self.roles if r not in ("controller", "shareholder")]
+            if wrong:
+                raise PydanticCustomError("company_roles", "a company holds shares or control; it cannot be {roles}", {"roles": ", ".join(wrong)})
+            if self.in_management is not None:
+                raise PydanticCustomError("company_management", "`in_management` is for a person, not a company")
+        return self
+
 
 class GovernanceEvent(Strict):
-    """A penalty, censure, warning or investigation involving the company or its people."""
+    """A penalty, censure, warning or investigation involving the company or its people, or a
+    regulatory inquiry or review that is not a penalty (status open or closed)."""
 
     id: Slug
     type: GovernanceType
@@ -432,11 +481,23 @@ class GovernanceEvent(Strict):
     subjects: list[Subject] = Field(min_length=1)
     persons: list[Slug] = Field(default_factory=list, description="Ids of the people involved (see `people`).")
     date: PartialDate
-    status: Literal["open", "concluded", "appealed"]
+    status: Literal["open", "concluded", "appealed", "closed"] = Field(
+        description="Penalties: open, concluded or appealed; a regulatory inquiry or review (not a penalty): open or closed.")
     fine: MoneyFigure | None = None
     description: Text
     sources: list[SourceId] = Field(min_length=1)
     quote: Quote | None = None
+
+    @model_validator(mode="after")
+    def _status_fits_type(self) -> "GovernanceEvent":
+        inquiry = self.type in _NOT_PENALTIES
+        if inquiry and self.status not in ("open", "closed"):
+            raise PydanticCustomError("event_status", "a {type} is open or closed; got {status}", {"type": self.type, "status": self.status})
+        if not inquiry and self.status == "closed":
+            raise PydanticCustomError("event_status", "a penalty is open, concluded or appealed; 'closed' is for an inquiry or review")
+        if inquiry and self.fine is not None:
+            raise PydanticCustomError("event_fine", "a {type} is not a penalty and carries no fine", {"type": self.type})
+        return self
 
 
 # --------------------------------------------------------------------------- technology
@@ -449,6 +510,9 @@ class CoreTechnology(Strict):
     provider: Text | None = None
     alternatives: list[Text] = Field(default_factory=list, description="Other providers in use or under contract.")
     fallback_tested: bool | None = None
+    provider_relation: Literal["parent", "strategic_shareholder", "affiliate", "unrelated"] | None = Field(
+        default=None, description="How the provider relates to the company: dependence on the parent or a strategic shareholder.")
+    contract_end: PartialDate | None = Field(default=None, description="When the contract for the technology ends.")
     description: Text | None = None
     filing: Slug | None = Field(default=None, description="Id of the filing that disclosed it (for point-in-time views).")
     sources: list[SourceId] = Field(min_length=1)
@@ -466,7 +530,7 @@ class Instrument(Strict):
 
     name: Text
     kind: Literal["redeemable_preferred", "convertible_redeemable_preferred", "convertible_note", "put_right", "other"]
-    amount: MoneyFigure
+    amount: MoneyFigure | None = Field(default=None, description="Omit when not disclosed: the rubric then scores from what is known.")
     holder_class: Text | None = None
     trigger: Literal["listing_failure", "deadline", "other"]
     trigger_date: PartialDate | None = None
@@ -484,8 +548,66 @@ class CapitalStructure(Strict):
         default=None, description="Omit when not researched; an empty list means none outstanding."
     )
     total_liabilities: MoneyFigure | None = None
-    net_liabilities: MoneyFigure | None = Field(default=None, description="Liabilities in excess of assets.")
+    net_liabilities: MoneyFigure | None = Field(default=None, description="Liabilities in excess of assets (negative: net assets).")
+    net_current_liabilities: MoneyFigure | None = Field(default=None, description="Current liabilities in excess of current assets (negative: net current assets).")
+    total_assets: MoneyFigure | None = None
+    liabilities_to_assets: PercentFigure | None = Field(default=None, description="Total liabilities / total assets, as stated (资产负债率).")
     cash: MoneyFigure | None = Field(default=None, description="Cash and short-term investments.")
+    note: Text | None = None
+
+    @field_validator("total_assets", "total_liabilities", "cash")
+    @classmethod
+    def _positive(cls, figure: MoneyFigure | None, info: Any) -> MoneyFigure | None:
+        for obs in figure or []:
+            if obs.amount < 0:
+                raise PydanticCustomError("negative_amount", "{what} is written as a positive amount; got {amount}",
+                                          {"what": info.field_name, "amount": obs.amount})
+        return figure
+
+    @field_validator("liabilities_to_assets")
+    @classmethod
+    def _ratio(cls, figure: PercentFigure | None) -> PercentFigure | None:
+        for obs in figure or []:
+            if obs.value < 0:
+                raise PydanticCustomError("ratio_range", "a liabilities-to-assets ratio cannot be negative; got {value}%", {"value": obs.value})
+        return figure
+
+
+# --------------------------------------------------------------------------- listing process
+
+MilestoneKind = Literal["hearing_passed", "phip_published", "sponsor_appointed", "sponsor_resigned", "amendment",
+                        "listed", "lapsed", "withdrawn", "rejected"]
+_TERMINAL = ("listed", "lapsed", "withdrawn", "rejected")
+
+
+class Milestone(Strict):
+    """A step in a filing's listing process: hearing passed, post-hearing information pack (PHIP)
+    published, a sponsor or overall coordinator appointed or resigned, an amendment, the end."""
+
+    filing: Slug
+    kind: MilestoneKind
+    date: PartialDate
+    party: Text | None = Field(default=None, description="The sponsor or coordinator, for sponsor_appointed / sponsor_resigned.")
+    source: SourceId
+    quote: Quote | None = None
+    unverified: bool = False
+    note: Text | None = None
+
+
+class CapitalEvent(Strict):
+    """A distribution or capital transaction: a dividend (paid while loss-making is a governance
+    finding), a buyback, a capital injection."""
+
+    kind: Literal["dividend", "special_distribution", "share_buyback", "capital_injection", "other"]
+    date: PartialDate | None = Field(default=None, description="When it happened; omit when the source does not say.")
+    period: str | None = Field(default=None, description="Id of the period it was paid in or for.")
+    amount: MoneyFigure | None = None
+    while_loss_making: bool | None = Field(default=None, description="As the source states it; else derived from the period's result.")
+    description: Text | None = None
+    source: SourceId
+    filing: Slug | None = None
+    quote: Quote | None = None
+    unverified: bool = False
     note: Text | None = None
 
 
@@ -559,6 +681,8 @@ class Profile(Strict):
     technology: Technology | None = None
     capital_structure: CapitalStructure | None = None
     cumulative: list[CumulativeFigure] = Field(default_factory=list, description="Sources' claims about totals over several periods.")
+    milestones: list[Milestone] = Field(default_factory=list, description="Listing-process steps of the filings, each cited.")
+    capital_events: list[CapitalEvent] = Field(default_factory=list, description="Dividends, buybacks and capital injections.")
     outcome: ListingOutcome | None = Field(default=None, description="The listing's outcome; never used for scoring.")
     tags: list[Slug] = Field(default_factory=list, description="Labels for peer sets, e.g. health-tech (select with --peers tag:health-tech).")
 
@@ -660,6 +784,40 @@ class Profile(Strict):
                     yield ("capital_structure", "instruments", i, "quote"), "a quote needs the source it is from: list it under `sources`", None
                 if inst.trigger == "deadline" and inst.trigger_date is None:
                     yield ("capital_structure", "instruments", i, "trigger_date"), "a deadline trigger needs trigger_date", None
+        for loc, statement in self.iter_statements():
+            if statement.source not in source_ids:
+                yield loc + ("source",), f"unknown source id {statement.source!r}; declared sources: {', '.join(sorted(source_ids))}", statement.source
+            if statement.filing is not None and statement.filing not in filing_ids:
+                yield loc + ("filing",), f"unknown filing id {statement.filing!r}", statement.filing
+        for i, period in enumerate(self.periods):
+            profits = [o for f in (period.net_profit, period.adjusted_net_profit) for o in (f or [])]
+            if period.loss_making is not None and profits and all(o.amount >= 0 for o in profits):
+                yield ("periods", i, "loss_making"), "a source calls the period loss-making, but every profit on file is positive", None
+        period_ids_all = {p.id for p in self.periods}
+        for i, m in enumerate(self.milestones):
+            loc = ("milestones", i)
+            if m.source not in source_ids:
+                yield loc + ("source",), f"unknown source id {m.source!r}; declared sources: {', '.join(sorted(source_ids))}", m.source
+            if m.date.start > as_of:
+                yield loc + ("date",), f"dated {m.date} which is after as_of {as_of}", str(m.date)
+            filing = by_id.get(m.filing)
+            if filing is None:
+                yield loc + ("filing",), f"unknown filing id {m.filing!r}", m.filing
+                continue
+            if m.kind != "sponsor_appointed" and m.date.end < filing.known_date.start:
+                yield loc + ("date",), f"{m.kind.replace('_', ' ')} on {m.date}, before the filing ({filing.known_date})", str(m.date)
+            if m.kind in _TERMINAL and filing.status != m.kind:
+                yield loc + ("kind",), f"the milestone says {m.kind} but filing {filing.id!r} has status {filing.status}", m.kind
+        for i, event in enumerate(self.capital_events):
+            loc = ("capital_events", i)
+            if event.source not in source_ids:
+                yield loc + ("source",), f"unknown source id {event.source!r}; declared sources: {', '.join(sorted(source_ids))}", event.source
+            if event.filing is not None and event.filing not in filing_ids:
+                yield loc + ("filing",), f"unknown filing id {event.filing!r}", event.filing
+            if event.period is not None and event.period not in period_ids_all:
+                yield loc + ("period",), f"unknown period id {event.period!r}", event.period
+            if event.date is not None and event.date.start > as_of:
+                yield loc + ("date",), f"dated {event.date} which is after as_of {as_of}", str(event.date)
         yield from unknown(self.company.sources, ("company", "sources"))
         if self.outcome is not None:
             yield from unknown(self.outcome.sources, ("outcome", "sources"))
@@ -671,6 +829,14 @@ class Profile(Strict):
     def iter_figures(self) -> Iterator[tuple[tuple, MoneyFigure | PercentFigure]]:
         """Every figure in the profile with its location, in document order."""
         yield from _walk(self, ())
+
+    def iter_statements(self) -> Iterator[tuple[tuple, Statement]]:
+        """Every fact stated in words (loss-making, concentration), with its location."""
+        for i, period in enumerate(self.periods):
+            if period.loss_making is not None:
+                yield ("periods", i, "loss_making"), period.loss_making
+            if period.customers is not None and period.customers.concentration is not None:
+                yield ("periods", i, "customers", "concentration"), period.customers.concentration
 
     def describe_loc(self, loc: tuple) -> str:
         """``('periods', 3, 'revenue')`` -> ``periods[FY2022].revenue``: list items named by their id."""

@@ -10,8 +10,9 @@ Each check runs over the whole profile without being told where to look:
   those periods (or, where periods are missing, is at least not contradicted by them);
 * **stated margins** — a stated gross margin matches gross profit over revenue, a stated net
   margin net profit over revenue, a stated adjusted net margin adjusted profit over revenue, a
-  stated R&D share R&D expense over revenue (sign included: a positive margin beside a gross
-  loss is a finding);
+  stated R&D share R&D expense over revenue, a stated liabilities-to-assets ratio total
+  liabilities over total assets (sign included: a positive margin beside a gross loss is a
+  finding);
 * **shares** — a segment's stated share of revenue matches its revenue over total revenue;
 * **concepts** — the same amount given as two different concepts by different sources (253
   亿 as net liabilities in one article and as total liabilities in another): both cannot be
@@ -58,7 +59,8 @@ def _share(obs: Any) -> tuple[float, float]:
 
 def check_profile(profile: Profile) -> list[Finding]:
     """Every data-quality finding, grouped by check, in document order within a check."""
-    findings = (_segments(profile) + _growth(profile) + _cumulative(profile) + _stated_margins(profile) + _stated_shares(profile)
+    findings = (_segments(profile) + _growth(profile) + _cumulative(profile) + _stated_margins(profile) + _balance_sheet_ratio(profile)
+                + _stated_shares(profile)
                 + _concepts(profile) + _disagreements(profile) + _superseded(profile))
     return sorted(findings, key=lambda f: _CHECK_ORDER.index(f.check))
 
@@ -261,6 +263,22 @@ def _stated_margins(profile: Profile) -> list[Finding]:
                                    f"stated {fmt.observation(stated, profile.presentation_unit)} ({stated.source}) does not match {label} over revenue: {fmt.percent(derived)}{sign}",
                                    tuple(ev.sources_of([stated, amount, revenue]))))
     return out
+
+
+def _balance_sheet_ratio(profile: Profile) -> list[Finding]:
+    """A stated liabilities-to-assets ratio against total liabilities over total assets."""
+    cs = profile.capital_structure
+    if cs is None:
+        return []
+    stated, liabilities, assets = (ev.value(profile, f) for f in (cs.liabilities_to_assets, cs.total_liabilities, cs.total_assets))
+    if stated is None or liabilities is None or assets is None or (bounds := _ratio_range(liabilities, assets)) is None:
+        return []
+    s_low, s_high = _interval(stated)
+    if s_high < bounds[0] - 1e-9 or s_low > bounds[1] + 1e-9:
+        return [Finding("stated_margin", "capital_structure.liabilities_to_assets",
+                        f"stated {stated.value:g}% ({stated.source}) does not match total liabilities over total assets: "
+                        f"{100 * liabilities.base / assets.base:.1f}%", tuple(ev.sources_of([stated, liabilities, assets])))]
+    return []
 
 
 def _stated_shares(profile: Profile) -> list[Finding]:

@@ -207,6 +207,8 @@ def quoted_items(profile: Profile) -> Iterator[tuple[tuple, Any, list[str]]]:
     for loc, figure in profile.iter_figures():
         for j, obs in enumerate(figure):
             yield loc + (j,), obs, [obs.source]
+    for loc, statement in profile.iter_statements():
+        yield loc, statement, [statement.source]
     facts: list[tuple[tuple, Any]] = [(("filings", i), f) for i, f in enumerate(profile.filings)]
     facts += [(("governance_events", i), e) for i, e in enumerate(profile.governance_events or [])]
     facts += [(("technology", "core", i), t) for i, t in enumerate(profile.technology.core if profile.technology else [])]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypedDict
 
 from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
+from riskscore.profile.listing import stage
 from riskscore.profile.quality import check_profile
 from riskscore.report import format as fmt
 from riskscore.analysis.calibration import calibration_line
@@ -59,7 +60,7 @@ class Cited:
 class FilingRow:
     date: str
     exchange: str
-    status: str
+    status: str      # the status, then the stage reached from the milestones (riskscore.profile.listing)
     periods: str
     note: str
 
@@ -286,7 +287,7 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         domicile=profile.company.domicile,
         sector=profile.company.sector,
         presentation_unit=str(profile.presentation_unit),
-        filings=[FilingRow(str(f.known_date), f.exchange, f.status, ", ".join(f.periods_reported), f.note or "")
+        filings=[FilingRow(str(f.known_date), f.exchange, stage(profile, f).describe(), ", ".join(f.periods_reported), f.note or "")
                  for f in sorted(profile.filings, key=lambda f: f.known_date.start)],
         adjusted_score=fmt.score(assessment.adjusted_score),
         adjusted_band=assessment.adjusted_band or "Not scored",
