@@ -109,7 +109,7 @@ class Governance(Rubric):
             age_years = max(0.0, months_between(_when(profile, event), profile.as_of) / 12)
             score = params.dividend_while_loss_making_severity * 0.5 ** (age_years / params.half_life_years)
             scored.append(score)
-            when = str(event.date) if event.date is not None else "date not given"
+            when = str(event.date) if event.date is not None else (f"disclosed with {event.filing}" if event.filing else "date not given")
             metrics.append(Metric(id=f"{event.kind}_while_loss_making_{len(metrics)}", label=f"{event.kind.replace('_', ' ').capitalize()} paid while loss-making ({when})",
                                   value=round(score, 2), unit="severity", period=event.period or (str(event.date) if event.date else None), score=round(score, 2),
                                   note=f"base {params.dividend_while_loss_making_severity:g}; {age_years:.1f} years old", sources=[event.source]))
@@ -157,9 +157,12 @@ class Governance(Rubric):
 
 
 def _when(profile: Profile, event) -> "dt.date":  # type: ignore[no-untyped-def]
-    """When a capital event happened: its date, else its period's end, else its source's date (the pointintime rule)."""
+    """When a capital event happened: its date, else the filing that disclosed it, else its period's end, else its
+    source's date (the pointintime rule)."""
     if event.date is not None:
         return min(event.date.end, profile.as_of)
+    if event.filing is not None:
+        return min(profile.filing(event.filing).known_date.end, profile.as_of)
     if event.period is not None:
         return profile.period(event.period).end_date(profile.fiscal_year_end_month)
     return min(profile.source(event.source).date.end, profile.as_of)

@@ -408,8 +408,8 @@ def test_wedoctor_assessment(wedoctor, default_config, rubrics) -> None:
     # Customer concentration: 77.6% → 95 + 5 × 2.6/25 = 95.52, + 5 for the 6.8 pp rise (70.8% → 77.6%), capped at 100.
     assert outcome(a, "customer_concentration").score == 100
     # Governance: the 2022 CSRC penalty keeps its floor 0.75 × 85 = 63.75 while the founder holds 11.51%,
-    # plus 5 for each of the two other events.
-    assert outcome(a, "governance").score == pytest.approx(73.75)
+    # plus 5 for each of the three other findings: two events and a dividend paid while loss-making.
+    assert outcome(a, "governance").score == pytest.approx(78.75)
     assert a.coverage == pytest.approx(0.94)                                            # no top-five share: 20 × 0.3 missing
     assert sorted(f.id for f in a.red_flags) == [
         "governance_szse-censure-2024", "largest_customer_majority", "redemption_claim_exceeds_resources",

@@ -203,4 +203,4 @@ def test_memo_shows_the_stage_each_filing_reached(tmp_path: Path, make_profile_d
     result = run("memo", path, "--format", "md", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     md = (tmp_path / "testco.md").read_text(encoding="utf-8")
-    assert "| 2025-09 | HKEX | hearing passed — sponsor appointed: CMBI 2025-06; hearing passed 2026-03 (unverified) |" in md
+    assert "| 2025-09 | HKEX | hearing passed (unverified) — sponsor appointed: CMBI 2025-06; hearing passed 2026-03 (unverified) |" in md

@@ -108,10 +108,11 @@ def test_governance_events_are_reasons_at_the_2024_filing() -> None:
     assert (governance.before, governance.band_before) == (0.0, "Low")
     assert governance.delta is not None and governance.delta > 60
     now_on_file = [r for r in governance.reasons if r.endswith("now on file")]
-    assert len(now_on_file) == 3
+    assert len(now_on_file) == 4
     assert any(r.startswith("Securities regulator penalty: China Securities Regulatory Commission") and "(2022-06)" in r for r in now_on_file)
     assert any(r.startswith("Exchange censure: Shenzhen Stock Exchange") for r in now_on_file)
     assert any(r.startswith("Sector regulator penalty: CBIRC") for r in now_on_file)
+    assert any(r.startswith("Dividend paid while loss-making") for r in now_on_file)   # disclosed with the 2024 application
     # Rubrics with no evidence at either point did not move and give no reason.
     assert move(step, "customer_concentration").reasons == []
     losses = move(step, "losses")

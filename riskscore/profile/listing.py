@@ -30,12 +30,19 @@ class Stage:
 
     @property
     def sponsor_open(self) -> bool:
-        """A sponsor or coordinator resigned and no appointment is on file after it."""
-        last = None
+        """A sponsor or coordinator resigned, and no appointment on file remains: none made after
+        the last resignation, and none earlier for another party (named in ``party``) still in place."""
+        remaining: set[str] = set()
+        resigned = False
         for m in self.milestones:
-            if m.kind in ("sponsor_appointed", "sponsor_resigned"):
-                last = m.kind
-        return last == "sponsor_resigned"
+            if m.kind == "sponsor_appointed":
+                remaining.add(m.party or "")
+            elif m.kind == "sponsor_resigned":
+                resigned = True
+                remaining.discard(m.party or "")
+                if not m.party:
+                    remaining.clear()
+        return resigned and not remaining
 
     def describe(self) -> str:
         """``hearing passed (2026-01); PHIP published 2026-02; sponsor appointed: X (2026-01)``."""
@@ -44,6 +51,8 @@ class Stage:
             text = f"{_LABELS.get(m.kind, m.kind.replace('_', ' '))}{': ' + m.party if m.party else ''} {m.date}"
             parts.append(text + (" (unverified)" if m.unverified else ""))
         head = _LABELS[self.kind] if self.kind in _LABELS else self.kind
+        if self.kind in _ORDER and all(m.unverified for m in self.milestones if m.kind == self.kind):
+            head += " (unverified)"   # every report of the stage reached is doubtful
         return head + (f" — {'; '.join(parts)}" if parts else "")
 
 
