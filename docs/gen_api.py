@@ -30,18 +30,19 @@ OUTPUT = HERE / "api.md"
 
 SECTIONS: list[tuple[str, str, list[str]]] = [
     ("The contract", "What a rubric declares and returns.",
-     ["Rubric", "RubricParams", "RubricResult", "Metric", "Evidence", "RedFlag", "DataGap", "Adjustment", "Scenario",
+     ["Rubric", "RubricParams", "RubricResult", "Metric", "Evidence", "Citation", "RedFlag", "DataGap", "Adjustment", "Scenario",
       "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS"]),
     ("Grids and bands", "The common 0-100 scale and the piecewise-linear grids that map a metric onto it.",
      ["Grid", "GridParam", "Band", "band_for", "clamp"]),
     ("Reading figures (evidence and facts helpers)",
      "A figure may hold several observations from disagreeing sources; these return the one the engine's source ranking chose.",
-     ["value", "sources_of", "series", "latest", "ratio_pct", "revenue_share", "path"]),
+     ["value", "sources_of", "cited", "series", "latest", "ratio_pct", "revenue_share", "path"]),
     ("Formatting figures", "Figures as the memo writes them.", ["fmt_obs", "fmt_money", "fmt_pct"]),
     ("The profile's types", "What ``score`` receives: a validated, read-only profile.",
      ["Profile", "Period", "Filing", "GovernanceEvent", "Instrument", "MoneyFigure", "MoneyObservation", "PercentFigure",
       "PercentObservation"]),
     ("Dates", "", ["PartialDate", "months_between"]),
+    ("The listing process", "The stage each filing reached, from its cited milestones.", ["stage", "latest_stage", "Stage"]),
 ]
 
 _ROLE = re.compile(r":(?:class|func|meth|mod|attr|data|obj):`~?([^`]+)`")

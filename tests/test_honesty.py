@@ -233,17 +233,37 @@ def test_one_scored_rubric_is_insufficient_everywhere(tmp_path: Path) -> None:
     assert '<div class="verdict band-none">' in html
 
 
-def test_wedoctor_stays_sufficient_and_its_memo_shows_its_range() -> None:
+def test_wedoctor_is_provisional_for_its_unverified_reports_and_its_memo_shows_its_range() -> None:
     result = run("score", WEDOCTOR, "--json")
     data = json.loads(result.stdout)
-    assert data["confidence"] == "sufficient" and data["coverage"] == 0.94
+    # every rubric scored and 94% of the weight is backed, but the post-hearing report and the
+    # restated IFRS losses are marked unverified (issue 11): the confidence is provisional
+    assert data["confidence"] == "provisional" and data["coverage"] == 0.94
+    assert data["confidence_reasons"] == ["The evidence of Losses and cash burn, Redemption overhang includes facts marked unverified "
+                                          "(a doubtful report); a score that rests partly on them is provisional."]
     assert data["score_range"]["low"] == data["score_range"]["high"] == data["adjusted_score"]
     for name in ("wedoctor.md", "peers/wedoctor.md"):
         md = (ROOT / "reports" / name).read_text(encoding="utf-8")
-        assert "**High risk: 79.9 / 100**" in md
-        assert ("**Confidence: sufficient.** 94% of the weight is backed by evidence, and the score range stays within 1 band. "
-                "Score range: 79.9–79.9 (High): every rubric scored") in md
+        assert "**High risk: 78.6 / 100**" in md
+        assert "**Confidence: provisional.** The evidence of Losses and cash burn, Redemption overhang includes facts marked unverified" in md
         assert "| Confidence | insufficient below 50% of the weight backed by evidence; provisional below 80%" in md
+
+
+def test_unverified_evidence_makes_a_sufficient_assessment_provisional(make_profile_data) -> None:  # type: ignore[no-untyped-def]
+    from riskscore.profile.model import Profile
+    from riskscore.scoring import registry
+    from riskscore.scoring.config import load_config
+    from riskscore.scoring.engine import assess
+
+    config = load_config(None)
+    rubrics = [r for r in registry.select(config) if r.id == "customer_concentration"]
+    share = {"value": "60%", "source": "m", "quote": "最大客户占比60%"}
+    verified = Profile.model_validate(make_profile_data({"periods": [{"id": "FY2025", "customers": {"largest_share": share, "top5_share": {"value": "80%", "source": "m"}}}]}))
+    doubtful = Profile.model_validate(make_profile_data({"periods": [{"id": "FY2025", "customers": {"largest_share": {**share, "unverified": True}, "top5_share": {"value": "80%", "source": "m"}}}]}))
+    assert assess(verified, config, rubrics).confidence == "sufficient"
+    a = assess(doubtful, config, rubrics)
+    assert a.confidence == "provisional" and a.adjusted_score == assess(verified, config, rubrics).adjusted_score
+    assert "Customer concentration includes facts marked unverified" in a.confidence_reasons[0]
 
 
 def test_result_schema_documents_the_new_fields() -> None:

@@ -311,7 +311,8 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
             Setting("Red-flag floor", fmt.plain(config.engine.red_flag_floor) + floors),
             Setting("Confidence", f"insufficient below {fmt.share(config.engine.insufficient_coverage)} of the weight backed by evidence; "
                                   f"provisional below {fmt.share(config.engine.provisional_coverage)}, or when the score range spans more than "
-                                  f"{config.engine.provisional_max_bands} band(s); sufficient otherwise"),
+                                  f"{config.engine.provisional_max_bands} band(s), or when a scored rubric's evidence includes facts marked unverified; "
+                                  "sufficient otherwise"),
             Setting("Source ranking", "by the primary document: a figure quoted from a filing ranks as that filing (a prospectus), else as its "
                                       "source's kind (prospectus > regulator, exchange > research > media); then the document itself before a source "
                                       "quoting it; verified before unverified; then the newer filing, the newer source, the more precise figure. "

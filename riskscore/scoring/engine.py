@@ -270,7 +270,10 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
     gaps += [GapReport(rubric=o.id, field="", reason=f"Not scored: {o.error}") for o in outcomes if o.status == "error"]
 
     score_range = _score_range(raw, used, floor)
-    confidence, reasons = _confidence(coverage, score_range, engine)
+    # Unverified facts (a doubtful report the profile marks `unverified`) behind a scored rubric's evidence
+    unverified = [o.title for o in outcomes if o.status == "scored" and o.result
+                  and any(c.unverified for e in o.result.evidence for c in e.citations)]
+    confidence, reasons = _confidence(coverage, score_range, engine, unverified)
     return check_invariant(Assessment(
         profile_id=profile_id, company=profile.company.name, as_of=profile.as_of,
         methodology_version=config.methodology_version, missing_data_policy=engine.missing_data,
@@ -371,7 +374,8 @@ def bands_between(low: float, high: float) -> list[Band]:
     return order[order.index(band_for(low)):order.index(band_for(high)) + 1]
 
 
-def _confidence(coverage: float, score_range: ScoreRange, engine: EngineSettings) -> tuple[Confidence, list[str]]:
+def _confidence(coverage: float, score_range: ScoreRange, engine: EngineSettings,
+                unverified: list[str] | None = None) -> tuple[Confidence, list[str]]:
     reasons: list[str] = []
     share = f"{100 * coverage:.0f}% of the weight is backed by evidence"
     if coverage < engine.insufficient_coverage:
@@ -382,6 +386,9 @@ def _confidence(coverage: float, score_range: ScoreRange, engine: EngineSettings
     if spanned > engine.provisional_max_bands:
         reasons.append(f"The score range, {score_range.low:.1f} to {score_range.high:.1f}, spans {spanned} bands "
                        f"({', '.join(score_range.bands)}); more than {engine.provisional_max_bands} makes it provisional (engine.provisional_max_bands).")
+    if unverified:
+        reasons.append(f"The evidence of {', '.join(unverified)} includes facts marked unverified (a doubtful report); "
+                       "a score that rests partly on them is provisional.")
     if reasons:
         return "provisional", reasons
     return "sufficient", [f"{share}, and the score range stays within {spanned} band{'s' if spanned != 1 else ''}."]
