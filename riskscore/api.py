@@ -8,7 +8,7 @@ Every function takes plain paths and names and returns plain objects; invalid in
     >>> profile = api.load("companies/wedoctor.yaml")
     >>> result = api.score(profile)
     >>> result.adjusted_band, round(result.adjusted_score)
-    ('High', 79)
+    ('Severe', 81)
     >>> [r.id for r in result.rubrics if r.status == "scored"][:2]
     ['customer_concentration', 'margin']
     >>> markdown = api.render(profile, "md")

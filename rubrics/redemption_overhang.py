@@ -207,8 +207,15 @@ class RedemptionOverhang(Rubric):
         current = latest_stage(profile)
         if current is not None and current.filing.status == "filed":
             if current.post_hearing:
-                evidence.append(Evidence(statement=f"The latest filing ({current.filing.id}) has passed its hearing: {current.describe()}.", **cited(*current.milestones)))
-                out.append(Adjustment(label=f"Latest filing past its hearing ({current.filing.id})", points=params.hearing_passed_points))
+                # Doubtful good news never lowers the risk: only a verified report of the hearing earns the credit.
+                reports = [m for m in current.milestones if m.kind in ("hearing_passed", "phip_published")]
+                if any(not m.unverified for m in reports):
+                    evidence.append(Evidence(statement=f"The latest filing ({current.filing.id}) has passed its hearing: {current.describe()}.", **cited(*current.milestones)))
+                    out.append(Adjustment(label=f"Latest filing past its hearing ({current.filing.id})", points=params.hearing_passed_points))
+                else:
+                    evidence.append(Evidence(statement=f"The latest filing ({current.filing.id}) is reported past its hearing, but no report of it is "
+                                                       "verified: shown, not credited (an unverified report never lowers the risk).",
+                                             sources=sorted({m.source for m in reports})))  # not a citation the score rests on
             if current.sponsor_open:
                 out.append(Adjustment(label=f"Sponsor or coordinator resigned, none appointed since ({current.filing.id})", points=params.sponsor_resigned_points))
         return out

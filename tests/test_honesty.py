@@ -236,16 +236,17 @@ def test_one_scored_rubric_is_insufficient_everywhere(tmp_path: Path) -> None:
 def test_wedoctor_is_provisional_for_its_unverified_reports_and_its_memo_shows_its_range() -> None:
     result = run("score", WEDOCTOR, "--json")
     data = json.loads(result.stdout)
-    # every rubric scored and 94% of the weight is backed, but the post-hearing report and the
-    # restated IFRS losses are marked unverified (issue 11): the confidence is provisional
+    # every rubric scored and 94% of the weight is backed, but the restated IFRS losses are
+    # marked unverified (issue 11): the confidence is provisional. The unverified post-hearing
+    # report is shown but not credited, so redemption overhang does not rest on it.
     assert data["confidence"] == "provisional" and data["coverage"] == 0.94
-    assert data["confidence_reasons"] == ["The evidence of Losses and cash burn, Redemption overhang includes facts marked unverified "
+    assert data["confidence_reasons"] == ["The evidence of Losses and cash burn includes facts marked unverified "
                                           "(a doubtful report); a score that rests partly on them is provisional."]
     assert data["score_range"]["low"] == data["score_range"]["high"] == data["adjusted_score"]
     for name in ("wedoctor.md", "peers/wedoctor.md"):
         md = (ROOT / "reports" / name).read_text(encoding="utf-8")
-        assert "**High risk: 78.6 / 100**" in md
-        assert "**Confidence: provisional.** The evidence of Losses and cash burn, Redemption overhang includes facts marked unverified" in md
+        assert "**Severe risk: 80.6 / 100**" in md
+        assert "**Confidence: provisional.** The evidence of Losses and cash burn includes facts marked unverified" in md
         assert "| Confidence | insufficient below 50% of the weight backed by evidence; provisional below 80%" in md
 
 

@@ -154,7 +154,7 @@ def test_check_invariant_refuses_each_out_of_range_figure(field: str, value: flo
 
 def test_check_invariant_refuses_a_band_without_a_score() -> None:
     good = api.score(WEDOCTOR)
-    with pytest.raises(engine_module.InvariantError, match="adjusted_score None but adjusted_band 'High'"):
+    with pytest.raises(engine_module.InvariantError, match="adjusted_score None but adjusted_band 'Severe'"):
         engine_module.check_invariant(good.model_copy(update={"adjusted_score": None}))
 
 

@@ -79,7 +79,7 @@ def test_the_last_point_is_the_profile_as_scored_today() -> None:
 
 def test_scores_at_each_point() -> None:
     points = wedoctor_trend().points
-    assert [p.assessment.adjusted_band for p in points] == ["Elevated", "High", "High", "High"]
+    assert [p.assessment.adjusted_band for p in points] == ["Elevated", "High", "High", "Severe"]
     first = points[0]
     # At the first filing only losses (figures) and governance (researched, nothing known yet) can score.
     assert {rid for rid in RUBRIC_IDS if first.score_of(rid) is not None} == {"losses", "governance"}

@@ -363,7 +363,7 @@ def test_sensitivity_thresholds_really_change_the_band_when_applied() -> None:
             assert _band_with(row.path, beyond, unit, row.rubric) == crossing.band, f"{row.rubric}: {direction} {threshold} at {beyond}"
             assert _band_with(row.path, short, unit, row.rubric) == row.band, f"{row.rubric}: {direction} {threshold} at {short}"
             checked += 1
-    assert checked == 8  # customer concentration 1, margin 2, losses 2, technology 1, redemption 2
+    assert checked == 7  # customer concentration 1, margin 2, losses 2, technology 1, redemption 1 (Severe: only down)
 
 
 def test_sensitivity_directions_without_a_change_keep_the_band_to_the_end_of_the_range() -> None:
@@ -371,8 +371,8 @@ def test_sensitivity_directions_without_a_change_keep_the_band_to_the_end_of_the
     assert rows["customer_concentration"].up is None and _band_with(LARGEST, 100, "%", "customer_concentration") == "Severe"
     assert rows["technology_dependence"].down is None
     assert _band_with("periods[2025H1].rnd_expense", 0.001, "RMB 亿", "technology_dependence") == "Severe"
-    # redemption overhang is High (the reported post-hearing stage takes 10 off), so it has a threshold each way
-    assert rows["redemption_overhang"].up is not None and rows["redemption_overhang"].down is not None
+    # redemption overhang is Severe (the post-hearing report is unverified, so not credited): no higher band to reach
+    assert rows["redemption_overhang"].up is None and rows["redemption_overhang"].down is not None
 
 
 def test_sensitivity_threshold_via_the_command() -> None:
@@ -392,7 +392,7 @@ def test_memo_sensitivity_flag_adds_the_section(tmp_path: Path) -> None:
     assert "## Sensitivity" in md
     section = md.split("## Sensitivity", 1)[1].split("\n## ", 1)[0]
     assert f"| Customer concentration | {LARGEST} | 77.6% | Severe | below 50.0% → High | no band change in range |" in section
-    assert "| Redemption overhang | capital_structure.instruments[0].amount | RMB 250 亿 | High | below RMB 109.99 亿 → Elevated | above RMB 274.96 亿 → Severe |" in section
+    assert "| Redemption overhang | capital_structure.instruments[0].amount | RMB 250 亿 | Severe | below RMB 192.46 亿 → High | no band change in range |" in section
     assert "Governance violations" not in section
     assert "Sensitivity</h2>" in html
 
