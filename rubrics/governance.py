@@ -93,7 +93,7 @@ class Governance(Rubric):
             score, detail, holders = self._event_score(profile, event, params)
             scored.append(score)
             metrics.append(Metric(id=event.id, label=f"{event.type.replace('_', ' ').capitalize()}: {event.regulator} ({event.date})",
-                                  value=round(score, 2), unit="severity", period=str(event.date), score=round(score, 2), note=detail, sources=event.sources))
+                                  value=round(score, 2), unit="severity", date=str(event.date), score=round(score, 2), note=detail, sources=event.sources))
             fine = value(profile, event.fine)
             fine_text = f", fine {fmt_obs(profile, fine)}" if fine is not None else ""
             evidence.append(Evidence(statement=f"{event.date}: {event.regulator}, {event.type.replace('_', ' ')} involving {', '.join(event.subjects)} ({event.status}{fine_text}). {event.description}",

@@ -261,7 +261,8 @@ def test_conflicts_reported_for_disagreement_not_for_rounding(build, default_con
     a = assess(build(fragment), default_config, rubrics)
     assert [c.field for c in a.conflicts] == ["periods[FY2025].adjusted_net_profit"]
     [conflict] = a.conflicts
-    assert {conflict.chosen.value, *(o.value for o in conflict.others)} == {"RMB -9.1 亿", "RMB -8.17 亿"}
+    assert {conflict.chosen.display, *(o.display for o in conflict.others)} == {"RMB -9.1 亿", "RMB -8.17 亿"}
+    assert {(o.value, o.unit) for o in (conflict.chosen, *conflict.others)} == {(-9.1, "RMB 亿"), (-8.17, "RMB 亿")}
 
 
 def test_research_beats_media(build, default_config, rubrics) -> None:
@@ -270,7 +271,7 @@ def test_research_beats_media(build, default_config, rubrics) -> None:
     ]}}]}
     a = assess(build(fragment), default_config, rubrics)
     [conflict] = a.conflicts
-    assert (conflict.chosen.source, conflict.chosen.source_kind, conflict.chosen.value) == ("r", "research", "30%")
+    assert (conflict.chosen.source, conflict.chosen.source_kind, conflict.chosen.value, conflict.chosen.unit) == ("r", "research", 30.0, "%")
     assert [o.source for o in conflict.others] == ["m"]
     cc = outcome(a, "customer_concentration").result
     assert cc.metrics[0].value == 30 and cc.red_flags == []

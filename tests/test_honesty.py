@@ -204,8 +204,8 @@ def test_one_scored_rubric_is_insufficient_everywhere(tmp_path: Path) -> None:
     result = run("score", ONE_RUBRIC, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["result_schema_version"] == 2
-    assert data["confidence"] == "insufficient" and data["coverage"] == 0.14
+    assert data["result_schema_version"] == 3
+    assert data["confidence"] == "insufficient" and data["coverage"] == 14.0  # percent in JSON
     assert data["score_range"] == {"low": 16.57, "high": 96.57, "bands": ["Low", "Moderate", "Elevated", "High", "Severe"],
                                    "unscored": ["customer_concentration", "margin", "governance", "technology_dependence", "redemption_overhang"]}
     assert data["other_policy"] == {"missing_data_policy": "neutral", "indicated_score": 56.57, "adjusted_score": 56.57, "adjusted_band": "Elevated"}
@@ -239,7 +239,7 @@ def test_wedoctor_is_provisional_for_its_unverified_reports_and_its_memo_shows_i
     # every rubric scored and 94% of the weight is backed, but the restated IFRS losses are
     # marked unverified (issue 11): the confidence is provisional. The unverified post-hearing
     # report is shown but not credited, so redemption overhang does not rest on it.
-    assert data["confidence"] == "provisional" and data["coverage"] == 0.94
+    assert data["confidence"] == "provisional" and data["coverage"] == 94.0
     assert data["confidence_reasons"] == ["The evidence of Losses and cash burn includes facts marked unverified "
                                           "(a doubtful report); a score that rests partly on them is provisional."]
     assert data["score_range"]["low"] == data["score_range"]["high"] == data["adjusted_score"]

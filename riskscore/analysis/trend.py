@@ -159,14 +159,14 @@ def _reasons(old: Any, new: Any) -> list[str]:
         previous = m0.get(metric.id)
         if previous is None or previous.value is None and previous.display is None:
             if metric.value is not None or metric.display is not None:
-                reasons.append(f"{metric.label}: {fmt.metric(metric)}" + (f" ({metric.period})" if metric.period else "") + " now on file")
+                reasons.append(f"{metric.label}: {fmt.metric(metric)}" + (f" ({_when(metric)})" if _when(metric) else "") + " now on file")
             continue
-        if (previous.value, previous.display, previous.period) != (metric.value, metric.display, metric.period):
+        if (previous.value, previous.display, _when(previous)) != (metric.value, metric.display, _when(metric)):
             before_text, after_text = fmt.metric(previous), fmt.metric(metric)
             if before_text == after_text and previous.value is not None and metric.value is not None:
                 before_text, after_text = fmt.metric(previous, 3), fmt.metric(metric, 3)  # moved within the display's rounding
-            text = (f"{metric.label}: {before_text}" + (f" ({previous.period})" if previous.period else "")
-                    + f" → {after_text}" + (f" ({metric.period})" if metric.period else ""))
+            text = (f"{metric.label}: {before_text}" + (f" ({_when(previous)})" if _when(previous) else "")
+                    + f" → {after_text}" + (f" ({_when(metric)})" if _when(metric) else ""))
             if metric.note and metric.note != previous.note:
                 text += f" [{metric.note}]"
             reasons.append(text)
@@ -187,3 +187,8 @@ def _reasons(old: Any, new: Any) -> list[str]:
     if not reasons and old is not None and old.score != new.score:
         reasons.append("recency: the same facts, seen from a later date")
     return reasons
+
+
+def _when(metric: Any) -> str | None:
+    """The period a metric's value is from, or the date of an event's."""
+    return metric.period or metric.date

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from riskscore.scoring.registry import Discovery, LoadedRubric
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # what pydantic's model_json_schema writes
 
 app = typer.Typer(
     name="riskscore",
@@ -626,15 +627,17 @@ def schema_profile() -> None:
     """The JSON Schema of a company profile."""
     from riskscore.profile.model import Profile
 
-    typer.echo(json.dumps(Profile.model_json_schema(), indent=2, ensure_ascii=False))
+    schema = {"$schema": JSON_SCHEMA_DIALECT, "$id": "urn:riskscore:schema:profile", **Profile.model_json_schema()}
+    typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
 @schema_app.command("result")
 def schema_result() -> None:
     """The JSON Schema of `riskscore score --json` output."""
-    from riskscore.scoring.engine import Assessment
+    from riskscore.scoring.engine import RESULT_SCHEMA_ID, Assessment
 
-    typer.echo(json.dumps(Assessment.model_json_schema(mode="serialization"), indent=2, ensure_ascii=False))
+    schema = {"$schema": JSON_SCHEMA_DIALECT, "$id": RESULT_SCHEMA_ID, **Assessment.model_json_schema(mode="serialization")}
+    typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
 def main() -> None:

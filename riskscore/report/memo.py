@@ -473,7 +473,7 @@ def _scenario_line(title: str, scenarios: Sequence["Scenario"]) -> str:
 
 
 def _observed(obs: "ObservationReport") -> str:
-    return f"{obs.value} ({obs.source_kind}{', filing ' + obs.filing if obs.filing else ''})"
+    return f"{obs.display} ({obs.source_kind}{', filing ' + obs.filing if obs.filing else ''})"
 
 
 def _title(assessment: "Assessment", rubric_id: str) -> str:
@@ -490,7 +490,7 @@ def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite: Callable[[str
             grid = m.grid.describe(m.unit) if m.unit in ("%", "×") else m.grid.describe() + (f" ({m.unit})" if m.unit else "")
         else:
             grid = m.note or ""
-        metrics.append(MetricRow(m.label, fmt.metric(m), m.period or "", grid, fmt.score(m.score), fmt.plain(m.weight) if weighted else fmt.MISSING))
+        metrics.append(MetricRow(m.label, fmt.metric(m), m.period or m.date or "", grid, fmt.score(m.score), fmt.plain(m.weight) if weighted else fmt.MISSING))
     scored = o.score is not None and o.status != "error"
     return RubricSection(
         id=o.id, title=o.title, version=o.version, status=o.status,

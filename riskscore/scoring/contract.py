@@ -31,7 +31,7 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 from riskscore.scoring.scale import Band, Grid, band_for, clamp
 
@@ -74,6 +74,8 @@ class Metric(_Frozen):
     value: float | None = Field(description="None when the profile does not hold it.")
     unit: str = Field(default="", description="Printed after the value, e.g. '%' or 'months'.")
     period: str | None = Field(default=None, description="Id of the period the value is from, e.g. 'FY2024'.")
+    date: str | None = Field(default=None, description="Date the value is from, when it belongs to a day rather than a period "
+                             "(an event): ISO 8601, as precise as the source, e.g. '2022-06' or '2022-06-30'.")
     grid: Grid | None = Field(default=None, description="The grid the value was scored on (the memo shows it).")
     score: float | None = Field(default=None, description="0-100; None when the value is missing.")
     weight: float = Field(default=1.0, ge=0, description="Weight within the rubric.")
@@ -153,7 +155,8 @@ class RubricResult(_Frozen):
 
     score: float | None = Field(default=None, ge=0, le=100, description="0-100, 100 = most risk; None when there is no evidence at all.")
     band: Band | None = Field(default=None, description="The band of score (band_for(score)); None without a score.")
-    coverage: float = Field(default=1.0, ge=0, le=1, description="Share of the rubric's metric weight backed by evidence.")
+    coverage: float = Field(default=1.0, ge=0, le=1, description="Share of the rubric's metric weight backed by evidence: "
+                            "a fraction (0-1) here, percent (0-100) in the result JSON.")
     metrics: list[Metric] = Field(default_factory=list)
     adjustments: list[Adjustment] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
@@ -161,6 +164,11 @@ class RubricResult(_Frozen):
     data_gaps: list[DataGap] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
     narrative: str = Field(default="", description="A few sentences the memo prints at the top of the rubric's section.")
+
+    @field_serializer("coverage", when_used="json")
+    def _coverage_percent(self, coverage: float) -> float:
+        """The result JSON writes every share in percent (0-100)."""
+        return round(100 * coverage, 4)
 
     @model_validator(mode="after")
     def _band_matches_score(self) -> "RubricResult":

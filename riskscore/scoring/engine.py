@@ -36,7 +36,7 @@ import threading
 import traceback
 from typing import Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
 
 from riskscore.profile import evidence as ev
 from riskscore.scoring.config import Config, EngineSettings
@@ -45,7 +45,17 @@ from riskscore.scoring.registry import LoadFailure, params_for
 from riskscore.scoring.contract import Rubric, RubricParams, RubricResult, declares_red_flag
 from riskscore.scoring.scale import BAND_EDGES, Band, band_for
 
-RESULT_SCHEMA_VERSION = 2
+RESULT_SCHEMA_VERSION = 3
+"""Version of the result JSON (``score --json``, batch ``<id>.json``). 3: shares in percent (0-100),
+source conflicts' values as numbers with their unit, a metric's date apart from its period."""
+
+RESULT_SCHEMA_ID = f"urn:riskscore:schema:result:{RESULT_SCHEMA_VERSION}"
+"""``$id`` of ``riskscore schema result``."""
+
+
+def percent_in_json(fraction: float) -> float:
+    """A share held as a fraction (0-1) in the model, written in percent (0-100) in JSON."""
+    return round(100 * fraction, 4)
 
 
 class _Model(BaseModel):
@@ -53,18 +63,24 @@ class _Model(BaseModel):
 
 
 class RubricOutcome(_Model):
+    """One rubric's part in the overall score. In JSON ``weight`` and ``coverage`` are percent (0-100)."""
+
     id: str
     title: str
     version: str
     status: Literal["scored", "no_data", "error"]
     configured_weight: float
-    weight: float = Field(description="Normalised weight used in the overall score (0-1).")
+    weight: float = Field(description="Normalised weight used in the overall score, percent (0-100) in JSON (a fraction, 0-1, in Python).")
     score: float | None = Field(description="Score used in the overall score (the neutral score under the neutral policy).")
     band: Band | None
     contribution: float = Field(description="weight × score, in score points.")
-    coverage: float
+    coverage: float = Field(description="Share of the rubric's metric weight backed by evidence, percent (0-100) in JSON (a fraction in Python).")
     result: RubricResult | None = None
     error: str | None = None
+
+    @field_serializer("weight", "coverage", when_used="json")
+    def _percent(self, fraction: float) -> float:
+        return percent_in_json(fraction)
 
 
 class FlagReport(_Model):
@@ -77,7 +93,12 @@ class FlagReport(_Model):
 
 
 class ObservationReport(_Model):
-    value: str
+    """One source's figure, as a number with its unit (as the source wrote it) and as the memo shows it."""
+
+    value: float = Field(description="The figure as written, in ``unit``.")
+    unit: str = Field(description="'%' for a percentage (0-100), else the money unit as written, e.g. 'RMB 亿'.")
+    bound: Literal["exact", "about", "at_least", "at_most"] = Field(description="'about' for 约, 'at_least' for 多/超, 'at_most' for 不足.")
+    display: str = Field(description="As the memo prints it: the written precision and bound, money in the profile's presentation unit.")
     source: str
     source_kind: str
     filing: str | None = None
@@ -118,7 +139,13 @@ Confidence = Literal["sufficient", "provisional", "insufficient"]
 
 
 class Assessment(_Model):
-    """Everything the engine concluded about one profile. Serialised by ``score --json``."""
+    """Everything the engine concluded about one profile. Serialised by ``score --json``.
+
+    Shares are written in percent, 0-100, everywhere in the result JSON (coverage, weights,
+    percentage metrics, whose ``unit`` is '%'); scores, floors and contributions are points
+    on the 0-100 risk scale. Periods (``FY2024``, ``2025H1``) and dates (ISO 8601) are
+    separate fields.
+    """
 
     result_schema_version: int = RESULT_SCHEMA_VERSION
     profile_id: str
@@ -131,7 +158,7 @@ class Assessment(_Model):
     adjusted_score: float | None
     adjusted_band: Band | None
     floor_applied: float | None
-    coverage: float
+    coverage: float = Field(description="Share of the configured weight backed by evidence, percent (0-100) in JSON (a fraction in Python).")
     rubrics: list[RubricOutcome]
     drivers: list[str] = Field(description="Rubric ids by contribution, largest first.")
     red_flags: list[FlagReport]
@@ -144,6 +171,10 @@ class Assessment(_Model):
     other_policy: PolicyAlternative = Field(description="The scores under the missing-data policy not in force.")
     plugin_failures: list[LoadFailure] = Field(
         default_factory=list, description="Rubric plugins that failed to load, so were not run: name, origin, error.")
+
+    @field_serializer("coverage", when_used="json")
+    def _percent(self, fraction: float) -> float:
+        return percent_in_json(fraction)
 
     @property
     def failed(self) -> list[RubricOutcome]:
@@ -408,10 +439,12 @@ def _other_policy(used: list[tuple[type[Rubric], float, float | None, str]], flo
 
 
 def _obs_report(profile: Profile, obs: ev.Observation) -> ObservationReport:
+    from riskscore.profile.model import PercentObservation
     from riskscore.scoring.facts import fmt_obs
 
+    number, unit = (obs.value, "%") if isinstance(obs, PercentObservation) else (obs.amount, str(obs.unit))
     return ObservationReport(
-        value=fmt_obs(profile, obs),
+        value=number, unit=unit, bound=obs.bound, display=fmt_obs(profile, obs),
         source=obs.source, source_kind=profile.source(obs.source).kind, filing=obs.filing, note=obs.note,
     )
 
