@@ -236,7 +236,7 @@ def summary_row(assessment: Any) -> dict[str, Any]:
         "indicated_score": assessment.indicated_score,
         "indicated_band": assessment.indicated_band,
         "red_flags": len(assessment.red_flags),
-        "coverage": assessment.coverage,
+        "coverage": round(100 * assessment.coverage, 4),  # percent, as in the result JSON
         "confidence": assessment.confidence,
         "score_low": assessment.score_range.low,
         "score_high": assessment.score_range.high,
@@ -319,7 +319,8 @@ def _run_locked(inputs: Iterable[str], settings: BatchSettings, token: str, work
                 rows.write(_row_json(outcome))
     finally:
         results.close()  # stops the workers first when interrupted: none writes after the clean-up
-    summary_files = write_summary(out, rows_path, extra, [r.id for r in _STATE["rubrics"]], token)
+    summary_files = write_summary(out, rows_path, extra, [r.id for r in _STATE["rubrics"]], token,
+                                  methodology_version=_STATE["pipeline"].config.methodology_version)
     return BatchReport(out, outcomes, summary_files, list(_STATE["load_failures"]))
 
 
@@ -522,6 +523,7 @@ def _settle(outcome: Outcome, out: Path, written_by: dict[str, tuple[str, str]])
                 outcome.error = (f"profile id {outcome.profile_id!r} gives the file names {stem}.* already written for "
                                  f"{first_path} (id {first_id!r}); nothing written for this file")
             outcome.temps = {}
+            outcome.row = {key: outcome.row[key] for key in _IDENTITY if key in outcome.row}  # no scores: nothing was written for it
             return
         written_by[stem] = (outcome.path, outcome.profile_id)
         placed: list[Path] = []
@@ -559,23 +561,58 @@ def _check_summary_engine(fmt: str) -> None:
         raise InputError("--summary-format", [_problem(f"{fmt} needs the {module} package, which is not installed ({hint})")])
 
 
-SUMMARY_COLUMNS = ["file", "id", "company", "as_of", "status", "error", "adjusted_score", "adjusted_band",
-                   "indicated_score", "indicated_band", "red_flags", "coverage", "confidence", "score_low", "score_high"]
+SUMMARY_DTYPES: dict[str, str] = {
+    "file": "string", "id": "string", "company": "string", "as_of": "string", "status": "string", "error": "string",
+    "adjusted_score": "Float64", "adjusted_band": "string", "indicated_score": "Float64", "indicated_band": "string",
+    "red_flags": "Int64", "coverage": "Float64", "confidence": "string", "score_low": "Float64", "score_high": "Float64",
+    "methodology_version": "string", "result_schema_version": "Int64",
+}
+"""Every summary column's pandas dtype, whatever the run: nullable, so a missing value never turns
+a column of counts into floats or a column of text into numbers. ``score_<rubric>`` columns are Float64."""
+SUMMARY_COLUMNS = list(SUMMARY_DTYPES)
+_IDENTITY = ("id", "company", "as_of")
 
 
-def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_ids: list[str] = (), token: str | None = None) -> list[Path]:  # type: ignore[assignment]
+def summary_dtypes(columns: Iterable[str]) -> dict[str, str]:
+    """The dtype of each summary column (``score_<rubric>`` ones included), for ``pandas.read_csv(..., dtype=...)``."""
+    return {c: SUMMARY_DTYPES.get(c, "Float64") for c in columns}
+
+
+def read_summary(path: str | Path) -> Any:
+    """A ``summary.csv`` or ``summary.json`` as a pandas DataFrame with the documented dtypes."""
+    import json
+
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix == ".json":
+        records = json.loads(path.read_text(encoding="utf-8"))
+        columns = list(records[0]) if records else SUMMARY_COLUMNS
+        return pd.DataFrame.from_records(records, columns=columns).astype(summary_dtypes(columns))
+    header = pd.read_csv(path, nrows=0).columns
+    return pd.read_csv(path, dtype=summary_dtypes(header), keep_default_na=False, na_values=[""])
+
+
+def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_ids: list[str] = (),  # type: ignore[assignment]
+                  token: str | None = None, methodology_version: str | None = None) -> list[Path]:
     """``summary.csv`` and ``summary.json`` from the streamed rows (one per input, input order),
     plus parquet/xlsx when asked for.
 
-    Columns are fixed by the run (every selected rubric has its ``score_<id>`` column even
-    when nothing scored), so a reporting tool can rely on them. CSV and JSON are written
-    chunk by chunk, so memory does not grow with the number of profiles.
+    Columns and their types are fixed by the run (:data:`SUMMARY_DTYPES`; every selected
+    rubric has its ``score_<id>`` column even when nothing scored), so a reporting tool can
+    rely on them. Every row carries the run's ``methodology_version`` and
+    ``result_schema_version``. CSV and JSON are written chunk by chunk, so memory does not
+    grow with the number of profiles.
     """
     import json
 
     import pandas as pd
 
+    from riskscore.scoring.engine import RESULT_SCHEMA_VERSION
+
     columns = SUMMARY_COLUMNS + [f"score_{rid}" for rid in sorted(rubric_ids)]
+    dtypes = summary_dtypes(columns)
+    run_columns = {"methodology_version": methodology_version, "result_schema_version": RESULT_SCHEMA_VERSION}
 
     def chunks():  # type: ignore[no-untyped-def]
         with open(rows_path, encoding="utf-8") as fh:
@@ -583,10 +620,10 @@ def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_i
             for line in fh:
                 batch.append(json.loads(line))
                 if len(batch) == 500:  # small chunks: the summary's memory does not grow with the batch
-                    yield _frame(pd, batch, columns)
+                    yield _frame(pd, batch, dtypes, run_columns)
                     batch = []
             if batch:
-                yield _frame(pd, batch, columns)
+                yield _frame(pd, batch, dtypes, run_columns)
 
     def write_csv(path: Path) -> None:
         with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -599,7 +636,7 @@ def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_i
                 csv_frame.to_csv(fh, index=False, header=first, lineterminator="\n")
                 first = False
             if first:
-                pd.DataFrame(columns=columns).to_csv(fh, index=False, lineterminator="\n")
+                _frame(pd, [], dtypes, run_columns).to_csv(fh, index=False, lineterminator="\n")
 
     def write_json(path: Path) -> None:
         with open(path, "w", encoding="utf-8") as fh:
@@ -614,7 +651,7 @@ def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_i
             fh.write("\n]\n" if count else "]\n")
 
     def whole() -> Any:
-        return pd.concat(list(chunks()), ignore_index=True)
+        return pd.concat(list(chunks()) or [_frame(pd, [], dtypes, run_columns)], ignore_index=True)
 
     written = []
     for name, write in (
@@ -632,10 +669,10 @@ def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_i
     return written
 
 
-def _frame(pd: Any, records: list[dict[str, Any]], columns: list[str]) -> Any:
-    frame = pd.DataFrame(records).reindex(columns=columns)
-    frame["red_flags"] = frame["red_flags"].astype("Int64")  # counts stay integers beside failed rows
-    return frame
+def _frame(pd: Any, records: list[dict[str, Any]], dtypes: dict[str, str], run_columns: dict[str, Any]) -> Any:
+    """Rows as a frame of the declared dtypes: the same types whichever rows a run produced."""
+    frame = pd.DataFrame.from_records([{**r, **run_columns} for r in records], columns=list(dtypes))
+    return frame.astype(dtypes)
 
 
 def _jsonable(value: Any) -> Any:

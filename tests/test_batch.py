@@ -27,7 +27,8 @@ GOLDEN = ROOT / "tests" / "golden" / "minimal.yaml"
 BASE = (ROOT / "tests" / "rubric_cases" / "_base.yaml").read_text(encoding="utf-8")
 BUILTIN_RUBRICS = ["customer_concentration", "governance", "losses", "margin", "redemption_overhang", "technology_dependence"]
 SUMMARY_COLUMNS = ["file", "id", "company", "as_of", "status", "error", "adjusted_score", "adjusted_band",
-                   "indicated_score", "indicated_band", "red_flags", "coverage", "confidence", "score_low", "score_high"]
+                   "indicated_score", "indicated_band", "red_flags", "coverage", "confidence", "score_low", "score_high",
+                   "methodology_version", "result_schema_version"]
 PROGRESS_LINE = re.compile(r"^\[(\d+)/(\d+)\] (\S+) (\S+) (.+)$")
 
 runner = CliRunner()
@@ -433,6 +434,10 @@ def test_duplicate_id_the_one_named_first_wins(tmp_path: Path, names: tuple[str,
     assert f"duplicate: {second}: profile id 'dup' is already used by {first}; nothing written for this file" in result.stderr
     _, rows = read_csv(out / "summary.csv")
     assert [(r["file"], r["status"]) for r in rows] == [(str(first), "ok"), (str(second), "duplicate")]
+    # The duplicate's row names what collided and carries no scores: none of its files were written.
+    assert (rows[1]["id"], rows[1]["company"]) == ("dup", "Second Co")
+    assert rows[0]["confidence"] and rows[0]["red_flags"] != ""
+    assert all(rows[1][c] == "" for c in rows[1] if c.startswith("score_") or c in ("adjusted_score", "indicated_score", "red_flags", "coverage", "confidence"))
     assert temporaries(out) == []
 
 
@@ -700,3 +705,45 @@ def test_summary_columns_do_not_depend_on_which_profiles_scored(tmp_path: Path) 
     api.batch([bad], out)
     header, _ = read_csv(out / "summary.csv")
     assert header == SUMMARY_COLUMNS + [f"score_{r}" for r in BUILTIN_RUBRICS]
+
+
+def test_summary_dtypes_are_the_same_whatever_the_run(tmp_path: Path) -> None:
+    """A reporting tool gets one set of column types: all valid, or one invalid row."""
+    import pandas as pd
+
+    from riskscore.batch import SUMMARY_DTYPES, read_summary, summary_dtypes
+
+    valid = write(tmp_path / "in" / "a.yaml", base_profile("acme", "Acme"))
+    invalid = write(tmp_path / "in" / "bad.yaml", BAD_REVENUE[1])
+    golden = copy(GOLDEN, tmp_path / "in" / "golden.yaml")
+    api.batch([valid, golden], tmp_path / "all-valid", formats=["json"])
+    api.batch([golden, invalid], tmp_path / "one-invalid", formats=["json"])
+
+    frames = {}
+    for run_name in ("all-valid", "one-invalid"):
+        for name in ("summary.csv", "summary.json"):
+            path = tmp_path / run_name / name
+            header = list(pd.read_csv(tmp_path / run_name / "summary.csv", nrows=0).columns)
+            frames[run_name, name] = read_summary(path)
+            plain = pd.read_csv(path, dtype=summary_dtypes(header)) if name.endswith(".csv") else None
+            if plain is not None:  # the documented mapping works with pandas' own reader too
+                assert plain.dtypes.to_dict() == frames[run_name, name].dtypes.to_dict()
+    reference = frames["all-valid", "summary.csv"].dtypes.to_dict()
+    for key, frame in frames.items():
+        assert frame.dtypes.to_dict() == reference, key
+    assert {c: str(reference[c]) for c in SUMMARY_DTYPES} == SUMMARY_DTYPES
+    assert all(str(reference[f"score_{r}"]) == "Float64" for r in BUILTIN_RUBRICS)
+
+    valid_rows = frames["all-valid", "summary.csv"]
+    assert valid_rows["error"].isna().all() and valid_rows["red_flags"].notna().all()
+    mixed = frames["one-invalid", "summary.json"].set_index("status")
+    assert pd.isna(mixed.loc["invalid", "red_flags"]) and "revenue cannot be negative" in mixed.loc["invalid", "error"]
+    # Every row says which methodology and result schema it belongs to, the invalid one too.
+    assert set(mixed["result_schema_version"]) == {3} and mixed["methodology_version"].notna().all()
+    # In JSON, counts are integers and scores numbers, never strings.
+    records = json.loads((tmp_path / "one-invalid" / "summary.json").read_text(encoding="utf-8"))
+    ok = next(r for r in records if r["status"] == "ok")
+    assert isinstance(ok["red_flags"], int) and isinstance(ok["result_schema_version"], int) and isinstance(ok["adjusted_score"], float)
+    # The CSV writes counts as integers ("0", not "0.0") beside an invalid row.
+    _, rows = read_csv(tmp_path / "one-invalid" / "summary.csv")
+    assert [(r["status"], r["red_flags"]) for r in rows] == [("invalid", ""), ("ok", str(ok["red_flags"]))]
