@@ -88,6 +88,7 @@ class BatchReport:
     summary_files: list[Path]
     load_failures: list[str] = field(default_factory=list)
     """Rubric plugins that could not be loaded ("name (origin) not loaded: reason"); the batch ran without them."""
+    scores: list[tuple[float | None, str | None]] = field(default_factory=list)  # (adjusted score, band) of each profile written
 
     @property
     def failed(self) -> list[Outcome]:
@@ -298,6 +299,7 @@ def _run_locked(inputs: Iterable[str], settings: BatchSettings, token: str, work
         if progress:
             progress(done, total, outcome)
     written_by: dict[str, tuple[str, str]] = {}
+    scores: list[tuple[float | None, str | None]] = []  # two values per profile, for the CLI's one-line summary
     jobs = [(i, str(p)) for i, p in enumerate(paths)]
     del paths  # the jobs carry the names; keep one copy
     missing = sorted(outcomes, key=lambda o: o.path)
@@ -309,6 +311,8 @@ def _run_locked(inputs: Iterable[str], settings: BatchSettings, token: str, work
             for outcome in results:
                 _settle(outcome, out, written_by)
                 _remove_stale_outputs(outcome, out, written_by, previous)
+                if outcome.status in ("ok", "rubric_error"):
+                    scores.append((outcome.row.get("adjusted_score"), outcome.row.get("adjusted_band")))
                 rows.write(_row_json(outcome))
                 outcome.row, outcome.temps = {}, {}
                 outcomes.append(outcome)
@@ -321,7 +325,7 @@ def _run_locked(inputs: Iterable[str], settings: BatchSettings, token: str, work
         results.close()  # stops the workers first when interrupted: none writes after the clean-up
     summary_files = write_summary(out, rows_path, extra, [r.id for r in _STATE["rubrics"]], token,
                                   methodology_version=_STATE["pipeline"].config.methodology_version)
-    return BatchReport(out, outcomes, summary_files, list(_STATE["load_failures"]))
+    return BatchReport(out, outcomes, summary_files, list(_STATE["load_failures"]), scores)
 
 
 def _row_json(outcome: Outcome) -> str:

@@ -141,7 +141,7 @@ def test_all_valid_exits_0(tmp_path: Path) -> None:
     write(tmp_path / "in" / "a.yaml", base_profile("alpha"))
     write(tmp_path / "in" / "b.yaml", base_profile("beta"))
     out = tmp_path / "out"
-    result = run("batch", tmp_path / "in", "--out", out, "--quiet")
+    result = run("batch", tmp_path / "in", "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == expected_files(["alpha", "beta"])
     assert "2 of 2 profile(s) written" in result.stderr

@@ -252,7 +252,7 @@ def test_builtin_financial_set_enables_exactly_the_four_financial_rubrics() -> N
     assert [r.id for r in registry.select(config)] == FINANCIAL
     data = score_json("--rubric-set", "financial")
     assert [r["id"] for r in data["rubrics"]] == FINANCIAL
-    assert sum(r["weight"] for r in data["rubrics"]) == pytest.approx(1.0, abs=1e-4)
+    assert sum(r["weight"] for r in data["rubrics"]) == pytest.approx(100.0, abs=1e-2)  # percent in JSON
     listing = run("rubrics", "--rubric-set", "financial")
     assert "disabled" in next(line for line in listing.stdout.splitlines() if line.startswith("governance "))
     assert "enabled" in next(line for line in listing.stdout.splitlines() if line.startswith("margin "))

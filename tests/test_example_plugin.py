@@ -80,7 +80,7 @@ def assessment(plugin_env: dict[str, str]) -> dict:
 
 
 def test_rubrics_lists_the_plugin_with_its_origin(plugin_env: dict[str, str]) -> None:
-    result = run(plugin_env, "-m", "riskscore", "rubrics")
+    result = run({**plugin_env, "COLUMNS": "200"}, "-m", "riskscore", "rubrics")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = [line for line in result.stdout.splitlines() if line.split(maxsplit=1)[:1] == ["going_concern"]]
     assert len(lines) == 1, result.stdout
@@ -95,7 +95,7 @@ def test_the_plugin_scores_wedoctor(assessment: dict) -> None:
     assert going["version"] == "0.1.0"
     assert going["configured_weight"] == 10
     total = sum(o["configured_weight"] for o in outcomes.values() if o["status"] == "scored")
-    assert going["weight"] == pytest.approx(10 / total, abs=1e-6)
+    assert going["weight"] == pytest.approx(100 * 10 / total, abs=1e-4)  # percent in the result JSON
     assert 0 <= going["score"] <= 100 and going["band"]
     assert going["result"]["evidence"], "the rubric cites its evidence"
     # The built-ins still score beside it.
@@ -107,7 +107,7 @@ def test_the_memo_has_a_going_concern_section(plugin_env: dict[str, str], assess
     assert result.returncode == 0, result.stderr
     memo = (tmp_path / "wedoctor.md").read_text(encoding="utf-8")
     going = next(o for o in assessment["rubrics"] if o["id"] == "going_concern")
-    weight, score = f"{100 * going['weight']:.1f}%", f"{going['score']:.1f}"
+    weight, score = f"{going['weight']:.1f}%", f"{going['score']:.1f}"
     assert f"### Going concern: {score} ({going['band']})" in memo
     assert f"| Going concern | {weight} | {score} | {going['band']} |" in memo
     assert f"| Going concern (`going_concern`) | 0.1.0 | 10 | {weight} |" in memo

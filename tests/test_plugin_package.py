@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,11 +104,10 @@ def test_reports_what_it_wrote_and_what_next(tmp_path: Path) -> None:
 
 
 def test_installed_it_is_listed_with_its_origin(installed: dict[str, str]) -> None:
-    result = run(installed, "-m", "riskscore", "rubrics")
+    result = run({**installed, "COLUMNS": "200"}, "-m", "riskscore", "rubrics")
     assert result.returncode == 0, result.stdout + result.stderr
     [line] = [line for line in result.stdout.splitlines() if line.split(maxsplit=1)[:1] == ["cash_runway"]]
-    assert "v0.1.0" in line and "weight   10" in line and "enabled" in line
-    assert line.endswith("riskscore-cash-runway 0.1.0 — Cash runway")
+    assert re.match(r"^cash_runway\s+v0\.1\.0\s+10\s+enabled\s+riskscore-cash-runway 0\.1\.0\s+Cash runway$", line), line
     trace = run(installed, "-m", "riskscore", "rubrics", "--trace")
     assert ("loaded     entry point  cash_runway = riskscore_cash_runway:CashRunway (riskscore-cash-runway 0.1.0) → cash_runway"
             in trace.stdout.splitlines())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -430,11 +431,16 @@ def test_wedoctor_findings() -> None:
 def test_validate_strict_on_wedoctor_fails_and_prints_the_warnings() -> None:
     result = run("validate", "--strict", WEDOCTOR)
     assert result.exit_code == 2
-    assert f"{WEDOCTOR}: periods[FY2022].segments: warning: top-level segment shares add up to 92.4%" in result.stderr
-    assert f"{WEDOCTOR}: periods[FY2020].revenue_growth: warning: stated growth 266%" in result.stderr
-    assert f"{WEDOCTOR}: cumulative adjusted_net_profit FY2022–FY2024: warning:" in result.stderr
-    assert f"{WEDOCTOR}: periods[FY2022].adjusted_net_profit: info: the filings give different values" in result.stderr
-    assert "1 of 1 profile(s) invalid" in result.stderr
+    # file:line: field: severity: message, the line that of the field in the profile
+    lines = WEDOCTOR.read_text(encoding="utf-8").splitlines()
+    segments_line = next(i for i, line in enumerate(lines, 1) if line.strip() == "- id: FY2022") + 1
+    segments_line = next(i for i, line in enumerate(lines[segments_line - 1:], segments_line) if line.strip().startswith("segments:"))
+    assert f"{WEDOCTOR}:{segments_line}: periods[FY2022].segments: warning: top-level segment shares add up to 92.4%" in result.stderr
+    assert re.search(rf"^{re.escape(str(WEDOCTOR))}:\d+: periods\[FY2020\]\.revenue_growth: warning: stated growth 266%", result.stderr, re.M)
+    assert f"{WEDOCTOR}: cumulative adjusted_net_profit FY2022–FY2024: warning:" in result.stderr  # a claim, not a place in the file
+    assert re.search(rf"^{re.escape(str(WEDOCTOR))}:\d+: periods\[FY2022\]\.adjusted_net_profit: info: the filings give different values", result.stderr, re.M)
+    # The profile is valid: its figures do not add up, which is not the same thing.
+    assert "1 of 1 profile(s) with data-quality warnings (--strict)" in result.stderr and "invalid" not in result.stderr
     assert f"ok: {WEDOCTOR}" not in result.stderr
 
 
@@ -469,7 +475,7 @@ def test_validate_strict_counts_each_profile(tmp_path: Path, make_profile_data: 
     clean = _write(tmp_path, "clean.yaml", make_profile_data({}))
     result = run("validate", "--strict", clean, WEDOCTOR)
     assert result.exit_code == 2
-    assert f"ok: {clean}" in result.stderr and "1 of 2 profile(s) invalid" in result.stderr
+    assert f"ok: {clean}" in result.stderr and "1 of 2 profile(s) with data-quality warnings (--strict)" in result.stderr
 
 
 def test_the_memo_lists_the_findings_under_data_quality(tmp_path: Path) -> None:

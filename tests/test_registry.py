@@ -4,6 +4,7 @@ directories, each loaded in isolation; contract checks at load; duplicate ids; t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -266,9 +267,11 @@ def test_nonexistent_directory_is_reported(tmp_path: Path) -> None:
     assert not item.ok and item.origin == str(missing) and item.error == "not a directory"
     assert BUILTINS <= {i.name for i in loaded if i.ok}
 
-    result = run("rubrics", "--rubrics-dir", missing)
+    result = runner.invoke(app, ["rubrics", "--rubrics-dir", str(missing)], env={"COLUMNS": "250"})
     assert result.exit_code == 1
-    assert f"ERROR     {missing}: not a directory" in result.stdout
+    assert re.search(rf"^nope\s+ERROR\s+{re.escape(str(missing))}\s+not a directory$", result.stdout, re.M), result.stdout
+    listed = json.loads(run("rubrics", "--rubrics-dir", missing, "--json").stdout)
+    assert {"name": "nope", "status": "error", "origin": str(missing), "error": "not a directory"}.items() <= listed[-1].items()
 
 
 def test_a_file_given_as_directory_is_reported(tmp_path: Path) -> None:
@@ -288,11 +291,13 @@ def test_two_directories_load_in_the_order_given_files_sorted_by_name(tmp_path: 
     names = [i.name for i in registry.discover([second, first])]
     assert set(names[:len(BUILTINS)]) == BUILTINS
 
-    result = run("rubrics", "--rubrics-dir", first, "--rubrics-dir", second)
+    result = runner.invoke(app, ["rubrics", "--rubrics-dir", str(first), "--rubrics-dir", str(second)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     listed = [line.split()[0] for line in result.stdout.splitlines()]
     assert listed[-3:] == ["eta", "zeta", "alpha"]
     assert str(second / "alpha.py") in result.stdout
+    as_json = json.loads(run("rubrics", "--rubrics-dir", first, "--rubrics-dir", second, "--json").stdout)
+    assert [r["id"] for r in as_json[-3:]] == ["eta", "zeta", "alpha"] and as_json[-1]["origin"] == str(second / "alpha.py")
 
 
 def test_same_module_name_in_two_directories_does_not_clash(tmp_path: Path) -> None:
@@ -319,9 +324,9 @@ def test_score_with_a_broken_plugin_still_scores_and_warns(tmp_path: Path) -> No
 def test_rubrics_listing_shows_errors_with_origin_and_exits_1(tmp_path: Path) -> None:
     bad = write(tmp_path, "broken.py", 'raise RuntimeError("kaput")\n')
     good = write(tmp_path, "steady.py", rubric_source())
-    result = run("rubrics", "--rubrics-dir", tmp_path)
+    result = runner.invoke(app, ["rubrics", "--rubrics-dir", str(tmp_path)], env={"COLUMNS": "250"})
     assert result.exit_code == 1
-    assert f"ERROR     {bad}: RuntimeError: kaput" in result.stdout
+    assert re.search(rf"^broken\s+ERROR\s+{re.escape(str(bad))}\s+RuntimeError: kaput$", result.stdout, re.M), result.stdout
     steady = next(line for line in result.stdout.splitlines() if line.startswith("steady "))
     assert "enabled" in steady and str(good) in steady and "v1.0" in steady
 

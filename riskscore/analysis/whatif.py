@@ -265,3 +265,10 @@ def _figure_at(profile: Profile, path: str) -> Any:
         if node is None:
             return None
     return node if isinstance(node, (MoneyFigure, PercentFigure)) else None
+
+
+def flags_changed(before: Any, after: Any) -> tuple[list[Any], list[Any]]:
+    """The red flags ``after`` raised that ``before`` did not have, and those it cleared (by rubric and flag id)."""
+    key = lambda f: (f.rubric, f.id)  # noqa: E731
+    had, has = {key(f) for f in before.red_flags}, {key(f) for f in after.red_flags}
+    return [f for f in after.red_flags if key(f) not in had], [f for f in before.red_flags if key(f) not in has]

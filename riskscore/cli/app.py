@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, Optional, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from riskscore.errors import BusyError, InputError, RubricLoadError, WriteError
 from riskscore.report import format as formatting
@@ -31,21 +32,73 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # what pydantic's model_json_schema writes
 
+class _Argument(TyperArgument):
+    """An argument shown in help by its metavar (PROFILE), not by a Python type (<list[Path]>)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None if self.metavar else super().display_type_rich(ctx)
+
+
+class _Command(TyperCommand):
+    """Every command: arguments shown by their metavar."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
+
+# -h as well as --help; help wraps to the terminal (up to 120 columns), inherited by every subcommand.
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 120}
+
 app = typer.Typer(
     name="riskscore",
     help="Score the listing risk of IPO candidates from sourced company profiles.",
-    add_completion=False,
+    epilog="\b\nExamples:\n  riskscore score companies/wedoctor.yaml\n  riskscore memo companies/wedoctor.yaml --out reports\n\n"
+           "Run 'riskscore COMMAND -h' for a command's options and an example.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
-schema_app = typer.Typer(help="Print JSON Schemas.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(schema_app, name="schema")
+schema_app = typer.Typer(help="Print JSON Schemas.", no_args_is_help=True, rich_markup_mode=None, context_settings=CONTEXT)
+app.add_typer(schema_app, name="schema", short_help="Print the JSON Schema of a profile or of a result.",
+              epilog="\b\nExample:\n  riskscore schema result > result.schema.json")
+
+
+def _example(*commands: str) -> str:
+    """A help epilog: example command lines, kept as written (click's \\b stops re-wrapping)."""
+    return "\b\nExample" + ("s" if len(commands) > 1 else "") + ":\n" + "\n".join(f"  {c}" for c in commands)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("riskscore")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            from riskscore import __version__ as number
+        typer.echo(f"riskscore {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_version)] = False,
+) -> None:
+    """Score the listing risk of IPO candidates from sourced company profiles."""
+
 
 ConfigOption = Annotated[Optional[Path], typer.Option(
-    "--config", help="TOML configuration (default: riskscore.toml or [tool.riskscore] in pyproject.toml, searched upwards).", show_default=False)]
-RubricSetOption = Annotated[Optional[str], typer.Option("--rubric-set", help="Named rubric set from the configuration.", show_default=False)]
-RubricsDirOption = Annotated[Optional[list[Path]], typer.Option("--rubrics-dir", help="Directory of local rubric modules (repeatable).", show_default=False)]
+    "--config", metavar="FILE", help="TOML configuration (default: riskscore.toml or [tool.riskscore] in pyproject.toml, searched upwards).",
+    show_default=False)]
+RubricSetOption = Annotated[Optional[str], typer.Option("--rubric-set", metavar="NAME", help="Named rubric set from the configuration.", show_default=False)]
+RubricsDirOption = Annotated[Optional[list[Path]], typer.Option("--rubrics-dir", metavar="DIR", help="Directory of local rubric modules (repeatable).",
+                                                                show_default=False)]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress (files written, profiles checked); errors and warnings still.")]
+ProfileArgument = Annotated[Path, typer.Argument(metavar="PROFILE", help="Company profile (YAML).", show_default=False)]
 T = TypeVar("T")
 
 
@@ -111,11 +164,12 @@ def _report_failures(pipeline: "Pipeline", assessment: "Assessment | None" = Non
     return EXIT_FAILURE if failed or pipeline.load_failures else EXIT_OK
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Score a profile: a table, or JSON with --json.",
+             epilog=_example("riskscore score companies/wedoctor.yaml", "riskscore score companies/wedoctor.yaml --json > wedoctor.json"))
 def score(
-    profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
-    as_json: Annotated[bool, typer.Option("--json", help="Write the full assessment as JSON to stdout.")] = False,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Score on what had been disclosed by this date (YYYY-MM-DD); the rule trend and calibrate use.", show_default=False)] = None,
+    profile: ProfileArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="Write the full assessment as JSON to stdout (riskscore schema result).")] = False,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Score on what had been disclosed by this date (YYYY-MM-DD); the rule trend and calibrate use.", show_default=False)] = None,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
@@ -130,7 +184,9 @@ def score(
     if as_json:
         typer.echo(assessment.model_dump_json(indent=2))
     else:
-        typer.echo(_score_table(assessment))
+        from riskscore.cli import term  # rich only for the table: --json stays light
+
+        term.print_score(assessment, term.console())
     raise typer.Exit(_report_failures(pipeline, assessment))
 
 
@@ -150,67 +206,31 @@ def _view_as_of(profile_path: Path, profile: "Profile", as_of: str) -> "Profile"
     return profile_as_of(profile, date)
 
 
-def _score_table(a) -> str:  # type: ignore[no-untyped-def]
-    rows = [("Rubric", "Weight", "Score", "Band", "Contrib.")]
-    for o in a.rubrics:
-        rows.append((o.title if o.status != "error" else f"{o.title} (error)", formatting.share(o.weight, 1), _num(o.score), o.band or "—", _num(o.contribution)))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    fmt = lambda r: "  ".join(c.ljust(widths[i]) if i in (0, 3) else c.rjust(widths[i]) for i, c in enumerate(r))  # noqa: E731
-    lines = [f"{a.company} — as of {a.as_of}", *_insufficient_headline(a), "", fmt(rows[0]), "  ".join("-" * w for w in widths)]
-    lines += [fmt(r) for r in rows[1:]]
-    lines += ["", f"Indicated score  {_num(a.indicated_score)} ({a.indicated_band or 'not scored'})",
-              f"Adjusted score   {_num(a.adjusted_score)} ({a.adjusted_band or 'not scored'})"
-              + (f" — floored by red flags at {formatting.plain(a.floor_applied)}" if a.floor_applied is not None else ""),
-              f"Coverage         {formatting.share(a.coverage)} of weight backed by evidence ({a.missing_data_policy})"]
-    lines += _honesty_lines(a)
-    if a.red_flags:
-        lines += ["", "Red flags:"] + [f"  - {f.title}: {f.detail}" for f in a.red_flags]
-    if a.conflicts:
-        lines += ["", f"Source conflicts: {len(a.conflicts)} (see the memo or --json)"]
-    return "\n".join(lines)
-
-
-def _honesty_lines(a: "Assessment") -> list[str]:
-    """Score range and confidence under the score table; an insufficient assessment says so first."""
-    r = a.score_range
-    span = "—" if r.low is None else f"{formatting.score(r.low)}–{formatting.score(r.high)} ({' to '.join(dict.fromkeys([r.bands[0], r.bands[-1]]))})"
-    why = f"if the {len(r.unscored)} unscored rubric(s) scored anywhere from 0 to 100" if r.unscored else "every rubric scored"
-    lines = [f"Score range      {span}, {why}", f"Confidence       {a.confidence}: {' '.join(a.confidence_reasons)}"]
-    alt = a.other_policy
-    if alt.adjusted_score != a.adjusted_score:
-        lines.append(f"Other policy     {_num(alt.adjusted_score)} ({alt.adjusted_band or 'not scored'}) with missing data {alt.missing_data_policy}")
-    return lines
-
-
-def _insufficient_headline(a: "Assessment") -> list[str]:
-    if a.confidence != "insufficient":
-        return []
-    missing = ", ".join(o.title for o in a.rubrics if o.id in a.score_range.unscored) or "none"
-    return ["", f"INSUFFICIENT EVIDENCE: {formatting.share(a.coverage)} of the weight is backed by evidence; the overall score below is provisional.",
-            f"Not scored: {missing} (`riskscore memo` lists the facts that would fill them)."]
-
-
-def _write_documents(documents: dict[Path, str]) -> None:
+def _write_documents(documents: dict[Path, str], quiet: bool = False) -> None:
     """Write rendered documents (all rendered before any is written) as one set: all or nothing."""
     from riskscore.io import write_set
 
     for path in _guard(lambda: write_set(documents)):
-        _err(f"wrote {path}")
+        if not quiet:
+            _err(f"wrote {path}")
 
 
 def _num(v: float | None) -> str:
     return formatting.score(v)
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Write the risk memo for a profile (Markdown and/or HTML).",
+             epilog=_example("riskscore memo companies/wedoctor.yaml --format all --out reports",
+                             "riskscore memo companies/wedoctor.yaml --peers tag:health-tech --sensitivity"))
 def memo(
-    profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
-    fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", help="Memo format.")] = "all",
-    out: Annotated[Path, typer.Option("--out", help="Directory to write <id>.md / <id>.html into.")] = Path("reports"),
+    profile: ProfileArgument,
+    fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", metavar="[md|html|all]", help="Memo format.")] = "all",
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Directory to write <id>.md / <id>.html into.")] = Path("reports"),
     with_sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add a table: how far each rubric's key figure must move to change its band.")] = False,
-    peers: Annotated[Optional[str], typer.Option("--peers", help="Peer set: ids (a,b), a directory, or tag:NAME; adds percentile ranks and closest precedents.", show_default=False)] = None,
-    precedents: Annotated[Optional[int], typer.Option("--precedents", min=0, max=20, help="How many closest precedents (default: memo.precedents, 3).", show_default=False)] = None,
-    calibration: Annotated[Optional[Path], typer.Option("--calibration", help="Calibration file from `riskscore calibrate`: show the estimated probability of failure.", show_default=False)] = None,
+    peers: Annotated[Optional[str], typer.Option("--peers", metavar="PEERS", help="Peer set: ids (a,b), a directory, or tag:NAME; adds percentile ranks and closest precedents.", show_default=False)] = None,
+    precedents: Annotated[Optional[int], typer.Option("--precedents", metavar="N", min=0, max=20, help="How many closest precedents (default: memo.precedents, 3).", show_default=False)] = None,
+    calibration: Annotated[Optional[Path], typer.Option("--calibration", metavar="FILE", help="Calibration file from `riskscore calibrate`: show the estimated probability of failure.", show_default=False)] = None,
+    quiet: QuietOption = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
@@ -229,16 +249,19 @@ def memo(
     if out.exists() and not out.is_dir():
         _err(f"error: {out}: --out must be a directory")
         raise typer.Exit(EXIT_INVALID)
-    _write_documents(documents)
+    _write_documents(documents, quiet)
     raise typer.Exit(_report_failures(pipeline, assessment))
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Check profiles: schema, references and, with --strict, the figures.",
+             epilog=_example("riskscore validate companies/*.yaml", "riskscore validate --strict --json companies/wedoctor.yaml"))
 def validate(
-    profiles: Annotated[list[Path], typer.Argument(help="Profiles to check.", show_default=False)],
-    max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", min=1, help="Refuse larger files (default: limits.max_profile_bytes).", show_default=False)] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Also run the data-quality checks; warnings make the profile invalid.")] = False,
-    sources: Annotated[Optional[Path], typer.Option("--sources", help="Folder of the sources' stored copies (their `file:`): check every quote occurs in its source.", show_default=False)] = None,
+    profiles: Annotated[list[Path], typer.Argument(metavar="PROFILE", help="Profiles to check.", show_default=False)],
+    max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", metavar="BYTES", min=1, help="Refuse larger files (default: limits.max_profile_bytes).", show_default=False)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Also run the data-quality checks; warnings make the run fail (exit 2).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Write each profile's status, problems and findings as JSON to stdout.")] = False,
+    sources: Annotated[Optional[Path], typer.Option("--sources", metavar="DIR", help="Folder of the sources' stored copies (their `file:`): check every quote occurs in its source.", show_default=False)] = None,
+    quiet: QuietOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Check profiles against the schema and their cross-references; report every problem.
@@ -247,6 +270,8 @@ def validate(
     occur in its source's stored copy under DIR, and figures without a quote are listed.
     With --strict, also check the figures' arithmetic (segments add up, stated growth and
     margins match, cumulative claims match their periods) and list where sources disagree.
+    Problems and findings are printed as file:line: field: message. A profile that breaks
+    the schema is invalid; one whose figures do not add up has data-quality warnings.
     """
     from riskscore.profile.load import load_profile_with_lines
     from riskscore.profile.quotes import report_quotes
@@ -255,44 +280,66 @@ def validate(
     if sources is not None and not sources.is_dir():
         _err(f"error: --sources {sources}: not a directory")
         raise typer.Exit(EXIT_INVALID)
-    bad = 0
+    reports = []
     for path in profiles:
+        report: dict[str, Any] = {"file": str(path), "status": "ok", "problems": [], "findings": []}
+        reports.append(report)
         try:
             profile, node = load_profile_with_lines(path, max_bytes=limit)
         except InputError as exc:
-            bad += 1
-            _err(str(exc))
+            report["status"] = "invalid"
+            report["problems"] = [{"line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
+            if not as_json:
+                _err(str(exc))
             continue
         lines, failed = report_quotes(str(path), profile, node, sources)
-        for line in lines:
-            _err(line)
+        report["quotes"] = lines
+        if not as_json:
+            for line in lines:
+                _err(line)
         if failed:
-            bad += 1
+            report["status"] = "invalid"
             continue
         if strict:
+            from riskscore.profile.load import field_lines
             from riskscore.profile.quality import check_profile
 
             findings = check_profile(profile)
+            lines = field_lines(path, [f.field for f in findings]) if findings else {}
             for f in findings:
-                _err(f"{path}: {f.field}: {f.severity}: {f.message} [{', '.join(f.sources)}]")
+                report["findings"].append({"line": lines.get(f.field), "field": f.field, "check": f.check, "severity": f.severity,
+                                           "message": f.message, "sources": list(f.sources)})
+                if not as_json:
+                    where = f"{path}:{lines[f.field]}" if lines.get(f.field) else str(path)
+                    _err(f"{where}: {f.field}: {f.severity}: {f.message} [{', '.join(f.sources)}]")
             if any(f.severity == "warning" for f in findings):
-                bad += 1
+                report["status"] = "warnings"
                 continue
-        _err(f"ok: {path}")
-    if bad:
-        _err(f"{bad} of {len(profiles)} profile(s) invalid")
+        if not (quiet or as_json):
+            _err(f"ok: {path}")
+    counts = {status: sum(1 for r in reports if r["status"] == status) for status in ("ok", "invalid", "warnings")}
+    if as_json:
+        typer.echo(json.dumps({"strict": strict, "counts": counts, "profiles": reports}, indent=2, ensure_ascii=False))
+    else:
+        said = [f"{counts['invalid']} of {len(profiles)} profile(s) invalid"] if counts["invalid"] else []
+        said += [f"{counts['warnings']} of {len(profiles)} profile(s) with data-quality warnings (--strict)"] if counts["warnings"] else []
+        if said:
+            _err("; ".join(said))
+    if counts["invalid"] or counts["warnings"]:
         raise typer.Exit(EXIT_INVALID)
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Score many profiles: memos, JSON results and a summary table.",
+             epilog=_example("riskscore batch companies/ --out out --format md,html,json --workers 2",
+                             "riskscore batch 'companies/*.yaml' --out out --format json --summary-format parquet -q"))
 def batch(
-    inputs: Annotated[list[str], typer.Argument(help="Profiles: files, directories (their *.yaml) or globs.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="Output directory.", show_default=False)],
-    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: md, html, json.")] = "md,html,json",
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
-    summary_format: Annotated[Optional[list[str]], typer.Option("--summary-format", help="Also write the summary as parquet or xlsx (repeatable).", show_default=False)] = None,
-    max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", min=1, help="Refuse larger profile files (default: limits.max_profile_bytes).", show_default=False)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="Profiles: files, directories (their *.yaml) or globs.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Output directory.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMATS", help="Comma-separated: md, html, json.")] = "md,html,json",
+    workers: Annotated[int, typer.Option("--workers", metavar="N", min=1, help="Worker processes.")] = 1,
+    summary_format: Annotated[Optional[list[str]], typer.Option("--summary-format", metavar="FORMAT", help="Also write the summary as parquet or xlsx (repeatable).", show_default=False)] = None,
+    max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", metavar="BYTES", min=1, help="Refuse larger profile files (default: limits.max_profile_bytes).", show_default=False)] = None,
+    quiet: QuietOption = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
@@ -300,8 +347,8 @@ def batch(
     """Score many profiles: one memo/result per profile plus summary.csv and summary.json.
 
     A bad profile never stops the batch; every failure is listed with file, field and
-    reason. Exit code 0 when everything was written, 2 when only invalid inputs failed, 1
-    when anything else failed.
+    reason. Ends with one line of scores by band on stdout. Exit code 0 when everything was
+    written, 2 when only invalid inputs failed, 1 when anything else failed.
     """
     from riskscore.batch import BatchSettings, run_batch
 
@@ -324,7 +371,11 @@ def batch(
     ok = sum(1 for o in report.outcomes if o.status == "ok")
     for o in report.failed:
         _err(f"{o.status}: {o.error}" if o.status == "invalid" else f"{o.status}: {o.path}: {o.error}")
-    _err(f"{ok} of {len(report.outcomes)} profile(s) written to {out}; summary: {', '.join(p.name for p in report.summary_files)}")
+    if not quiet:
+        _err(f"{ok} of {len(report.outcomes)} profile(s) written to {out}; summary: {', '.join(p.name for p in report.summary_files)}")
+    from riskscore.cli import term
+
+    term.batch_line(report.scores, len(report.outcomes), term.console())
     raise typer.Exit(report.exit_code)
 
 
@@ -350,39 +401,51 @@ def _batch_progress(quiet: bool):  # type: ignore[no-untyped-def]
     return line, lambda: None
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Score a company at each filing and explain each move.",
+             epilog=_example("riskscore trend wedoctor --out reports", "riskscore trend companies/wedoctor.yaml --format md -q"))
 def trend(
-    company: Annotated[str, typer.Argument(help="A profile path, or a company id (companies/<id>.yaml).", show_default=False)],
-    fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", help="Memo format.")] = "all",
-    out: Annotated[Path, typer.Option("--out", help="Directory to write <id>-trend.md / .html into.")] = Path("reports"),
+    company: Annotated[str, typer.Argument(metavar="COMPANY", help="A profile path, or a company id (companies/<id>.yaml).", show_default=False)],
+    fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", metavar="[md|html|all]", help="Memo format.")] = "all",
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Directory to write <id>-trend.md / .html into.")] = Path("reports"),
+    quiet: QuietOption = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
-    """Score a company at each of its filings on what was known then, and explain each move."""
+    """Score a company at each of its filings on what was known then, and explain each move.
+
+    Ends with one line on stdout: the adjusted score and band at each filing.
+    """
     path = Path(company)
     if not path.exists() and "/" not in company and not company.endswith((".yaml", ".yml")):
         path = Path("companies") / f"{company}.yaml"
 
-    def build() -> "tuple[Pipeline, dict[Path, str]]":
+    def build() -> "tuple[Pipeline, Any, dict[Path, str]]":
         pipeline = _pipeline(config, rubric_set, rubrics_dir)
         prof = pipeline.load(path)
         stem = prof.id  # as loaded, before any rubric runs: output names never come from a mutated profile
         formats: tuple[Literal["md", "html"], ...] = ("md", "html") if fmt == "all" else (fmt,)
-        documents = pipeline.render_trend(pipeline.trend(prof, source=path), formats)
-        return pipeline, {out / f"{stem}-trend.{f}": text for f, text in documents.items()}
+        followed = pipeline.trend(prof, source=path)
+        documents = pipeline.render_trend(followed, formats)
+        return pipeline, followed, {out / f"{stem}-trend.{f}": text for f, text in documents.items()}
 
-    pipeline, documents = _guard(build)
-    _write_documents(documents)
+    pipeline, followed, documents = _guard(build)
+    _write_documents(documents, quiet)
+    from riskscore.cli import term
+
+    term.summary_line(followed.company, ((p.date.isoformat(), p.assessment.adjusted_score, p.assessment.adjusted_band) for p in followed.points),
+                      term.console())
     raise typer.Exit(_report_failures(pipeline))
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Fit and validate a calibration from a labelled history.",
+             epilog=_example("riskscore calibrate companies/ --out reports/calibration.json", "riskscore calibrate history.csv --out calibration.json"))
 def calibrate(
-    history: Annotated[list[str], typer.Argument(help="Profiles (files, directories, globs) with final filing statuses, or one CSV of rubric scores with an outcome column.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", help="Calibration file to write (JSON).")] = Path("calibration.json"),
-    min_cases: Annotated[int, typer.Option("--min-cases", min=2, help="Refuse with fewer labelled cases.")] = 8,
-    min_per_class: Annotated[int, typer.Option("--min-per-class", min=2, help="Refuse with fewer failed or listed cases (2 is the least a stratified cross-validation can test).")] = 2,
+    history: Annotated[list[str], typer.Argument(metavar="HISTORY", help="Profiles (files, directories, globs) with final filing statuses, or one CSV of rubric scores with an outcome column.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", metavar="FILE", help="Calibration file to write (JSON).")] = Path("calibration.json"),
+    min_cases: Annotated[int, typer.Option("--min-cases", metavar="N", min=2, help="Refuse with fewer labelled cases.")] = 8,
+    min_per_class: Annotated[int, typer.Option("--min-per-class", metavar="N", min=2, help="Refuse with fewer failed or listed cases (2 is the least a stratified cross-validation can test).")] = 2,
+    quiet: QuietOption = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
@@ -404,7 +467,7 @@ def calibrate(
         else:
             pipeline = _pipeline(config, rubric_set, rubrics_dir)
             hist = cal.history_from_profiles(history, pipeline.config, pipeline.rubrics)
-        for line in hist.skipped:
+        for line in hist.skipped:  # what was left out is information, not progress: shown with --quiet too
             _err(f"skipped: {line}")
         return cal.fit(hist, min_cases=min_cases, min_per_class=min_per_class, settings=cfg.calibration,
                        settings_origin=cfg.origin("calibration.market_failure_rate"))
@@ -435,19 +498,22 @@ def calibrate(
     typer.echo("coefficients of the model fitted on every case (memos of companies in the history use the model fitted without them):")
     for feature, coef in zip(fitted["features"], fitted["final"]["coefficients"]):
         typer.echo(f"  {feature:<24} {formatting.number(coef, 3, sign=True)}")
-    _err(f"wrote {out}")
+    if not quiet:
+        _err(f"wrote {out}")
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Re-score a profile with changed facts; show what moved.",
+             epilog=_example("riskscore whatif companies/wedoctor.yaml --set 'periods[2025H1].customers.largest_share=40%'",
+                             "riskscore whatif companies/wedoctor.yaml --set 'periods[FY2024].revenue.amount=60' --json"))
 def whatif(
-    profile: Annotated[Path, typer.Argument(help="Company profile (YAML).", show_default=False)],
-    assignments: Annotated[list[str], typer.Option("--set", help="PATH=VALUE, e.g. periods[2025H1].customers.largest_share=50% (repeatable).", show_default=False)],
+    profile: ProfileArgument,
+    assignments: Annotated[list[str], typer.Option("--set", metavar="PATH=VALUE", help="PATH=VALUE, e.g. periods[2025H1].customers.largest_share=50% (repeatable).", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Write before, after and the changes as JSON to stdout.")] = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
-    """Re-score a profile with changed facts; print the change per rubric and in total."""
+    """Re-score a profile with changed facts; print the change per rubric and in total, and the red flags raised or cleared."""
     from riskscore.analysis import whatif as wi
 
     def run() -> "tuple[Pipeline, Assessment, Assessment]":
@@ -457,33 +523,30 @@ def whatif(
 
     pipeline, before, after = _guard(run)
     rows = wi.compare(before, after)
+    raised, cleared = wi.flags_changed(before, after)
     if as_json:
         typer.echo(json.dumps({
             "profile_id": before.profile_id,
             "assignments": assignments,
             "changes": [{"id": r.id, "title": r.title, "before": r.before, "after": r.after, "delta": r.delta,
                          "band_before": r.band_before, "band_after": r.band_after} for r in rows],
+            "red_flags_raised": [json.loads(f.model_dump_json()) for f in raised],
+            "red_flags_cleared": [json.loads(f.model_dump_json()) for f in cleared],
             "before": json.loads(before.model_dump_json()),
             "after": json.loads(after.model_dump_json()),
         }, indent=2, ensure_ascii=False))
         raise typer.Exit(_report_failures(pipeline, after))
 
-    table = [("", "Before", "After", "Change", "Band")]
-    for r in rows:
-        band = r.band_after or "—" if r.band_before == r.band_after else f"{r.band_before or '—'} → {r.band_after or '—'}"
-        delta = formatting.delta(None if r.before is None or r.after is None else r.after - r.before)
-        table.append((r.title, _num(r.before), _num(r.after), delta, band))
-    widths = [max(len(row[i]) for row in table) for i in range(5)]
-    typer.echo(f"{before.company} — what if {'; '.join(assignments)}\n")
-    for k, row in enumerate(table):
-        if k == len(table) - 2:
-            typer.echo("  ".join("-" * w for w in widths))
-        typer.echo("  ".join(c.ljust(widths[i]) if i in (0, 4) else c.rjust(widths[i]) for i, c in enumerate(row)))
+    from riskscore.cli import term
+
+    term.print_whatif(before.company, assignments, rows, raised, cleared, term.console())
     raise typer.Exit(_report_failures(pipeline, after))
 
 
-rubrics_app = typer.Typer(help="List rubrics, or scaffold a new one.", invoke_without_command=True, rich_markup_mode=None)
-app.add_typer(rubrics_app, name="rubrics")
+rubrics_app = typer.Typer(help="List rubrics, or scaffold a new one.", invoke_without_command=True, rich_markup_mode=None,
+                          context_settings=CONTEXT)
+app.add_typer(rubrics_app, name="rubrics", short_help="List the rubrics found (or scaffold one: rubrics new).",
+              epilog=_example("riskscore rubrics --detail", "riskscore rubrics --json", "riskscore rubrics new cash_runway --dir local_rubrics"))
 
 
 @rubrics_app.callback()
@@ -491,6 +554,7 @@ def rubrics(
     ctx: typer.Context,
     detail: Annotated[bool, typer.Option("--detail", help="Show each rubric's method and parameters.")] = False,
     trace: Annotated[bool, typer.Option("--trace", help="Show every entry point and module discovery found and what became of each.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Write the rubrics (or, with --trace, the trace) as JSON to stdout, method and parameters included.")] = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
@@ -503,32 +567,41 @@ def rubrics(
     cfg = _guard(lambda: _config(config, rubric_set, rubrics_dir))
     loaded = registry.discover(cfg.rubrics_dirs)
     if trace:
-        raise typer.Exit(_print_trace(loaded))
+        raise typer.Exit(_print_trace(loaded, as_json))
     dupes = registry.duplicates(loaded)
+    rows = []
     for item in loaded:
+        row: dict[str, Any] = {"name": item.name, "id": None, "title": None, "version": None, "weight": None, "status": "error",
+                               "origin": item.origin, "error": item.error}
+        rows.append(row)
         if not item.ok:
-            typer.echo(f"{item.name:<24} {'':<8} {'':<11} ERROR     {item.origin}: {item.error}")
             continue
         cls = item.rubric
         assert cls is not None
         if item.name in dupes:
-            status = "DUPLICATE"
+            status = "duplicate"
         else:
             status = "enabled" if cfg.enabled is None or cls.id in cfg.enabled else "disabled"
-        typer.echo(f"{cls.id:<24} {'v' + cls.version:<8} weight {cfg.weight_for(cls.id, cls.default_weight):>4g} {status:<9} {item.origin} — {cls.title}")
-        if detail:
-            typer.echo("")
-            typer.echo(_indent(cls.description()))
-            if cls.method():
-                typer.echo("")
-                typer.echo(_indent(cls.method()))
-            from riskscore.cli.showconfig import param_values, toml_value
+        row.update(id=cls.id, title=cls.title, version=cls.version, weight=cfg.weight_for(cls.id, cls.default_weight), status=status)
+        if detail or as_json:
+            from riskscore.cli.showconfig import param_values
 
             params = _guard(lambda: registry.params_for(cls, cfg))
-            typer.echo(f"\n    Parameters ([rubrics.{cls.id}] in riskscore.toml):")
-            for key, value in param_values(params).items():
-                typer.echo(f"      {key} = {toml_value(value)}")
-            typer.echo("")
+            row.update(description=cls.description(), method=cls.method() or None, parameters=param_values(params))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=_jsonable))
+    else:
+        from riskscore.cli import term
+
+        out = term.console()
+        if detail:
+            for row in rows:
+                if row["status"] == "error":
+                    term.print_rubrics([row], out)
+                else:
+                    term.print_detail(row, out)
+        else:
+            term.print_rubrics(rows, out)
     for rid, where in sorted(dupes.items()):
         _err(f"error: {registry.duplicate_message(rid, where)}")
     if dupes or any(not item.ok for item in loaded):
@@ -540,10 +613,22 @@ def rubrics(
         _guard(lambda: registry.params_for(cls, cfg))
 
 
-def _print_trace(discovery: Discovery) -> int:
+def _jsonable(value: Any) -> Any:
+    """Parameter values (grids, tuples, paths) as JSON."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _print_trace(discovery: Discovery, as_json: bool = False) -> int:
     """``rubrics --trace``: one line per entry point and module; exit 1 when any failed or clashed."""
     entries = discovery.trace()
-    for e in entries:
+    if as_json:
+        typer.echo(json.dumps([{"status": e.status, "kind": e.kind, "source": e.source, "origin": e.origin, "rubric": e.rubric,
+                                "detail": e.detail} for e in entries], indent=2, ensure_ascii=False))
+    for e in entries if not as_json else ():
         where = e.source if e.origin == e.source else f"{e.source} ({e.origin})"
         if e.status == "loaded":
             line = f"{where} → {e.rubric}"
@@ -557,13 +642,15 @@ def _print_trace(discovery: Discovery) -> int:
     return EXIT_FAILURE if counts["failed"] or counts["duplicate"] else EXIT_OK
 
 
-@rubrics_app.command("new")
+@rubrics_app.command("new", cls=_Command, short_help="Scaffold a rubric module (or plugin package) that passes its tests.",
+                     epilog=_example("riskscore rubrics new cash_runway --dir local_rubrics", "riskscore rubrics new cash_runway --package riskscore-cash-runway"))
 def rubrics_new(
-    name: Annotated[str, typer.Argument(help="Rubric id, e.g. cash_runway.", show_default=False)],
-    directory: Annotated[Path, typer.Option("--dir", help="Where to write the module, its tests and its doc.")] = Path("local_rubrics"),
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Rubric id, e.g. cash_runway.", show_default=False)],
+    directory: Annotated[Path, typer.Option("--dir", metavar="DIR", help="Where to write the module, its tests and its doc.")] = Path("local_rubrics"),
     package: Annotated[Optional[Path], typer.Option(
-        "--package", help="Write an installable plugin package into this directory instead (pyproject.toml with the entry point, src/ layout, tests).",
+        "--package", metavar="DIR", help="Write an installable plugin package into this directory instead (pyproject.toml with the entry point, src/ layout, tests).",
         show_default=False)] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Write a working rubric module, its tests and a doc stub (they pass the contract kit as generated).
 
@@ -574,21 +661,23 @@ def rubrics_new(
 
     if package is not None:
         written = _guard(lambda: write_package(name, package))
+        next_step = f"next: pip install -e '{package}[test]'   then   riskscore rubrics   and   python -m pytest {package}"
+    else:
+        written = _guard(lambda: write_scaffold(name, directory))
+        next_step = f"next: riskscore rubrics --rubrics-dir {directory}   and   python -m pytest {directory}"
+    if not quiet:
         for path in written:
             _err(f"wrote {path}")
-        _err(f"next: pip install -e '{package}[test]'   then   riskscore rubrics   and   python -m pytest {package}")
-        return
-    written = _guard(lambda: write_scaffold(name, directory))
-    for path in written:
-        _err(f"wrote {path}")
-    _err(f"next: riskscore rubrics --rubrics-dir {directory}   and   python -m pytest {directory}")
+        _err(next_step)
 
 
-config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(config_app, name="config")
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, rich_markup_mode=None, context_settings=CONTEXT)
+app.add_typer(config_app, name="config", short_help="Show the effective configuration and each value's origin.",
+              epilog="\b\nExample:\n  riskscore config show --json")
 
 
-@config_app.command("show")
+@config_app.command("show", cls=_Command, short_help="Print the effective configuration and where each value came from.",
+                    epilog=_example("riskscore config show", "riskscore config show --json --config riskscore.toml"))
 def config_show(
     as_json: Annotated[bool, typer.Option("--json", help="Write {key: {value, origin}} as JSON.")] = False,
     config: ConfigOption = None,
@@ -616,13 +705,7 @@ def config_show(
         raise typer.Exit(EXIT_FAILURE)
 
 
-def _indent(text: str, width: int = 92) -> str:
-    import textwrap
-
-    return "\n\n".join(textwrap.fill(p, width, initial_indent="    ", subsequent_indent="    ") for p in text.split("\n\n"))
-
-
-@schema_app.command("profile")
+@schema_app.command("profile", cls=_Command, epilog=_example("riskscore schema profile > profile.schema.json"))
 def schema_profile() -> None:
     """The JSON Schema of a company profile."""
     from riskscore.profile.model import Profile
@@ -631,9 +714,9 @@ def schema_profile() -> None:
     typer.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 
 
-@schema_app.command("result")
+@schema_app.command("result", cls=_Command, epilog=_example("riskscore schema result > result.schema.json"))
 def schema_result() -> None:
-    """The JSON Schema of `riskscore score --json` output."""
+    """The JSON Schema of `riskscore score --json` output and of batch <id>.json files."""
     from riskscore.scoring.engine import RESULT_SCHEMA_ID, Assessment
 
     schema = {"$schema": JSON_SCHEMA_DIALECT, "$id": RESULT_SCHEMA_ID, **Assessment.model_json_schema(mode="serialization")}

@@ -182,3 +182,42 @@ def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Unmatc
         for p in sorted(found, key=str):
             paths.setdefault(str(p.resolve()), p)
     return list(paths.values()), missing
+
+
+def field_lines(path: str | Path, fields: Iterable[str]) -> dict[str, int | None]:
+    """The line (1-based) of each field path (``periods[FY2022].segments``) in the profile file, None where not found.
+
+    A list item is found by its ``id`` or ``name`` (or its index), as the path grammar writes it.
+    """
+    from riskscore.profile import paths
+
+    try:
+        _, root = read_yaml(Path(path))
+    except InputError:
+        return {f: None for f in fields}
+    out: dict[str, int | None] = {}
+    for text in fields:
+        try:
+            parts = paths.parse(text)
+        except ValueError:
+            out[text] = None
+            continue
+        node, line = root, None
+        for part in parts:
+            child = None
+            if isinstance(part, paths.Item) and isinstance(node, yaml.SequenceNode):
+                for k, item in enumerate(node.value):
+                    keys = {key.value: value for key, value in item.value} if isinstance(item, yaml.MappingNode) else {}
+                    named = any(isinstance(keys.get(k2), yaml.ScalarNode) and keys[k2].value == part.key for k2 in ("id", "name"))
+                    if named or part.key == str(k):
+                        child, line = item, item.start_mark.line + 1
+                        break
+            elif isinstance(part, str) and isinstance(node, yaml.MappingNode):
+                match = next(((key, value) for key, value in node.value if key.value == part), None)
+                if match is not None:
+                    child, line = match[1], match[0].start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        out[text] = line
+    return out
