@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PrivateAttr,
     RootModel,
     ValidationError,
@@ -32,7 +33,14 @@ SCHEMA_VERSION = 1
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 SourceId = Annotated[str, Field(min_length=1, max_length=64)]
-Percent = Annotated[float, BeforeValidator(parse_percent), Field(json_schema_extra={"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?%$"})]
+def _percent_text(value: float) -> str:
+    """A percentage back in its written form (``-16.07`` -> ``'-16.07%'``), so a profile round-trips through JSON."""
+    text = repr(float(value))
+    return (f"{value:.12f}".rstrip("0").rstrip(".") if "e" in text else text.removesuffix(".0")) + "%"
+
+
+Percent = Annotated[float, BeforeValidator(parse_percent), PlainSerializer(_percent_text, when_used="json"),
+                    Field(json_schema_extra={"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?%$"})]
 Text = Annotated[str, Field(max_length=4000)]
 QUOTE_MAX_CHARS = 300
 """A quote is a citation, not a copy of the article: one sentence or clause, at most this long."""
