@@ -49,6 +49,7 @@ class MemoOptions:
     precedents: int = 3
     calibration: str | None = None   # a file written by `riskscore calibrate`
     sensitivity: bool = False
+    paper: str = "a4"                # the page the HTML memo prints on: "a4" or "letter"
 
 
 @dataclass
@@ -101,7 +102,7 @@ class Pipeline:
     # ------------------------------------------------------------------ memo settings
 
     def memo_options(self, *, peers: str | None = None, precedents: int | None = None, calibration: str | Path | None = None,
-                     sensitivity: bool = False) -> MemoOptions:
+                     sensitivity: bool = False, paper: str | None = None) -> MemoOptions:
         """The configuration's ``[memo]`` settings, with whatever the caller gives taking precedence."""
         memo = self.config.memo
         return MemoOptions(
@@ -109,6 +110,7 @@ class Pipeline:
             precedents=memo.precedents if precedents is None else precedents,
             calibration=str(calibration) if calibration else memo.calibration,
             sensitivity=sensitivity,
+            paper=paper or memo.paper,
         )
 
     def peers(self, spec: str, profile: "Profile", source: Path | None = None) -> list["Peer"]:
@@ -148,7 +150,7 @@ class Pipeline:
         peer_list = self.peers(opts.peers, profile, source) if opts.peers else None
         fitted = self.calibration(opts.calibration) if opts.calibration else None
         return build_memo(profile, assessment, self.config, self.rubrics, sensitivity=opts.sensitivity, peers=peer_list,
-                          peer_set=opts.peers, precedents=opts.precedents, calibration=fitted)
+                          peer_set=opts.peers, precedents=opts.precedents, calibration=fitted, paper=opts.paper)
 
     def render(self, profile: "Profile", assessment: "Assessment", formats: Iterable[str], options: MemoOptions | None = None,
                source: Path | None = None) -> dict[str, str]:
@@ -186,7 +188,7 @@ class Pipeline:
         """The trend memo in each format (``md``, ``html``), all rendered before any is written."""
         from riskscore.report import render as rendering
 
-        return {fmt: rendering.render_trend(trend, fmt) for fmt in dict.fromkeys(formats)}
+        return {fmt: rendering.render_trend(trend, fmt, self.config.memo.paper) for fmt in dict.fromkeys(formats)}
 
     # ------------------------------------------------------------------ write
 

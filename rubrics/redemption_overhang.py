@@ -178,11 +178,20 @@ class RedemptionOverhang(Rubric):
         annual_ocf = ocf.base * 12 / ocf_period.months if ocf is not None and ocf.unit.currency == currency else 0.0  # type: ignore[union-attr]
         capacity = denominator.base + annual_ocf
         if claim_fail > capacity:
-            basis = f"{denom_label}" + (f" plus a year of operating cash flow at the {ocf_period.id} rate" if ocf is not None else " (no operating cash flow on file)")  # type: ignore[union-attr]
+            # State the parts, so the total is not read as the denominator alone.
+            parts = f"{denom_label} of {fmt_obs(profile, denominator)}" + (" (standing in for cash, which is not on file)" if proxy else "")
+            if ocf is None:
+                parts += "; no operating cash flow is on file"
+            else:
+                flow = "operating cash flow" if annual_ocf >= 0 else "operating cash outflow"
+                year = fmt_money(profile, abs(annual_ocf), _written(profile, [ocf]))  # type: ignore[list-item]
+                parts += f" {'plus' if annual_ocf >= 0 else 'less'} " + (
+                    f"{flow} for {ocf_period.id}, {year}" if ocf_period.months == 12  # type: ignore[union-attr]
+                    else f"a year of {flow} at the {ocf_period.id} rate, {year} ({fmt_obs(profile, ocf)} in {ocf_period.id}, annualised)")  # type: ignore[union-attr]
             flags.append(RedFlag(
                 id="redemption_claim_exceeds_resources", title="Redemption claim exceeds the means to pay it",
                 detail=f"If the listing fails, a claim of {approx}{fmt_money(profile, claim_fail, claim_decimals)} falls due against "
-                       f"{fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))} of {basis}.",  # type: ignore[list-item]
+                       f"{fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))}: {parts}.",  # type: ignore[list-item]
                 sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),  # type: ignore[union-attr]
             ))
         score = fail_score if headline == "listing_fails" else listed_score

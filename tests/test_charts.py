@@ -38,7 +38,7 @@ def by_class(root: ET.Element, cls: str) -> list[ET.Element]:
 
 
 def texts(root: ET.Element) -> list[str]:
-    return [e.text or "" for e in root.iter(f"{NS}text")]
+    return ["".join(e.itertext()) for e in root.iter(f"{NS}text")]
 
 
 def all_outputs() -> list[str]:
@@ -147,8 +147,9 @@ def test_not_scored_is_grey_and_labelled() -> None:
 
 
 def test_score_and_weight_are_printed() -> None:
+    """The score reads as the rubric table writes it (one decimal): one value, one text."""
     rows = by_class(parse(score_weight_chart(BARS)), "score-row")
-    assert {"72", "weight 20%"} <= set(texts(rows[0]))
+    assert {"72.0", "weight 20%"} <= set(texts(rows[0]))
     assert {"12.5", "weight 15%"} <= set(texts(rows[1]))
 
 
@@ -205,7 +206,7 @@ def test_negative_values_draw_a_zero_line() -> None:
 
 def test_y_axis_includes_zero_and_covers_data() -> None:
     (group,) = by_class(parse(period_panels([MARGIN])), "panel")
-    ticks = [float(t) for t in texts(group) if re.fullmatch(r"-?[\d,]+(\.\d+)?", t)]
+    ticks = [float(t[:-1]) for t in texts(group) if re.fullmatch(r"-?[\d,]+(\.\d+)?%", t)]
     assert min(ticks) == 0 and max(ticks) >= 44.0
 
 
@@ -280,3 +281,55 @@ def test_all_zero_values() -> None:
 def test_unknown_kind_is_rejected() -> None:
     with pytest.raises(ValueError, match="kind"):
         period_panels([Panel("x", "", [Series("a", [("FY2024", 1.0)])], "pie")])
+
+
+# --- legibility: units on axes, labels apart, legends inside, time to scale ----------------
+
+def _value_labels(root: ET.Element) -> list[tuple[float, float, str]]:
+    return [(float(e.get("x")), float(e.get("y")), "".join(e.itertext())) for e in by_class(root, "value")]  # type: ignore[arg-type]
+
+
+def test_percent_panels_put_the_unit_on_the_y_axis() -> None:
+    (group,) = by_class(parse(period_panels([MARGIN])), "panel")
+    assert {"0%", "20%"} <= set(texts(group))
+    (group,) = by_class(parse(period_panels([REVENUE])), "panel")
+    assert not any(t.endswith("%") for t in texts(group))
+
+
+@pytest.mark.parametrize(("a", "b"), [(91.6, 87.0), (50.0, 50.0), (10.0, 9.0), (100.0, 99.0)])
+def test_value_labels_at_one_x_never_overlap(a: float, b: float) -> None:
+    panel = Panel("Scores", "", [Series("A", [("2024-01-01", a)]), Series("B", [("2024-01-01", b)])], "line", scale=(0, 100))
+    labels = _value_labels(parse(period_panels([panel])))
+    assert len(labels) == 2
+    (_, y1, _), (_, y2, _) = labels
+    assert abs(y1 - y2) >= 10
+
+
+def test_series_labels_are_the_documents_texts() -> None:
+    panel = Panel("Revenue (RMB 亿)", "", [Series("r", [("FY2023", 18.63), ("FY2024", 54.96)], ["18.63", "about 55"])], "bar")
+    assert [t for _, _, t in _value_labels(parse(period_panels([panel])))] == ["18.63", "about 55"]
+
+
+def test_a_long_legend_wraps_inside_its_panel() -> None:
+    names = ["Customer concentration", "Technology dependence", "Losses and cash burn"]
+    panels = [Panel("Rubric scores (1 of 2)", "", [Series(n, [("FY2024", 10.0 * k)]) for k, n in enumerate(names)]), MARGIN, MARGIN]
+    root = parse(period_panels(panels))
+    group = by_class(root, "panel")[0]
+    width = float(group.find(f"{NS}rect").get("width"))  # type: ignore[union-attr,arg-type]
+    for e in by_class(group, "legend")[0].iter(f"{NS}text"):
+        assert float(e.get("x")) + len("".join(e.itertext())) * 0.56 * 9 <= width + 1  # type: ignore[arg-type]
+    assert len({e.get("y") for e in by_class(group, "legend")[0].iter(f"{NS}text")}) == 2
+
+
+def test_dated_keys_are_spaced_in_proportion_to_time() -> None:
+    dates = ["2021-04-01", "2024-12-31", "2025-09-30", "2026-06-30"]
+    panel = Panel("Overall score", "", [Series("s", [(d, 50.0) for d in dates])], "line", dates, interims=False, scale=(0, 100), dated=True)
+    xs = [float(e.get("cx")) for e in by_class(parse(period_panels([panel])), "point")]  # type: ignore[arg-type]
+    gaps = [b - a for a, b in zip(xs, xs[1:])]
+    import datetime as dt
+
+    days = [(dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days for a, b in zip(dates, dates[1:])]
+    assert gaps[0] / gaps[1] == pytest.approx(days[0] / days[1], rel=0.02)
+    even = Panel("x", "", [Series("s", [(d, 50.0) for d in dates])], "line", dates, interims=False)
+    xs = [float(e.get("cx")) for e in by_class(parse(period_panels([even])), "point")]  # type: ignore[arg-type]
+    assert max(xs[i + 1] - xs[i] for i in range(3)) - min(xs[i + 1] - xs[i] for i in range(3)) < 0.5  # periods stay in even slots

@@ -11,6 +11,7 @@ single observation citing the source ``what-if``, which is added to the profile.
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from dataclasses import dataclass
@@ -224,13 +225,7 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
             return band_for(result.score) if result is not None and result.score is not None else None
 
         band = outcome.band
-        if is_pct:
-            low, high = (-100.0 if current < 0 or "margin" in metric.path else 0.0), 100.0
-        else:  # amounts: up to three times their size either way; costs and claims stay >= 0
-            span = 3 * abs(current) or 1.0
-            low, high = current - span, current + span
-            if current >= 0:
-                low = max(0.0, low)
+        low, high = _search_range(metric.path, is_pct, current)
 
         def search(target: float) -> Crossing | None:
             previous = current
@@ -249,6 +244,17 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
         out.append(Sensitivity(outcome.id, outcome.title, metric.label, metric.path, current, unit, chosen.decimals,  # type: ignore[union-attr]
                                band or "", search(low), search(high)))
     return out
+
+
+def _search_range(path: str, is_pct: bool, current: float) -> tuple[float, float]:
+    """How far a figure is moved when looking for a band change: a percentage over 0-100%
+    (from -100% for a margin or a negative figure), an amount up to three times its size
+    either way (never below zero when it is not negative: costs and claims stay >= 0)."""
+    if is_pct:
+        return (-100.0 if current < 0 or "margin" in path else 0.0), 100.0
+    span = 3 * abs(current) or 1.0
+    low, high = current - span, current + span
+    return (max(0.0, low) if current >= 0 else low), high
 
 
 def _figure_at(profile: Profile, path: str) -> Any:
@@ -272,3 +278,205 @@ def flags_changed(before: Any, after: Any) -> tuple[list[Any], list[Any]]:
     key = lambda f: (f.rubric, f.id)  # noqa: E731
     had, has = {key(f) for f in before.red_flags}, {key(f) for f in after.red_flags}
     return [f for f in after.red_flags if key(f) not in had], [f for f in before.red_flags if key(f) not in has]
+
+
+# --------------------------------------------------------------------------- what would change the verdict
+
+@dataclass(frozen=True)
+class FactMove:
+    """One figure moved, all else equal, far enough for the headline score to cross a band edge."""
+
+    rubric: str         # rubric title
+    metric: str         # the metric the figure feeds, as the memo labels it
+    period: str | None
+    path: str
+    current: float      # the figure now: a percentage, or an amount in ``unit``
+    unit: str           # "%" or the money unit
+    decimals: int       # the figure's written precision
+    crossing: float     # at this value (rounded outward to the shown precision) the headline crosses
+    shown_decimals: int
+    score_after: float  # the adjusted score with the figure at ``crossing``
+    band_after: str
+    bound: str = "exact"  # the figure's bound now ("at_least": more than ``current``)
+
+
+@dataclass(frozen=True)
+class EdgeDistance:
+    """How far the headline score sits from one edge of its band, and what would carry it across."""
+
+    edge: float
+    direction: str          # "up" (to the band above) or "down"
+    band: str               # the band beyond the edge
+    distance: float         # score points from the headline to the edge
+    move: FactMove | None   # the smallest change in one figure found to cross it, None when none
+    held_by: tuple[str, ...] = ()  # rubrics whose red flags floor the score at or above this (lower) edge
+    floor: float | None = None
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    score: float
+    band: str
+    edges: list[EdgeDistance]
+    evaluations: int  # rubric re-runs spent, for the benchmark
+
+
+def _invert(grid: Any, target: float, near: float) -> float | None:
+    """The metric value nearest ``near`` that the grid scores ``target``, None when it never does."""
+    found = []
+    pts = grid.points
+    for (x1, y1), (x2, y2) in zip(pts, pts[1:]):
+        if y1 != y2 and min(y1, y2) <= target <= max(y1, y2):
+            found.append(x1 + (target - y1) * (x2 - x1) / (y2 - y1))
+    return min(found, key=lambda x: (abs(x - near), x)) if found else None
+
+
+def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list[Any], candidates: int = 3,
+                   budget: int = 16) -> VerdictChange | None:
+    """How far the headline (adjusted) score sits from each edge of its band, and the smallest
+    change in one figure that carries it across, all else equal.
+
+    Cheap enough for every memo: the crossing is first estimated from the rubric grids
+    (the rubric score as the weighted mean of its metrics' grid scores, the headline as the
+    weighted mean of the rubric scores), for the figures behind the most heavily weighted
+    metrics; the smallest estimate is then checked, and refined to the shown precision, by
+    re-running only that figure's rubric on the changed profile — at most ``budget`` rubric
+    runs per edge (the full search, :func:`sensitivity`, takes hundreds). A lower edge that red
+    flags from more than one rubric hold the score above cannot be crossed by one figure, and
+    is reported with the rubrics that hold it. Figures are assumed to move the score one way
+    (monotone), as the grids do.
+    """
+    from riskscore.profile import evidence as ev
+    from riskscore.scoring.engine import run_rubric
+    from riskscore.scoring.registry import params_for
+    from riskscore.scoring.scale import BAND_EDGES, band_for
+
+    score, indicated = assessment.adjusted_score, assessment.indicated_score
+    if score is None or indicated is None:
+        return None
+    band = band_for(score)
+    edges = sorted(edge for edge, _ in BAND_EDGES)  # 0, 20, 40, 60, 80
+    lower = max(e for e in edges if e <= score)
+    upper = next((e for e in edges if e > score), None)
+    classes = {r.id: r for r in rubrics}
+    floors: dict[str, float] = {}
+    for flag in assessment.red_flags:
+        floors[flag.rubric] = max(floors.get(flag.rubric, 0.0), flag.floor)
+    spent = limit = 0
+
+    facts = []
+    for o in assessment.rubrics:
+        if o.status != "scored" or o.result is None or o.id not in classes or not o.weight:
+            continue
+        scored = [m for m in o.result.metrics if m.score is not None]
+        total = sum(m.weight for m in scored)
+        for m in scored:
+            if not (m.path and m.grid and m.weight and m.value):
+                continue
+            figure = _figure_at(profile, m.path)
+            chosen = ev.value(profile, figure) if figure is not None else None
+            if chosen is None:
+                continue
+            is_pct = isinstance(figure, PercentFigure)
+            current = chosen.value if is_pct else chosen.amount  # type: ignore[union-attr]
+            if not current:
+                continue
+            facts.append((o, m, total, chosen, is_pct, float(current), o.weight * m.weight / total))
+    facts.sort(key=lambda f: -f[6])
+
+    def adjusted_at(o: Any, path: str, is_pct: bool, chosen: Any, x: float) -> float | None:
+        nonlocal spent
+        spent += 1
+        text = f"{x:.6g}%" if is_pct else f"{x:.6g} {chosen.unit}"
+        try:
+            changed = apply(profile, [Assignment(path, text)])
+        except InputError:
+            return None
+        result, _ = run_rubric(classes[o.id], changed, params_for(classes[o.id], config))
+        if result is None or result.score is None:
+            return None
+        # The engine's arithmetic (engine.assess) with this one rubric's score and flags replaced.
+        new = round(sum(r.weight * (result.score if r.id == o.id else r.score) for r in assessment.rubrics if r.score is not None), 2)
+        new_floors = [config.engine.red_flag_floors.get(f.id, config.engine.red_flag_floor) for f in result.red_flags]
+        new_floors += [f.floor for f in assessment.red_flags if f.rubric != o.id]
+        return round(max(new, max(new_floors, default=0.0)), 2)
+
+    def find(edge: float, up: bool, pool: list[Any]) -> FactMove | None:
+        nonlocal limit
+        limit = spent + budget
+        crosses = (lambda s: s is not None and s >= edge) if up else (lambda s: s is not None and s < edge)
+        delta_indicated = (edge - indicated) if up else (edge - indicated - 0.01)  # the engine rounds to 2 decimals
+        estimates = []
+        for o, m, total, chosen, is_pct, current, _ in pool[:candidates]:
+            lo, hi = _search_range(m.path, is_pct, current)
+            if not up and indicated < edge:
+                # Only a red-flag floor holds the score up: the figure must clear the flag, which the grids
+                # cannot tell. Search towards the end of its range that lowers the metric's score.
+                slope = m.grid.score(m.value + 1e-6 * (abs(m.value) or 1)) - m.grid.score(m.value - 1e-6 * (abs(m.value) or 1))
+                way = -1.0 if slope * (current / m.value) > 0 else 1.0
+                if slope:
+                    end = lo if way < 0 else hi
+                    estimates.append((abs(end - current) / abs(current), end, o, m, chosen, is_pct, current, lo, hi))
+                continue
+            target_rubric = o.score + delta_indicated / o.weight
+            if not 0 <= target_rubric <= 100:
+                continue
+            x = _invert(m.grid, m.score + (target_rubric - o.score) * total / m.weight, m.value)
+            if x is None:
+                continue
+            estimate = current * x / m.value  # the figure scales the metric (a share, a margin, a ratio to a fixed base)
+            if is_pct:
+                estimate = min(max(estimate, lo), hi)
+            if estimate != current:
+                estimates.append((abs(estimate - current) / abs(current), estimate, o, m, chosen, is_pct, current, lo, hi))
+        for _, estimate, o, m, chosen, is_pct, current, lo, hi in sorted(estimates, key=lambda e: e[0]):
+            shown = 1 if is_pct else 2
+            step = 10.0 ** -shown
+            way = 1.0 if estimate > current else -1.0
+
+            def outward(x: float) -> float:
+                return (math.ceil(x / step - 1e-9) if way > 0 else math.floor(x / step + 1e-9)) * step
+
+            at = lambda x: adjusted_at(o, m.path, is_pct, chosen, x)  # noqa: E731
+            near, far = current, outward(estimate)
+            result = at(far)
+            if crosses(result) and (far - way * step - current) * way > 0 and not crosses(at(far - way * step)):
+                near = far - way * step  # the grids' estimate was right to the shown precision: no search needed
+            elif not crosses(result):  # the grids' estimate fell short (an adjustment, a clamp): look twice as far, or to the end of the range
+                end, twice = (hi if way > 0 else lo), current + 2 * (estimate - current)
+                near, far = far, (twice if not is_pct and (twice - end) * way > 0 else end)  # a percentage stops at its range
+                result = at(far)
+                if not crosses(result):
+                    continue
+            while abs(far - near) > step and spent < limit:  # narrow to the shown precision
+                mid = (near + far) / 2
+                got = at(mid)
+                if crosses(got):
+                    far, result = mid, got
+                else:
+                    near = mid
+            if abs(outward(far) - far) > 1e-9:
+                far = outward(far)
+                result = at(far) if spent < limit else result
+            if not crosses(result):
+                continue
+            assert result is not None
+            far = round(far, shown)
+            return FactMove(o.title, m.label, m.period, m.path, current, "%" if is_pct else str(chosen.unit), chosen.decimals,
+                            far, shown, result, band_for(result), chosen.bound)
+        return None
+
+    out = []
+    if upper is not None:
+        out.append(EdgeDistance(upper, "up", band_for(upper), upper - score, find(upper, True, facts)))
+    if lower > 0:
+        holding = sorted({rid for rid, f in floors.items() if f >= lower})
+        titles = {o.id: o.title for o in assessment.rubrics}
+        below = band_for(lower - 0.01)
+        if len(holding) > 1:
+            out.append(EdgeDistance(lower, "down", below, score - lower, None, tuple(titles[r] for r in holding), max(floors.values())))
+        else:
+            pool = [f for f in facts if not holding or f[0].id == holding[0]]
+            out.append(EdgeDistance(lower, "down", below, score - lower, find(lower, False, pool),
+                                    tuple(titles[r] for r in holding), floors[holding[0]] if holding else None))
+    return VerdictChange(score, band, out, spent)

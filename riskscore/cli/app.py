@@ -230,6 +230,7 @@ def memo(
     peers: Annotated[Optional[str], typer.Option("--peers", metavar="PEERS", help="Peer set: ids (a,b), a directory, or tag:NAME; adds percentile ranks and closest precedents.", show_default=False)] = None,
     precedents: Annotated[Optional[int], typer.Option("--precedents", metavar="N", min=0, max=20, help="How many closest precedents (default: memo.precedents, 3).", show_default=False)] = None,
     calibration: Annotated[Optional[Path], typer.Option("--calibration", metavar="FILE", help="Calibration file from `riskscore calibrate`: show the estimated probability of failure.", show_default=False)] = None,
+    paper: Annotated[Optional[Literal["a4", "letter"]], typer.Option("--paper", metavar="[a4|letter]", help="Paper the HTML memo prints on (default: memo.paper, a4).", show_default=False)] = None,
     quiet: QuietOption = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
@@ -239,7 +240,7 @@ def memo(
 
     def build() -> "tuple[Pipeline, Assessment, dict[Path, str]]":
         pipeline, prof, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
-        options = pipeline.memo_options(peers=peers, precedents=precedents, calibration=calibration, sensitivity=with_sensitivity)
+        options = pipeline.memo_options(peers=peers, precedents=precedents, calibration=calibration, sensitivity=with_sensitivity, paper=paper)
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
         documents = pipeline.render(prof, assessment, formats, options, source=profile)

@@ -21,7 +21,9 @@ from typing import Sequence
 from riskscore.report import format as fmt
 
 WIDTH = 760.0
-FONT = "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
+# Latin first, then Chinese fonts for macOS, Windows and Linux: labels such as "Revenue (RMB 亿)" need one.
+FONT = ("system-ui, -apple-system, Segoe UI, Helvetica, Arial, PingFang SC, Hiragino Sans GB, Microsoft YaHei, "
+        "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Micro Hei, sans-serif")
 BAND_COLOURS = {"Low": "#2e7d32", "Moderate": "#9e9d24", "Elevated": "#f9a825", "High": "#ef6c00", "Severe": "#c62828"}
 NOT_SCORED = "#9e9e9e"
 SERIES_COLOURS = ("#1f4e79", "#e07b00", "#6a1b9a")
@@ -42,6 +44,7 @@ class ScoreBar:
 class Series:
     name: str                                  # legend label, e.g. "Consolidated"
     points: Sequence[tuple[str, float]]        # (period id, value) oldest first
+    labels: Sequence[str] = ()                 # value labels as the document writes them, one per point (default: from the value)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Panel:
     periods: Sequence[str] = ()  # x-axis order (e.g. chronological); periods not listed follow, first-seen
     interims: bool = True        # mark ids not starting with "FY" as interim periods (off for dates)
     scale: tuple[float, float] | None = None  # fixed y axis (e.g. (0, 100) for scores), else fitted to the data
+    dated: bool = False          # x keys are ISO dates (YYYY-MM-DD): placed in proportion to the time between them
 
 
 # --- SVG building blocks -------------------------------------------------------------------
@@ -87,9 +91,16 @@ def _el(tag: str, *children: str, **attrs: object) -> str:
     return f"<{tag}{''.join(parts)}>{''.join(children)}</{tag}>"
 
 
+_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
 def _text(x: float, y: float, content: str, size: float = 11, anchor: str = "start", **attrs: object) -> str:
+    """A text element; runs of Chinese are ``<tspan lang="zh">`` so the font and line rules for Chinese apply."""
     attrs.setdefault("fill", INK)
-    return _el("text", _esc(content), x=x, y=y, font_size=size, text_anchor=anchor, **attrs)
+    body = _esc(content)
+    if _CJK.search(body):
+        body = _CJK.sub(lambda m: f'<tspan lang="zh">{m.group()}</tspan>', body)
+    return _el("text", body, x=x, y=y, font_size=size, text_anchor=anchor, **attrs)
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, **attrs: object) -> str:
@@ -162,9 +173,9 @@ def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x
     if _finite(bar.score):
         colour = _band_colour(bar.band, bar.score)  # type: ignore[arg-type]
         band = bar.band or "no band"
-        tip = f"{bar.label}: score {fmt.label(bar.score)} ({band}), {weight}"  # type: ignore[arg-type]
+        tip = f"{bar.label}: score {fmt.score(bar.score)} ({band}), {weight}"
         parts.append(_el("rect", x=x0, y=y, width=to_x(bar.score) - x0, height=h, fill=colour, class_="score-bar"))
-        parts.append(_text(to_x(bar.score) + 5, mid, fmt.label(bar.score), font_weight="600"))  # type: ignore[arg-type]
+        parts.append(_text(to_x(bar.score) + 5, mid, fmt.score(bar.score), font_weight="600"))  # the table's text: one value, one text
     else:
         tip = f"{bar.label}: not scored, {weight}"
         parts.append(_el("rect", x=x0, y=y, width=plot_w, height=h, fill=NOT_SCORED, fill_opacity="0.15",
@@ -174,14 +185,30 @@ def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x
     return _el("g", _el("title", _esc(tip)), *parts, class_="score-row")
 
 
-def _legend(items: Sequence[tuple[str, str]], x: float, y: float, size: float = 10) -> str:
-    """Colour swatches with names, left to right from ``(x, y)`` (text baseline)."""
+def _legend(items: Sequence[tuple[str, str]], x: float, y: float, size: float = 10, width: float | None = None) -> str:
+    """Colour swatches with names, left to right from ``(x, y)`` (text baseline), starting a new
+    row rather than running past ``width`` (see :func:`_legend_rows`)."""
     parts = []
+    left, line = x, size + 4
     for colour, name in items:
+        w = 14 + _text_width(name, size) + 12
+        if width is not None and x > left and x - left + w - 12 > width:
+            x, y = left, y + line
         parts.append(_el("rect", x=x, y=y - 8, width=10, height=10, fill=colour))
-        parts.append(_text(x + 14, y, name, size=size))
-        x += 14 + _text_width(name, size) + 12
+        parts.append(_text(x + 14, y, _fit(name, width - 14, size) if width is not None else name, size=size))
+        x += w
     return _el("g", *parts, class_="legend")
+
+
+def _legend_rows(names: Sequence[str], size: float, width: float) -> int:
+    """How many rows :func:`_legend` takes for ``names`` within ``width``."""
+    rows, used = 1, 0.0
+    for name in names:
+        w = 14 + _text_width(name, size) + 12
+        if used and used + w - 12 > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
 
 
 # --- period panels -------------------------------------------------------------------------
@@ -231,6 +258,25 @@ def _hatch(x: float, y: float, w: float, h: float, colour: str, spacing: float =
     return _el("path", d="".join(segments), stroke=colour, stroke_width=1, class_="hatch") if segments else ""
 
 
+def _x_positions(periods: Sequence[str], left: float, right: float, dated: bool) -> tuple[dict[str, float], float]:
+    """x of each key and the narrowest gap between neighbours: evenly spaced slots, or, for ISO
+    dates, in proportion to the time between them (half a slot of margin at each end)."""
+    slot = (right - left) / len(periods)
+    if dated and len(periods) > 1:
+        import datetime as dt
+
+        try:
+            days = [dt.date.fromisoformat(p).toordinal() for p in periods]
+        except ValueError:
+            days = []
+        if days and days[-1] > days[0] and days == sorted(days):
+            inner_left, inner_right = left + slot / 2, right - slot / 2
+            xs = {p: inner_left + (d - days[0]) / (days[-1] - days[0]) * (inner_right - inner_left) for p, d in zip(periods, days)}
+            gap = min(b - a for a, b in zip(list(xs.values()), list(xs.values())[1:]))
+            return xs, gap
+    return {p: left + (k + 0.5) * slot for k, p in enumerate(periods)}, slot
+
+
 def _panel(panel: Panel, w: float, h: float) -> str:
     """One panel's markup in local coordinates."""
     if panel.kind not in ("bar", "line"):
@@ -238,50 +284,91 @@ def _panel(panel: Panel, w: float, h: float) -> str:
     frame = _el("rect", x=0.5, y=0.5, width=w - 1, height=h - 1, rx=4, fill="none", stroke=GRID)
     parts = [frame, _el("title", _esc(panel.title)), _text(10, 18, _fit(panel.title, w - 20, 12), size=12, font_weight="600")]
     data = [{p: float(v) for p, v in s.points if _finite(float(v))} for s in panel.series]
+    texts = [{p: str(t) for (p, v), t in zip(s.points, s.labels) if _finite(float(v))} for s in panel.series]
     is_interim = _is_interim if panel.interims else (lambda p: False)
     seen = dict.fromkeys(p for s in data for p in s)
     periods = [p for p in panel.periods if p in seen] + [p for p in seen if p not in set(panel.periods)]
     if not periods:
         parts.append(_text(w / 2, h / 2, "no data on file", anchor="middle", fill=MUTED))
         return "".join(parts)
+    top = 48.0
     if len(panel.series) > 1:
         names = [(SERIES_COLOURS[k % 3], s.name) for k, s in enumerate(panel.series)]
-        parts.append(_legend(names, 10, 36, size=9))
-    left, right, top, bottom = 46.0, w - 12, 48.0, h - 40
+        parts.append(_legend(names, 10, 36, size=9, width=w - 20))
+        top += 13.0 * (_legend_rows([n for _, n in names], 9, w - 20) - 1)
+    left, right, bottom = 46.0, w - 12, h - 40
     if panel.scale is not None:
         lo, hi = panel.scale
         ticks, decimals = [lo + (hi - lo) * k / 4 for k in range(5)], 0
     else:
         lo, hi, ticks, decimals = _nice_scale([v for s in data for v in s.values()])
     to_y = lambda v: bottom - (v - lo) / (hi - lo) * (bottom - top)  # noqa: E731
+    to_x, gap = _x_positions(periods, left, right, panel.dated)
     slot = (right - left) / len(periods)
-    to_x = {p: left + (k + 0.5) * slot for k, p in enumerate(periods)}
     for t in ticks:
         parts.append(_line(left, to_y(t), right, to_y(t), GRID, class_="gridline"))
-        parts.append(_text(left - 4, to_y(t) + 3, fmt.label(t, decimals), size=9, anchor="end", fill=MUTED))
+        parts.append(_text(left - 4, to_y(t) + 3, fmt.label(t, decimals) + panel.unit, size=9, anchor="end", fill=MUTED))
     parts.append(_line(left, bottom, right, bottom, AXIS, class_="axis"))
     if lo < 0:
         parts.append(_line(left, to_y(0), right, to_y(0), INK, class_="zero-line"))
-    label_size = 10.0 if slot >= 46 else 8.5
-    staggered = max(_text_width(p, label_size) for p in periods) > slot - 2
+    label_size = 10.0 if min(slot, gap) >= 46 else 8.5
+    staggered = max(_text_width(p, label_size) for p in periods) > gap - 2
     for k, p in enumerate(periods):
         y = bottom + 13 + (11 if staggered and k % 2 else 0)
         parts.append(_text(to_x[p], y, p, size=label_size, anchor="middle", font_style="italic" if is_interim(p) else None))
     hatched = False
+    labels: list[_Label] = []
     for k, values in enumerate(data):
         colour = SERIES_COLOURS[k % 3]
         if panel.kind == "bar" and k == 0:
-            parts.extend(_bars(values, to_x, to_y, min(slot * 0.6, 48), colour, panel.unit, is_interim))
+            parts.extend(_bars(values, to_x, to_y, min(slot * 0.6, gap * 0.8, 48), colour, panel.unit, is_interim, labels, texts[k]))
             hatched = any(is_interim(p) for p in values)
         else:
-            parts.extend(_line_series(values, to_x, to_y, colour, panel.unit, is_interim))
+            parts.extend(_line_series(values, to_x, to_y, colour, panel.unit, is_interim, labels, texts[k]))
+    parts.extend(_place_labels(labels, top - 2, bottom + 1))
     if any(is_interim(p) for p in periods):
         marker = "Hatched bar" if hatched else "Hollow marker"
         parts.append(_text(10, h - 8, f"{marker} = interim period; H1 = half-year", size=9, fill=MUTED, class_="interim-note"))
     return "".join(parts)
 
 
-def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, colour: str, unit: str, is_interim=_is_interim) -> list[str]:  # type: ignore[no-untyped-def]
+@dataclass
+class _Label:
+    x: float
+    y: float          # baseline wanted: above the point (below it for a negative value)
+    text: str
+    colour: str
+    point: float      # y of the point or bar end the label belongs to
+    below: float      # baseline that puts the label under its point instead
+
+
+def _place_labels(labels: list[_Label], top: float, bottom: float, height: float = 10.0) -> list[str]:
+    """Value labels placed so that none overlaps another: from the highest point down, each label
+    goes where it wants (above its point); if that overlaps a label already placed near the same
+    x, it goes under its own point, and failing that further down, clear of the others."""
+    placed: list[_Label] = []
+
+    def clash(label: _Label, y: float) -> _Label | None:
+        width = _text_width(label.text, 9) + 2
+        return next((o for o in placed if abs(o.x - label.x) < (width + _text_width(o.text, 9) + 2) / 2 and abs(o.y - y) < height), None)
+
+    def inside(y: float) -> float:
+        return max(top + height, min(y, bottom + height))
+
+    for label in sorted(labels, key=lambda l: (l.point, l.x)):
+        label.y = inside(label.y)
+        if clash(label, label.y) is not None:
+            label.y = inside(label.below)
+            other = clash(label, label.y)
+            while other is not None:
+                label.y = other.y + height
+                other = clash(label, label.y)
+        placed.append(label)
+    return [_text(l.x, l.y, l.text, size=9, anchor="middle", fill=l.colour, class_="value") for l in sorted(placed, key=lambda l: (l.x, l.y))]
+
+
+def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, colour: str, unit: str, is_interim=_is_interim,  # type: ignore[no-untyped-def]
+          labels: list[_Label] | None = None, texts: dict[str, str] | None = None) -> list[str]:
     """Bars from zero; interim periods pale and hatched. Labels above positive bars, below negative."""
     out = []
     for p, v in values.items():
@@ -291,11 +378,17 @@ def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, 
                        stroke=colour, class_="bar interim" if interim else "bar"))
         if interim:
             out.append(_hatch(x, y0, bar_w, y1 - y0, colour))
-        out.append(_text(to_x[p], to_y(v) - 4 if v >= 0 else to_y(v) + 11, fmt.label(v) + unit, size=9, anchor="middle"))
+        label = _Label(to_x[p], to_y(v) - 4 if v >= 0 else to_y(v) + 11, (texts or {}).get(p) or fmt.label(v) + unit, INK,
+                       to_y(v), to_y(v) + 11 if v >= 0 else to_y(v) - 4)
+        if labels is None:
+            out.append(_text(label.x, label.y, label.text, size=9, anchor="middle"))
+        else:
+            labels.append(label)
     return out
 
 
-def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour: str, unit: str, is_interim=_is_interim) -> list[str]:  # type: ignore[no-untyped-def]
+def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour: str, unit: str, is_interim=_is_interim,  # type: ignore[no-untyped-def]
+                 labels: list[_Label] | None = None, texts: dict[str, str] | None = None) -> list[str]:
     """A polyline with a marker per point (hollow for interim periods) and a value label above
     it (below for negative values)."""
     pts = " ".join(f"{to_x[p]:.1f},{to_y(v):.1f}" for p, v in values.items())
@@ -303,7 +396,12 @@ def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour:
     for p, v in values.items():
         out.append(_el("circle", cx=to_x[p], cy=to_y(v), r=3.5, fill="#ffffff" if is_interim(p) else colour,
                        stroke=colour, stroke_width=1.5, class_="point interim" if is_interim(p) else "point"))
-        out.append(_text(to_x[p], to_y(v) - 7 if v >= 0 else to_y(v) + 14, fmt.label(v) + unit, size=9, anchor="middle", fill=colour))
+        label = _Label(to_x[p], to_y(v) - 7 if v >= 0 else to_y(v) + 14, (texts or {}).get(p) or fmt.label(v) + unit, colour,
+                       to_y(v), to_y(v) + 14 if v >= 0 else to_y(v) - 7)
+        if labels is None:
+            out.append(_text(label.x, label.y, label.text, size=9, anchor="middle", fill=colour))
+        else:
+            labels.append(label)
     return out
 
 

@@ -134,6 +134,21 @@ def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit
     return bounded(money(obs.amount, obs.unit, obs.decimals), obs.bound)
 
 
+def cell(obs: "MoneyObservation | PercentObservation", presentation: Unit) -> str:
+    """An observation under a header that names the unit (``Revenue (RMB 亿)``): the figure as
+    :func:`observation` writes it, without the currency and scale: ``54.96``, ``about 0.2``,
+    ``77.6%``. Money in another currency keeps its unit (``USD 1.20 bn``)."""
+    from riskscore.profile.model import PercentObservation
+
+    if isinstance(obs, PercentObservation):
+        return bounded(percent(obs.value, obs.decimals), obs.bound)
+    if obs.unit == presentation:
+        return bounded(number(obs.amount, obs.decimals), obs.bound)
+    if obs.unit.currency == presentation.currency:
+        return bounded(number(_finite(obs.base) / presentation.factor, max(2, obs.decimals)), obs.bound)
+    return bounded(money(obs.amount, obs.unit, obs.decimals), obs.bound)
+
+
 def metric(m: "Metric", decimals: int | None = None) -> str:
     """A rubric metric's value as documents show it: the rubric's ``display`` when it wrote one,
     else by unit (``%`` one decimal, ``×`` two, ``years`` and other units at most two).

@@ -123,6 +123,7 @@ class KeyMetric:
     unit: str
     kind: str
     series: list[tuple[str, list[tuple[str, float]]]]  # (series name, [(period id, value)]): numbers, for the charts
+    labels: list[list[str]] = field(default_factory=list)  # per series, each point's value as the key-financials table writes it
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,29 @@ class SensitivityRow:
     up: str
 
 
+@dataclass(frozen=True)
+class FinancialRow:
+    """One line of the key-financials table: a figure across the periods on file."""
+
+    label: str
+    values: list[str]        # one per key period; "—" when the period does not report it
+    refs: tuple[int, ...]    # the sources of the values shown
+
+
+@dataclass(frozen=True)
+class EdgeRow:
+    """What would change the verdict: one edge of the headline's band."""
+
+    edge: str      # "Severe, 80 and above"
+    distance: str  # "0.1 up"
+    figure: str    # the figure that moves, by the metric it feeds: "Margin: core segment gross margin (AI medical services), 2025H1"
+    path: str      # its profile path ("" when none): `riskscore whatif --set PATH=VALUE` moves it
+    now: str       # "3.3%"
+    to: str        # "2.7% or less (down 0.6 pp)"
+    after: str     # the headline then: "80.0 (Severe)"
+    none: str = "" # why no single figure crosses the edge (the other fields then empty)
+
+
 @dataclass
 class Memo:
     company: str
@@ -238,11 +262,18 @@ class Memo:
     no_precedent: str = ""                                # why no peer is a precedent
     plugin_failures: list[str] = field(default_factory=list)  # rubric plugins that failed to load: "name (origin): error"
     quotes: list[QuoteNote] = field(default_factory=list)  # every quote an evidence line links, in order of first use
+    summary: str = ""                                     # the verdict and the reasons that carry it, in one paragraph
+    key_periods: list[str] = field(default_factory=list)  # the key-financials table's columns
+    key_financials: list[FinancialRow] = field(default_factory=list)
+    financials_note: str = ""
+    verdict_distance: str = ""                            # how far the headline sits from its band's edges
+    verdict_edges: list[EdgeRow] = field(default_factory=list)
+    paper: str = "a4"                                     # the printed page: "a4" or "letter"
 
 
 def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]], sensitivity: bool = False,
                peers: Sequence["Peer"] | None = None, peer_set: str | None = None, precedents: int = 3,
-               calibration: dict[str, Any] | None = None) -> Memo:
+               calibration: dict[str, Any] | None = None, paper: str | None = None) -> Memo:
     numbers = {src.id: i for i, src in enumerate(profile.sources, start=1)}
     notes: dict[tuple[int, str], QuoteNote] = {}
 
@@ -330,7 +361,171 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         calibration_skill=_calibration_skill(calibration) if calibration else False,
         plugin_failures=[f"{f.name} ({f.origin}): {f.error}" for f in assessment.plugin_failures],
         quotes=list(notes.values()),
+        summary=_summary(profile, assessment),
+        **_key_financials(profile, cite),
+        **_verdict_change(profile, assessment, config, rubrics),
+        paper=paper or config.memo.paper,
     )
+
+
+_COUNT = {1: "One", 2: "Two", 3: "Three"}
+
+
+def _reason(o: "RubricOutcome") -> str:
+    """A rubric's score with the metric that weighs most in it: ``Margin, 77.4 (High): core segment gross margin 3.3% (2025H1)``."""
+    text = f"{o.title}, {fmt.score(o.score)} ({o.band})"
+    metrics = [m for m in (o.result.metrics if o.result else []) if m.score is not None and m.weight]
+    if not metrics:
+        return text
+    m = max(metrics, key=lambda m: m.weight * (m.score or 0.0))
+    label = m.label[0].lower() + m.label[1:] if m.label[1:2].islower() else m.label
+    return f"{text}: {label} {fmt.metric(m)}" + (f" ({m.period})" if m.period else "")
+
+
+def _summary(profile: Profile, assessment: "Assessment") -> str:
+    """The verdict, the three rubrics that carry it with the figure behind each, and the red flags, in one paragraph."""
+    name = profile.company.name
+    backed = f"{fmt.share(assessment.coverage)} of the weight backed by evidence"
+    if assessment.adjusted_score is None:
+        return f"{name} is not rated: no rubric could score the profile."
+    if assessment.confidence == "insufficient":
+        opening = (f"{name} is not rated: only {backed}, too little to rate. The provisional score is "
+                   f"{fmt.score(assessment.adjusted_score)} ({assessment.adjusted_band}).")
+    else:
+        opening = (f"{name} is rated {assessment.adjusted_band} risk, {fmt.score(assessment.adjusted_score)} of 100, "
+                   f"with {assessment.confidence} confidence ({backed}).")
+    scored = sorted((o for o in assessment.rubrics if o.status == "scored"), key=lambda o: (-o.contribution, o.id))[:3]
+    total = sum(o.contribution for o in assessment.rubrics) or 1.0
+    parts = [opening]
+    if scored:
+        carry = sum(o.contribution for o in scored) / total
+        verb = "carries" if len(scored) == 1 else "carry"
+        parts.append(f"{_COUNT[len(scored)]} rubric{'s' if len(scored) > 1 else ''} {verb} {fmt.share(carry)} of the score: "
+                     + "; ".join(_reason(o) for o in scored) + ".")
+    flags = assessment.red_flags
+    if flags:
+        floor = max(f.floor for f in flags)
+        titles = "; ".join(dict.fromkeys(f.title[0].lower() + f.title[1:] for f in flags))
+        they = "they" if len(flags) > 1 else "it"
+        effect = (f"{they} lift{'' if len(flags) > 1 else 's'} the score from the indicated {fmt.score(assessment.indicated_score)} to a floor of {fmt.plain(floor)}"
+                  if assessment.floor_applied is not None else f"{they} set{'' if len(flags) > 1 else 's'} a floor of {fmt.plain(floor)}, below the score")
+        count = _COUNT.get(len(flags), str(len(flags)))
+        parts.append(f"{count} red flag{'s are' if len(flags) > 1 else ' is'} raised ({titles}); {effect}.")
+    else:
+        parts.append("No red flag is raised.")
+    return " ".join(parts)
+
+
+_FINANCIALS: tuple[tuple[str, str, bool], ...] = (  # (label, period field, money)
+    ("Revenue", "revenue", True),
+    ("Revenue growth, year on year", "revenue_growth", False),
+    ("Gross margin", "gross_margin", False),
+    ("Adjusted (non-IFRS) net result", "adjusted_net_profit", True),
+    ("IFRS net result", "net_profit", True),
+    ("Operating cash flow", "operating_cash_flow", True),
+    ("Cash at period end", "cash", True),
+)
+DERIVED_MARK = "†"
+
+
+def _year_before(period_id: str) -> str:
+    """The period a year earlier: ``FY2024`` -> ``FY2023``, ``2025H1`` -> ``2024H1``."""
+    import re
+
+    return re.sub(r"\d{4}", lambda m: str(int(m.group()) - 1), period_id, count=1)
+
+
+class _Financials(TypedDict):
+    key_periods: list[str]
+    key_financials: list[FinancialRow]
+    financials_note: str
+
+
+def _key_financials(profile: Profile, cite: Callable[[str, Iterable[str]], Cited]) -> _Financials:
+    """The key figures per period, as the engine's source ranking chose them (:func:`evidence.value`).
+
+    Growth and gross margin the sources do not state are computed (revenue over the same
+    period a year earlier; gross profit over revenue) and marked.
+    """
+    from riskscore.profile import evidence as ev
+
+    unit = profile.presentation_unit
+    periods = profile.periods_by_end()
+    by_id = {p.id: p for p in periods}
+    derived = False
+    rows: list[tuple[str, dict[str, str], list[str]]] = []
+    for label, name, is_money in _FINANCIALS:
+        values: dict[str, str] = {}
+        sources: list[str] = []
+        for p in periods:
+            obs = ev.value(profile, getattr(p, name))
+            if obs is not None:
+                values[p.id] = fmt.cell(obs, unit)
+                sources.append(obs.source)
+                continue
+            pair = None
+            if name == "revenue_growth" and _year_before(p.id) in by_id:
+                pair = (ev.value(profile, p.revenue), ev.value(profile, by_id[_year_before(p.id)].revenue), -100.0)
+            elif name == "gross_margin":
+                pair = (ev.value(profile, p.gross_profit), ev.value(profile, p.revenue), 0.0)
+            if pair and pair[0] is not None and pair[1] is not None:
+                ratio = facts.ratio_pct(pair[0], pair[1])  # type: ignore[arg-type]
+                if ratio is not None:
+                    values[p.id] = fmt.percent(ratio + pair[2]) + DERIVED_MARK
+                    sources += [pair[0].source, pair[1].source]
+                    derived = True
+        if values:
+            rows.append((f"{label} ({unit})" if is_money else label, values, sources))
+    shown = [p.id for p in periods if any(p.id in v for _, v, _ in rows)]
+    table = [FinancialRow(label, [v.get(pid, fmt.MISSING) for pid in shown], cite("", srcs).refs) for label, v, srcs in rows]
+    note = (f"{DERIVED_MARK} computed here (growth from revenue a year earlier; gross margin from gross profit over revenue); "
+            "the other figures as the highest-ranked source states them.") if derived else ""
+    return {"key_periods": shown, "key_financials": table, "financials_note": note}
+
+
+class _VerdictFields(TypedDict):
+    verdict_distance: str
+    verdict_edges: list[EdgeRow]
+
+
+def _verdict_change(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]]) -> _VerdictFields:
+    """How far the headline sits from its band's edges, and the smallest change in one figure that crosses each."""
+    from riskscore.analysis.whatif import verdict_change
+
+    empty: _VerdictFields = {"verdict_distance": "", "verdict_edges": []}
+    if assessment.confidence == "insufficient":
+        return empty
+    found = verdict_change(profile, assessment, config, list(rubrics))
+    if found is None or not found.edges:
+        return empty
+
+    def amount(value: float, unit: str, decimals: int) -> str:
+        return fmt.percent(value, decimals) if unit == "%" else fmt.money(value, unit, decimals)
+
+    rows, distances = [], []
+    for e in found.edges:
+        up = e.direction == "up"
+        edge = f"{e.band}, {fmt.plain(e.edge)} and above" if up else f"{e.band}, below {fmt.plain(e.edge)}"
+        distances.append(f"{fmt.score(e.distance)} points {'below' if up else 'above'} {e.band} ({'' if up else 'below '}{fmt.plain(e.edge)})")
+        distance = f"{fmt.score(e.distance)} {'up' if up else 'down'}"
+        if e.move is not None:
+            m = e.move
+            moved = m.crossing - m.current
+            by = fmt.pp(abs(moved)) if m.unit == "%" else fmt.percent(100 * abs(moved) / abs(m.current))
+            label = m.metric[0].lower() + m.metric[1:] if m.metric[1:2].islower() else m.metric
+            rows.append(EdgeRow(edge, distance, f"{m.rubric}: {label}" + (f", {m.period}" if m.period else ""), m.path,
+                                fmt.bounded(amount(m.current, m.unit, m.decimals), m.bound),
+                                f"{amount(m.crossing, m.unit, m.shown_decimals)} or {'more' if moved > 0 else 'less'} ({'up' if moved > 0 else 'down'} {by})",
+                                f"{fmt.score(m.score_after)} ({m.band_after})"))
+        elif e.held_by:
+            held = ", ".join(e.held_by[:-1]) + (" and " if len(e.held_by) > 1 else "") + e.held_by[-1]
+            rows.append(EdgeRow(edge, distance, "", "", "", "", "", f"No single figure: red flags from {held} hold the score at "
+                                f"{fmt.plain(e.floor or 0)} or more, and no one figure clears them all."))
+        else:
+            rows.append(EdgeRow(edge, distance, "", "", "", "", "", "No single figure found: none of the figures behind the most heavily "
+                                "weighted metrics, moved alone within its range, carries the score across."))
+    text = f"The headline, {fmt.score(found.score)} ({found.band}), sits " + " and ".join(distances) + "."
+    return {"verdict_distance": text, "verdict_edges": rows}
 
 
 def _percentile_text(r: "Rank") -> str:
@@ -514,25 +709,31 @@ def _key_metrics(profile: Profile) -> list[KeyMetric]:
     """Revenue, gross margin, largest-customer share and adjusted result across periods."""
     unit = profile.presentation_unit
 
-    def money(get: Callable[[Period], MoneyFigure | None]) -> list[tuple[str, float]]:
-        return [(p.id, o.base / unit.factor) for p, o in facts.series(profile, get) if isinstance(o, MoneyObservation) and o.unit.currency == unit.currency]
+    def money(get: Callable[[Period], MoneyFigure | None]) -> list[tuple[str, float, str]]:
+        return [(p.id, o.base / unit.factor, fmt.cell(o, unit)) for p, o in facts.series(profile, get)
+                if isinstance(o, MoneyObservation) and o.unit.currency == unit.currency]
 
-    def pct(get: Callable[[Period], PercentFigure | None]) -> list[tuple[str, float]]:
-        return [(p.id, o.value) for p, o in facts.series(profile, get) if isinstance(o, PercentObservation)]
+    def pct(get: Callable[[Period], PercentFigure | None]) -> list[tuple[str, float, str]]:
+        return [(p.id, o.value, fmt.cell(o, unit)) for p, o in facts.series(profile, get) if isinstance(o, PercentObservation)]
+
+    def metric(title: str, unit_text: str, kind: str, series: list[tuple[str, list[tuple[str, float, str]]]]) -> KeyMetric:
+        # The chart's value labels are the table's texts: one value, one text.
+        return KeyMetric(title, unit_text, kind, [(name, [(pid, v) for pid, v, _ in pts]) for name, pts in series],
+                         [[text for _, _, text in pts] for _, pts in series])
 
     core_name = _largest_segment(profile)
 
     def core_margin(period: Period) -> PercentFigure | None:
         return next((s.gross_margin for s in period.segments if s.name == core_name and not s.parent), None)
 
-    margin_series = [("Consolidated", pct(lambda p: p.gross_margin))]
+    margin_series: list[tuple[str, list[tuple[str, float, str]]]] = [("Consolidated", pct(lambda p: p.gross_margin))]
     if core_name:
         margin_series.append((core_name, pct(core_margin)))
     return [
-        KeyMetric(f"Revenue ({unit})", "", "bar", [("Revenue", money(lambda p: p.revenue))]),
-        KeyMetric("Gross margin", "%", "line", margin_series),
-        KeyMetric("Largest customer share of revenue", "%", "line", [("Largest customer", pct(lambda p: p.customers.largest_share if p.customers else None))]),
-        KeyMetric(f"Adjusted net result ({unit})", "", "bar", [("Adjusted net result", money(lambda p: p.adjusted_net_profit))]),
+        metric(f"Revenue ({unit})", "", "bar", [("Revenue", money(lambda p: p.revenue))]),
+        metric("Gross margin", "%", "line", margin_series),
+        metric("Largest customer share of revenue", "%", "line", [("Largest customer", pct(lambda p: p.customers.largest_share if p.customers else None))]),
+        metric(f"Adjusted net result ({unit})", "", "bar", [("Adjusted net result", money(lambda p: p.adjusted_net_profit))]),
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -40,6 +41,79 @@ def _quotes_md(cited: object) -> str:
     """An evidence line's unverified mark and quote footnotes: `` *(unverified)*[^q1][^q2]``."""
     mark = " *(unverified)*" if getattr(cited, "unverified", False) else ""
     return mark + "".join(f"[^q{q.number}]" for q in getattr(cited, "quotes", ()))
+
+
+_CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+                  "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f]+")
+_TAG = re.compile(r"(<[^>]*>)")
+_RAW = ("style", "title", "svg", "script", "textarea")  # elements whose text must not carry markup
+
+
+def mark_chinese(html: str) -> str:
+    """Wrap each run of Chinese characters in the document's text in ``<span lang="zh">``, so
+    browsers, screen readers and print pick Chinese fonts and rules for it.
+
+    Only text between tags is touched: never attributes, and nothing inside ``<style>``,
+    ``<title>``, ``<svg>`` (the charts carry their own ``lang``) or ``<script>``; text already
+    inside a ``lang="zh"`` span is left as it is.
+    """
+    if not _CJK.search(html):
+        return html
+    out, skip, zh = [], [], 0
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            name = part[1:].split(None, 1)[0].rstrip("/>").lower() if len(part) > 2 else ""
+            if name in _RAW and not part.endswith("/>"):
+                skip.append(name)
+            elif name.startswith("/") and skip and name[1:] == skip[-1]:
+                skip.pop()
+            elif not skip and name == "span":
+                zh += 1 if 'lang="zh"' in part else 0
+            elif not skip and name == "/span" and zh:
+                zh -= 1
+            out.append(part)
+        elif skip or zh or not part:
+            out.append(part)
+        else:
+            out.append(_CJK.sub(lambda m: f'<span lang="zh">{m.group()}</span>', part))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown_parser():  # type: ignore[no-untyped-def]
+    from markdown_it import MarkdownIt  # markdown-it-py, only when an HTML document is rendered
+
+    return MarkdownIt("commonmark", {"html": False})  # raw HTML in the text is escaped, never passed through
+
+
+def _markdown(text: object) -> object:
+    """Markdown (a rubric's method, as its docstring writes it) as HTML."""
+    from markupsafe import Markup
+
+    return Markup(_markdown_parser().render(str(text)))
+
+
+def _css_string(text: object) -> str:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element."""
+    escaped = "".join(c if c.isprintable() and c not in '"\\<>' else f"\\{ord(c):x} " for c in str(text))
+    return f'"{escaped}"'
+
+
+PAPER = {"a4": "A4", "letter": "letter"}
+
+
+def page_css(running: str, as_of: str, paper: str = "a4") -> str:
+    """The printed page: its size, a running header (the document and its company; the as-of date)
+    and footer (page x of y) in the page-margin boxes."""
+    if paper not in PAPER:
+        raise ValueError(f"paper must be one of {', '.join(PAPER)}; got {paper!r}")
+    box = ('font: 8pt/1.2 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, "PingFang SC", "Microsoft YaHei", '
+           '"Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; color: #5b6570;')
+    return (f"@page {{ size: {PAPER[paper]}; margin: 16mm 14mm 16mm 14mm;\n"
+            f"  @top-left {{ content: {_css_string(running)}; {box} }}\n"
+            f"  @top-right {{ content: {_css_string(as_of)}; {box} }}\n"
+            f'  @bottom-right {{ content: "Page " counter(page) " of " counter(pages); {box} }}\n'
+            f"}}")
 
 
 def _bytecode_cache():  # type: ignore[no-untyped-def]
@@ -79,6 +153,7 @@ def _environment(fmt: Format):  # type: ignore[no-untyped-def]
     env.filters["md_text"] = _md_text
     env.filters["cite_md"] = _cite_md
     env.filters["quotes_md"] = _quotes_md
+    env.filters["markdown"] = _markdown
     return env
 
 
@@ -97,23 +172,26 @@ def render(memo: Memo, fmt: Format) -> str:
     from riskscore.report import charts
 
     bars = [charts.ScoreBar(s.title, s.score_value, s.weight_pct, None if s.band == "Not scored" else s.band) for s in memo.rubrics]
-    panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts) for name, pts in k.series if pts], k.kind, memo.period_order)
+    panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts, labels) for (name, pts), labels in zip(k.series, k.labels or [()] * len(k.series)) if pts],
+                           k.kind, memo.period_order)
               for k in memo.key_metrics]
     peer_chart = None
     if memo.peer_ranks:
         scores = [r for r in memo.peer_ranks if r.is_score]
         bands = {s.title: s.band for s in memo.rubrics}
         peer_chart = Markup(charts.peer_chart([charts.PeerRow(r.label, r.company_value, r.peer_values, bands.get(r.label)) for r in scores]))
-    return env.get_template("memo.html.j2").render(
+    running = f"IPO listing-risk memo: {memo.company}" + (f" ({memo.company_zh})" if memo.company_zh else "")
+    return mark_chinese(env.get_template("memo.html.j2").render(
         memo=memo,
         peer_chart=peer_chart,
         css=Markup(_css()),
+        page_css=Markup(page_css(running, f"As of {memo.as_of}", memo.paper)),
         score_chart=Markup(charts.score_weight_chart(bars)),
         metrics_chart=Markup(charts.period_panels(panels)),
-    )
+    ))
 
 
-def render_trend(trend: "Trend", fmt: Format) -> str:
+def render_trend(trend: "Trend", fmt: Format, paper: str = "a4") -> str:
     """The trend memo (:func:`riskscore.analysis.trend.follow`) as Markdown or self-contained HTML."""
     from riskscore.report.memo import build_trend_memo
 
@@ -125,21 +203,29 @@ def render_trend(trend: "Trend", fmt: Format) -> str:
     from markupsafe import Markup
 
     from riskscore.report import charts
+    from riskscore.report import format as formatting
 
     keys = [p.date.isoformat() for p in trend.points]
 
     def series(name: str, values: list[float | None]) -> charts.Series:
-        return charts.Series(name, [(k, v) for k, v in zip(keys, values) if v is not None])
+        kept = [(k, v) for k, v in zip(keys, values) if v is not None]
+        return charts.Series(name, kept, [formatting.score(v) for _, v in kept])  # the tables' texts
 
-    panels = [charts.Panel("Overall score", "", [
-        series("Adjusted", [p.assessment.adjusted_score for p in trend.points]),
-        series("Indicated", [p.assessment.indicated_score for p in trend.points]),
-    ], "line", keys, interims=False, scale=(0, 100))]
-    for chunk in (trend.rubrics[:3], trend.rubrics[3:6]):
-        if chunk:
-            panels.append(charts.Panel("Rubric scores", "", [
-                series(title, [next((o.score for o in p.assessment.rubrics if o.id == rid and o.status == "scored"), None) for p in trend.points])
-                for rid, title in chunk
-            ], "line", keys, interims=False, scale=(0, 100)))
+    adjusted = [p.assessment.adjusted_score for p in trend.points]
+    indicated = [p.assessment.indicated_score for p in trend.points]
+    # With no red-flag floor lifting it, the adjusted score is the indicated one: one line, not two on top of each other.
+    overall = ([series("Adjusted = indicated", adjusted)] if adjusted == indicated
+               else [series("Adjusted", adjusted), series("Indicated", indicated)])
+    title = "Overall score" + (": adjusted = indicated" if len(overall) == 1 else "")
+    panels = [charts.Panel(title, "", overall, "line", keys, interims=False, scale=(0, 100), dated=True)]
+    chunks = [c for c in (trend.rubrics[:3], trend.rubrics[3:6]) if c]
+    for n, chunk in enumerate(chunks, start=1):
+        panels.append(charts.Panel("Rubric scores" + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""), "", [
+            series(title, [next((o.score for o in p.assessment.rubrics if o.id == rid and o.status == "scored"), None) for p in trend.points])
+            for rid, title in chunk
+        ], "line", keys, interims=False, scale=(0, 100), dated=True))
     chart = charts.period_panels(panels, title="Scores at each filing")
-    return template.render(trend=document, css=Markup(_css()), chart=Markup(chart))
+    last = trend.points[-1].date.isoformat() if trend.points else ""
+    running = f"Listing risk across filings: {trend.company}" + (f" ({trend.company_zh})" if trend.company_zh else "")
+    return mark_chinese(template.render(trend=document, css=Markup(_css()), chart=Markup(chart),
+                                        page_css=Markup(page_css(running, f"Latest point {last}" if last else "", paper))))
