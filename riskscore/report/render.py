@@ -172,7 +172,7 @@ def render(memo: Memo, fmt: Format) -> str:
     from riskscore.report import charts
 
     bars = [charts.ScoreBar(s.title, s.score_value, s.weight_pct, None if s.band == "Not scored" else s.band) for s in memo.rubrics]
-    panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts, labels) for (name, pts), labels in zip(k.series, k.labels or [()] * len(k.series)) if pts],
+    panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts, labels) for (name, pts), labels in zip(k.series, k.labels or [[] for _ in k.series]) if pts],
                            k.kind, memo.period_order)
               for k in memo.key_metrics]
     peer_chart = None
