@@ -209,6 +209,6 @@ def test_trend_chart_draws_identical_scores_once_and_titles_panels_apart() -> No
 def test_redemption_flag_states_its_parts() -> None:
     p = Pipeline.open()
     flag = next(f for f in p.assess(p.load(WEDOCTOR)).red_flags if f.id == "redemption_claim_exceeds_resources")
-    assert flag.detail == ("If the listing fails, a claim of more than RMB 250 亿 falls due against RMB 55.36 亿: "
-                           "FY2024 revenue of RMB 54.96 亿 (standing in for cash, which is not on file) plus a year of operating "
+    assert flag.detail == ("If the listing fails, a claim of more than RMB 250 亿 falls due against RMB 55.4 亿: "
+                           "FY2024 revenue of RMB 55.0 亿 (standing in for cash, which is not on file) plus a year of operating "
                            "cash flow at the 2025H1 rate, RMB 0.4 亿 (about RMB 0.2 亿 in 2025H1, annualised).")

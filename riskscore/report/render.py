@@ -47,6 +47,7 @@ _CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\
                   "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f]+")
 _TAG = re.compile(r"(<[^>]*>)")
 _RAW = ("style", "title", "svg", "script", "textarea")  # elements whose text must not carry markup
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 
 
 def mark_chinese(html: str) -> str:
@@ -55,11 +56,14 @@ def mark_chinese(html: str) -> str:
 
     Only text between tags is touched: never attributes, and nothing inside ``<style>``,
     ``<title>``, ``<svg>`` (the charts carry their own ``lang``) or ``<script>``; text already
-    inside a ``lang="zh"`` span is left as it is.
+    inside an element marked ``lang="zh"`` (a span, a quote) is left as it is.
     """
     if not _CJK.search(html):
         return html
-    out, skip, zh = [], [], 0
+    out: list[str] = []
+    skip: list[str] = []
+    open_tags: list[tuple[str, bool]] = []  # element name, whether it is marked lang="zh"
+    zh = 0
     for part in _TAG.split(html):
         if part.startswith("<"):
             name = part[1:].split(None, 1)[0].rstrip("/>").lower() if len(part) > 2 else ""
@@ -67,10 +71,16 @@ def mark_chinese(html: str) -> str:
                 skip.append(name)
             elif name.startswith("/") and skip and name[1:] == skip[-1]:
                 skip.pop()
-            elif not skip and name == "span":
-                zh += 1 if 'lang="zh"' in part else 0
-            elif not skip and name == "/span" and zh:
-                zh -= 1
+            elif not skip and name.startswith("/"):
+                while open_tags:  # close up to the matching element
+                    tag, marked = open_tags.pop()
+                    zh -= marked
+                    if tag == name[1:]:
+                        break
+            elif not skip and name and not part.endswith("/>") and name[0].isalpha() and name not in _VOID:
+                marked = 'lang="zh"' in part
+                open_tags.append((name, marked))
+                zh += marked
             out.append(part)
         elif skip or zh or not part:
             out.append(part)
