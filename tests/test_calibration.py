@@ -730,7 +730,8 @@ def _imported(*command: str, cwd: Path = ROOT) -> set[str]:
     ["validate", str(WEDOCTOR)],
     ["memo", str(WEDOCTOR), "--out", "{tmp}"],
     ["memo", str(WEDOCTOR), "--out", "{tmp}", "--calibration", str(COMMITTED)],
-], ids=["score", "validate", "memo", "memo-calibration"])
+    ["memo", str(WEDOCTOR), "--out", "{tmp}", "--peers", "tag:health-tech"],
+], ids=["score", "validate", "memo", "memo-calibration", "memo-peers"])
 def test_scoring_and_memo_never_import_sklearn_or_pandas(tmp_path: Path, command: list[str]) -> None:
     imported = _imported(*(c.replace("{tmp}", str(tmp_path)) for c in command))
     assert "riskscore" in imported

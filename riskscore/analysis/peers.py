@@ -8,7 +8,7 @@ past candidates it most resembles.
   the company (ties count half), with the number of peers that have the figure; below
   ``memo.percentile_min_peers`` (5) peers with the figure, their values instead. When no
   peer has a score for the company's heaviest rubrics, the memo says so first.
-* **Closest precedents** — nearest neighbours (scikit-learn) over the rubric scores,
+* **Closest precedents** — nearest neighbours over the rubric scores,
   standardised across the company and its peers. A rubric a company was not scored on is
   missing, not zero: distances use the rubrics both sides have (``nan_euclidean``, scaled
   up for the rubrics left out), and a peer sharing fewer than ``min_common`` rubrics with
@@ -16,7 +16,8 @@ past candidates it most resembles.
   the rubrics compared, and with none qualifying the memo says why. Each precedent shows what became of its listing, which
   the engine never uses for scoring.
 
-scikit-learn is imported only here, and only when precedents are asked for.
+Precedents need numpy only (riskscore.analysis.neighbours, tested against scikit-learn);
+scikit-learn is left to ``calibrate``.
 """
 
 from __future__ import annotations
@@ -209,10 +210,14 @@ def no_precedent_reason(assessment: Any, peers: list[Peer], min_common: int) -> 
 
 
 def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int = 3) -> list[Precedent]:
-    """The ``k`` peers closest to the company over standardised rubric scores (scikit-learn)."""
+    """The ``k`` peers closest to the company over standardised rubric scores.
+
+    numpy only (riskscore.analysis.neighbours): the same numbers as scikit-learn's
+    ``StandardScaler`` + ``nan_euclidean`` neighbours, without its two-second import.
+    """
     import numpy as np
-    from sklearn.neighbors import NearestNeighbors
-    from sklearn.preprocessing import StandardScaler
+
+    from riskscore.analysis.neighbours import nan_euclidean, standardise
 
     ids = [o.id for o in assessment.rubrics]
 
@@ -224,23 +229,22 @@ def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int =
     usable = ~np.all(np.isnan(matrix), axis=0)
     if not usable.any() or len(peers) == 0:
         return []
-    scaled = StandardScaler().fit_transform(matrix[:, usable])  # NaNs are ignored in fit and kept in the output
-    company, others = scaled[:1], scaled[1:]
+    scaled = standardise(matrix[:, usable])  # NaNs are ignored in the means and spreads and kept in the output
+    company, others = scaled[0], scaled[1:]
     common = np.sum(~np.isnan(others) & ~np.isnan(company), axis=1)
     eligible = np.flatnonzero(common >= min_common)
     if eligible.size == 0:
         return []
     # Rank every eligible peer, then cut: ties at the k-th place are decided by id, never by
     # the order the peers were given in.
-    index = NearestNeighbors(n_neighbors=int(eligible.size), metric="nan_euclidean").fit(others[eligible])
-    distances, found = index.kneighbors(company)
+    distances = nan_euclidean(company, others[eligible])
+    mine = {o.id for o in assessment.rubrics if o.status == "scored"}
     out = []
-    for distance, position in zip(distances[0], found[0]):
-        peer = peers[int(eligible[position])]
+    for distance, position in zip(distances, eligible):
+        peer = peers[int(position)]
         scores = {o.id: (o.score if o.status == "scored" else None) for o in peer.assessment.rubrics}
-        mine = {o.id for o in assessment.rubrics if o.status == "scored"}
         compared = tuple(i for i in ids if i in mine and scores.get(i) is not None)
-        out.append(Precedent(peer.profile.id, peer.profile.company.name, round(float(distance), 3), int(common[eligible[position]]),
+        out.append(Precedent(peer.profile.id, peer.profile.company.name, round(float(distance), 3), int(common[position]),
                              peer.assessment.adjusted_score, peer.assessment.adjusted_band, scores, peer.outcome_text, compared,
                              getattr(peer.assessment, "confidence", "")))
     return sorted(out, key=lambda p: (p.distance, p.id))[:k]
