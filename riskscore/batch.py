@@ -37,12 +37,14 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import signal
 import sys
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Generator, Iterable, Iterator
@@ -176,6 +178,32 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextmanager
+def _lean_gc() -> Iterator[None]:
+    """Garbage collection tuned for scoring many profiles, restored afterwards.
+
+    The modules, models and compiled templates loaded at start never become garbage, yet every
+    full collection walks them again; frozen, they are left alone. Collecting the young
+    generation every 20,000 allocations instead of 700 spares a collection per few objects of
+    a profile's parse tree. Nothing is kept: what a profile leaves behind is freed as before.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(20_000, threshold[1], threshold[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _worker_start(settings: BatchSettings, token: str, parent: int | None = None) -> None:
+    """A worker process's start: the pipeline, then collection tuned for the rest of its life."""
+    _init_worker(settings, token, parent)
+    gc.freeze()
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
 
 
 def _process(job: tuple[int, str]) -> Outcome:
@@ -336,13 +364,14 @@ def _row_json(outcome: Outcome) -> str:
 
 def _results(jobs: list[tuple[int, str]], settings: BatchSettings, token: str, workers: int) -> Generator[Outcome, None, None]:
     if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield _process(job)
+        with _lean_gc():
+            for job in jobs:
+                yield _process(job)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(jobs) // (workers * 8) or 1))
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings, token, os.getpid()))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=(settings, token, os.getpid()))
     try:
         yield from pool.map(_process, jobs, chunksize=chunk)
     except BaseException:  # an interrupt, or the consumer stopped early: stop the workers now

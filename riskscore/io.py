@@ -63,8 +63,12 @@ def write_temp(target: Path, text: str, tag: str | None = None) -> Path:
         tmp.unlink()
         fd = _create(tmp)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        try:
+            view = memoryview(data)
+            while view:  # os.write, not a file object: open, write, close and nothing else
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

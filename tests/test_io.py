@@ -47,28 +47,20 @@ def fail_nth_write(monkeypatch: pytest.MonkeyPatch, n: int, code: int = errno.EN
     """Make the n-th file riskscore.io writes fail half-way, as on a full disk (only riskscore.io sees it)."""
     opened: list[int] = []
 
-    class Full:
-        def __init__(self, fh: Any) -> None:
-            self.fh = fh
-
-        def __enter__(self) -> "Full":
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            self.fh.close()
-
-        def write(self, data: bytes) -> int:
-            self.fh.write(data[: len(data) // 2])
-            raise OSError(code, os.strerror(code))
-
     class OsOfRiskscoreIo:
         def __getattr__(self, name: str) -> Any:
             return getattr(os, name)
 
-        def fdopen(self, fd: int, *args: Any, **kwargs: Any) -> Any:
+        def open(self, path: Any, flags: int, mode: int = 0o777) -> int:
+            fd = os.open(path, flags, mode)
             opened.append(fd)
-            fh = os.fdopen(fd, *args, **kwargs)
-            return Full(fh) if len(opened) == n else fh
+            return fd
+
+        def write(self, fd: int, data: Any) -> int:
+            if len(opened) == n and fd == opened[-1]:
+                os.write(fd, bytes(data[: len(data) // 2]))
+                raise OSError(code, os.strerror(code))
+            return os.write(fd, data)
 
     monkeypatch.setattr(io, "os", OsOfRiskscoreIo())
     return opened

@@ -13,7 +13,6 @@ from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure
 from riskscore.profile.listing import stage
 from riskscore.profile.quality import check_profile
 from riskscore.report import format as fmt
-from riskscore.analysis.calibration import calibration_line
 from riskscore.scoring import facts
 
 if TYPE_CHECKING:
@@ -355,7 +354,7 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         period_order=[p.id for p in profile.periods_by_end()],
         sensitivity=_sensitivity(profile, assessment, config, rubrics) if sensitivity else [],
         **_peer_fields(assessment, peers, peer_set, precedents, config),
-        calibration=calibration_line(calibration, assessment) if calibration else None,
+        calibration=_calibration_line(calibration, assessment) if calibration else None,
         failed=[f"{o.title}: {o.error}" for o in assessment.failed],
         **_honesty_fields(assessment, config),
         calibration_skill=_calibration_skill(calibration) if calibration else False,
@@ -628,6 +627,12 @@ def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_
         "peer_notes": notes,
         "no_precedent": "" if found or not k else f"There is no comparable precedent on file: {pr.no_precedent_reason(assessment, list(peers), min_common)}.",
     }
+
+
+def _calibration_line(calibration: dict[str, Any], assessment: Any) -> str:
+    from riskscore.analysis.calibration import calibration_line  # only memos with a calibration file pay for it
+
+    return calibration_line(calibration, assessment)
 
 
 def _calibration_skill(calibration: dict[str, Any]) -> bool:

@@ -153,6 +153,7 @@ def _environment(fmt: Format):  # type: ignore[no-untyped-def]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         bytecode_cache=_bytecode_cache(),
+        auto_reload=False,  # compiled once per process: no stat of every template at every render
         autoescape=fmt == "html",
         trim_blocks=True,
         lstrip_blocks=True,
