@@ -98,9 +98,15 @@ def _markdown_parser():  # type: ignore[no-untyped-def]
 
 def _markdown(text: object) -> object:
     """Markdown (a rubric's method, as its docstring writes it) as HTML."""
+    return _markdown_html(str(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _markdown_html(text: str) -> object:
+    """Rendered once per text: every memo of a run shows the same few rubric methods."""
     from markupsafe import Markup
 
-    return Markup(_markdown_parser().render(str(text)))
+    return Markup(_markdown_parser().render(text))
 
 
 def _css_string(text: object) -> str:
