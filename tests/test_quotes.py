@@ -42,6 +42,12 @@ def run(*args: Any):  # type: ignore[no-untyped-def]
     ("１３.７亿元", 13.7e8, False, "exact"),                       # full-width digits (NFKC)
     ("约14.5亿美元", 14.5e8, False, "about"),
     ("2,000百万", 2000e6, False, "exact"),
+    ("去年盈利約7910萬元", 7910e4, False, "about"),                # traditional forms: 約 萬
+    ("營收為人民幣2.71億元", 2.71e8, False, "exact"),               # 億
+    ("净亏损分别约为9130万元、1.29亿元、8742万元", 8742e4, False, "about"),  # 分别约为 bounds the whole list
+    ("收入分别为约2.66亿元、5.71亿元、4.68亿元;同期亏损2718.1万元", 4.68e8, False, "about"),
+    ("收入分别为约2.66亿元、5.71亿元;同期亏损2718.1万元", 2718.1e4, False, "exact"),  # … up to the end of the clause
+    ("收入分別約6,100萬元、8,300萬元和2.71億元,分別佔總收入25.9%、31.3%", 31.3, True, "exact"),
 ])
 def test_numbers_in_a_quote_with_their_units_and_bounds(quote: str, value: float, percent: bool, bound: str) -> None:
     found = [n for n in numbers_in(quote) if n.value == pytest.approx(value) and n.percent == percent]

@@ -8,7 +8,9 @@ in the source's language. Two checks:
   beside it — 亿, 万, 百万, 千万, million, bn, %, 成 (tenths), 元/美元/港元, Arabic or simple
   Chinese numerals (八成, 百亿) — equals the figure in base units; a loss written without a
   sign (亏损 9.1 亿元) matches a negative profit. A bound word beside the number (约 about;
-  超/超过/逾/多/余/以上 at least; 不足/低于/近/以下 at most) must match the figure's ``bound``.
+  超/超过/逾/多/余/以上 at least; 不足/低于/近/以下 at most) must match the figure's ``bound``;
+  分别约为 A、B 和 C bounds every number of the list. Traditional forms (約, 億, 萬 …) read
+  as their simplified ones.
   A transcription error (5.07 for 5.06) is caught this way without the article.
 * **found** (``riskscore validate --sources DIR``): the quote occurs in the stored copy of
   its source (``file:`` under DIR), after normalising both: Unicode NFKC (full-width ``，``
@@ -117,9 +119,21 @@ def _chinese(text: str) -> float | None:
     return float(total + (digit or 0))
 
 
+# Traditional forms of the characters numbers are read with (Hong Kong and Taiwan outlets):
+# 約 is 约, 億 亿, 萬 万, 餘 余, 兩 两, 過 过 (超過), 為 为, 別 别 (分別約為), 幣 币 (人民幣).
+_TRADITIONAL = str.maketrans("約億萬餘兩過為別幣", "约亿万余两过为别币")
+# 分别约为 A、B 和 C: the 约 bounds every number of the list, up to the end of the clause.
+_LIST_ABOUT = re.compile(r"(?:分别|均)(?:为)?约")
+_CLAUSE_END = re.compile(r"[。;；]|,(?!\d)|(?<!\d),")
+
+
 def numbers_in(quote: str) -> list[Number]:
     """Every number in ``quote`` with its scale, currency, sign and bound words."""
-    text = normalise(quote)
+    text = normalise(quote).translate(_TRADITIONAL)
+    about_spans = []
+    for lead in _LIST_ABOUT.finditer(text):
+        end = _CLAUSE_END.search(text, lead.end())
+        about_spans.append((lead.start(), end.start() if end else len(text)))
     out = []
     for m in _NUMBER.finditer(text):
         raw = m["num"]
@@ -139,6 +153,8 @@ def numbers_in(quote: str) -> list[Number]:
         cur = (m["cur1"] or m["cur2"] or "").lower()
         currency = _CURRENCY_WORDS.get(cur) or ("USD" if cur == "$" else None)
         bound = _AFTER.get(m["after"] or "") or _AFTER.get(m["more"] or "") or _BEFORE.get((m["before"] or "").lower(), "exact")
+        if bound == "exact" and any(start <= m.start() < end for start, end in about_spans):
+            bound = "about"
         sign = "-" if m["sign"] in ("-", "−", "–") else m["sign"]
         out.append(Number(m.group(0), -value if sign == "-" else value, percent, bool(scale_word), currency, sign, bound))
     return out
