@@ -455,11 +455,18 @@ def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list
                     far, result = mid, got
                 else:
                     near = mid
+            if abs(far - near) > step + 1e-9:
+                continue  # the budget ran out before the shown precision: not known to be the smallest change
             if abs(outward(far) - far) > 1e-9:
                 far = outward(far)
                 result = at(far) if spent < limit else result
             if not crosses(result):
                 continue
+            inner = far - way * step  # the last interval was narrower than a shown step but not on the grid:
+            if (inner - current) * way > 0 and spent < limit:  # the shown value one step nearer may cross already
+                got = at(inner)
+                if crosses(got):
+                    far, result = inner, got
             assert result is not None
             far = round(far, shown)
             return FactMove(o.title, m.label, m.period, m.path, current, "%" if is_pct else str(chosen.unit), chosen.decimals,
