@@ -271,21 +271,29 @@ def test_profile_history_reproduces_the_committed_calibration(tmp_path: Path) ->
     assert fitted["final"]["coefficients"] == pytest.approx(committed["final"]["coefficients"], abs=1e-3)
     # every filing left out is counted and named on stderr with its reason
     skipped = [line.removeprefix("skipped: ") for line in result.stderr.splitlines() if line.startswith("skipped: ")]
-    assert skipped == committed["skipped"] and len(skipped) == committed["skipped_count"] == 6
-    assert "skipped: jianke hkex-2022-11 (lapsed): no rubric could score on what was disclosed by 2022-11-21" in result.stderr
-    assert "6 left out (listed on stderr)" in result.stdout
+    assert skipped == committed["skipped"] and len(skipped) == committed["skipped_count"] == 7
+    assert "skipped: qingsong-health hkex-2025-01 (lapsed): no rubric could score on what was disclosed by 2025-01-28" in result.stderr
+    # a failed-status filing whose window is still open at the profile's as_of is undetermined, never a failure
+    assert ("skipped: meditrust-health hkex-2025-06 (lapsed): undetermined: lapsed on 2025-06-30; the 12-month window for a listing "
+            "runs to 2026-06-30, after the profile's as_of date 2026-02-10") in result.stderr
+    assert "7 left out (listed on stderr)" in result.stdout
     # cases are filings with a final status, labelled by company, filing and status; pending filings are not cases
-    assert all(re.fullmatch(r"[a-z-]+ [a-z0-9-]+ \((listed|lapsed|withdrawn|rejected)\)", label) for label in fitted["case_labels"])
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9_-]* [a-z0-9-]+ \((listed|lapsed|withdrawn|rejected)\)", label) for label in fitted["case_labels"])
     assert not any("hkex-2025-09" in label for label in fitted["case_labels"] + fitted["skipped"])
     # the label rule says which rule was used, window included
     assert "did not list on a later filing within 12 months" in fitted["label_rule"] and f"label rule: {fitted['label_rule']}" in result.stdout
     # the history's own rate, the market's with its source, and which one is the prior
     base = fitted["base_rate"]
-    assert (base["history"], base["market"], base["prior"], base["prior_rate"]) == (0.25, 0.708, "market", 0.708)
+    assert (base["history"], base["market"], base["prior"], base["prior_rate"]) == (0.3556, 0.708, "market", 0.708)
     assert base["market_source"].startswith("A summary of HKEX figures reports 154 applications and 45 listings in January–September 2024")
-    assert base["market_origin"] == "default (riskscore/defaults.toml)" and base["brier_of_history_rate"] == 0.1875
-    # WeDoctor's two failed filings are the only failures: without them no model can be fitted, and the model has no skill
-    assert fitted["held_out"]["wedoctor"]["fitted"] is False and fitted["held_out"]["wedoctor"]["failed"] == 0
+    assert base["market_origin"] == "default (riskscore/defaults.toml)" and base["brier_of_history_rate"] == 0.2291
+    # the history (issue 13): 45 cases from 23 companies, 16 failed of which 14 are not WeDoctor's; beyond 20 companies
+    # the validation uses 10 grouped folds, so a company's held-out model is its fold's
+    assert (fitted["cases"], fitted["failed"], fitted["companies"]) == (45, 16, 23)
+    assert sum(1 for label, failed in zip(fitted["case_labels"], fitted["case_outcomes"]) if failed and not label.startswith("wedoctor ")) == 14
+    [wedoctor_fold] = [m for m in fitted["held_out"].values() if "wedoctor" in m["excludes"]]
+    assert wedoctor_fold["fitted"] is True and wedoctor_fold["failed"] == 14
+    # and the model still has no demonstrated skill
     assert fitted["validation"]["demonstrated_skill"] is False
     assert "No demonstrated skill: the skill score" in result.stdout
     # numpy's and scikit-learn's warnings never reach the terminal
@@ -512,12 +520,14 @@ def test_probability_by_hand_from_the_committed_file() -> None:
     final = calibration["final"]
     coef = dict(zip(calibration["features"], final["coefficients"]))
     median = dict(zip(calibration["features"], final["imputation_medians"]))
-    scores = {"margin": 77.36, "losses": 53.17, "governance": 73.75, "customer_concentration": 100.0}
+    scores = {"margin": 77.36, "losses": 53.17, "governance": 73.75, "customer_concentration": 100.0,
+              "technology_dependence": 91.6, "redemption_overhang": 87.0}
     z = final["intercept"] + sum(coef[f] * scores[f] / 100 for f in calibration["features"])
     assert cal.probability(calibration, _assessment(scores)) == pytest.approx(_sigmoid(z), abs=1e-12)
     # a rubric that did not score is imputed with the history's median, never zero
     scores["governance"] = None
-    z = final["intercept"] + coef["margin"] * 0.7736 + coef["losses"] * 0.5317 + coef["governance"] * median["governance"]
+    z = (final["intercept"] + coef["margin"] * 0.7736 + coef["losses"] * 0.5317 + coef["governance"] * median["governance"]
+         + coef["customer_concentration"] * 1.0 + coef["technology_dependence"] * 0.916 + coef["redemption_overhang"] * 0.87)
     assert cal.probability(calibration, _assessment(scores)) == pytest.approx(_sigmoid(z), abs=1e-12)
     del scores["governance"]
     assert cal.probability(calibration, _assessment(scores)) == pytest.approx(_sigmoid(z), abs=1e-12)
@@ -535,13 +545,16 @@ def test_wedoctor_memo_shows_the_base_rate_from_a_model_that_never_saw_wedoctor(
     a = assess(load_profile(WEDOCTOR), config, registry.select(config))
     calibration = cal.load_calibration(COMMITTED)
     model, held_out = cal.model_for(calibration, "wedoctor")
-    assert held_out and model["excludes"] == ["wedoctor"] and model["cases"] == calibration["cases"] - 2
-    assert cal.probability(calibration, a) == pytest.approx(calibration["base_rate"]["prior_rate"], abs=1e-4)  # no model without WeDoctor
+    # WeDoctor's fold (10 grouped folds beyond 20 companies) leaves out its two filings and the fold's other company's
+    assert held_out and "wedoctor" in model["excludes"] and model["fitted"] and model["cases"] <= calibration["cases"] - 2
+    scores = {o.id: o.score for o in a.rubrics if o.status == "scored"}
+    z = model["intercept"] + sum(c * scores[f] / 100 for f, c in zip(calibration["features"], model["coefficients"]))
+    assert cal.probability(calibration, a) == pytest.approx(_sigmoid(z), abs=1e-12)  # the held-out model, never the final one
     memo = (ROOT / "reports" / "peers" / "wedoctor.md").read_text(encoding="utf-8")
     assert "Base rate of failure: 70.8%, not a probability for this company. The calibration model has no demonstrated skill" in memo
     assert "Estimated probability" not in memo
     assert "market base rate 70.8% (the packaged default): A summary of HKEX figures reports 154 applications and 45 listings" in memo
-    assert "history base rate 25.0% (2 failed of 8 cases from 7 companies)" in memo
+    assert "history base rate 35.6% (16 failed of 45 cases from 23 companies)" in memo
     assert "Label rule: a case is a filing with a final status; failed = it lapsed" in memo
 
 
@@ -572,7 +585,7 @@ def test_load_calibration_refusals(tmp_path: Path) -> None:
     listed = tmp_path / "list.json"
     listed.write_text("[1, 2]", encoding="utf-8")
     assert "not a calibration file" in _load_error(listed)
-    assert cal.load_calibration(COMMITTED)["cases"] == 8
+    assert cal.load_calibration(COMMITTED)["cases"] == 45
 
 
 @pytest.mark.parametrize("content", ["null", "42"])

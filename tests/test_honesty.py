@@ -23,7 +23,17 @@ from riskscore.scoring.scale import band_for
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"
-ONE_RUBRIC = ROOT / "companies" / "ping-an-good-doctor.yaml"  # only `losses` scores: 14% of the weight
+PING_AN = ROOT / "companies" / "ping-an-good-doctor.yaml"
+
+
+def one_rubric_profile(tmp_path: Path) -> Path:
+    """Ping An Good Doctor without its customers' relation to the parent group (issue 13 added it):
+    only `losses` scores, 14% of the weight."""
+    text = PING_AN.read_text(encoding="utf-8")
+    assert "      largest_relation: parent_affiliate\n" in text
+    path = tmp_path / "ping-an-good-doctor.yaml"
+    path.write_text(text.replace("      largest_relation: parent_affiliate\n", ""), encoding="utf-8")
+    return path
 runner = CliRunner()
 
 
@@ -201,7 +211,8 @@ def run(*args: object):  # type: ignore[no-untyped-def]
 
 
 def test_one_scored_rubric_is_insufficient_everywhere(tmp_path: Path) -> None:
-    result = run("score", ONE_RUBRIC, "--json")
+    one_rubric = one_rubric_profile(tmp_path)
+    result = run("score", one_rubric, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["result_schema_version"] == 3
@@ -210,7 +221,7 @@ def test_one_scored_rubric_is_insufficient_everywhere(tmp_path: Path) -> None:
                                    "unscored": ["customer_concentration", "margin", "governance", "technology_dependence", "redemption_overhang"]}
     assert data["other_policy"] == {"missing_data_policy": "neutral", "indicated_score": 56.57, "adjusted_score": 56.57, "adjusted_band": "Elevated"}
 
-    table = runner.invoke(app, ["score", str(ONE_RUBRIC)], env={"COLUMNS": "200"})
+    table = runner.invoke(app, ["score", str(one_rubric)], env={"COLUMNS": "200"})
     assert table.exit_code == 0
     lines = table.stdout.splitlines()
     assert lines[2] == "INSUFFICIENT EVIDENCE: 14% of the weight is backed by evidence; the overall score below is provisional."
@@ -219,8 +230,8 @@ def test_one_scored_rubric_is_insufficient_everywhere(tmp_path: Path) -> None:
     assert any(line.startswith("Confidence       insufficient: 14% of the weight") for line in lines)
     assert "Other policy     56.6 Elevated with missing data neutral" in lines
 
-    assert run("memo", ONE_RUBRIC, "--out", tmp_path).exit_code == 0
-    md = (tmp_path / "ping-an-good-doctor.md").read_text(encoding="utf-8")
+    assert run("memo", one_rubric, "--out", tmp_path / "out").exit_code == 0
+    md = (tmp_path / "out" / "ping-an-good-doctor.md").read_text(encoding="utf-8")
     verdict = md[md.index("## Verdict"):md.index("## Rubrics")]
     assert verdict.startswith("## Verdict\n\n**Insufficient evidence.** Only 14% of the weight is backed by evidence, too little to rate. "
                               "Provisional score only: 82.9 (Severe); the adjusted score could be anywhere in 16.6–96.6 (Low to Severe)")
@@ -228,7 +239,7 @@ def test_one_scored_rubric_is_insufficient_everywhere(tmp_path: Path) -> None:
     assert "- Margin: periods[*].gross_margin — No period states a gross margin or gross profit with revenue; periods[*].segments —" in verdict
     assert "- Redemption overhang: capital_structure.instruments — The profile does not say whether redeemable instruments exist." in verdict
     assert "The neutral missing-data policy (keeping each unscored rubric's weight at the neutral score) would give 56.6 (Elevated) instead of 82.9." in verdict
-    html = (tmp_path / "ping-an-good-doctor.html").read_text(encoding="utf-8")
+    html = (tmp_path / "out" / "ping-an-good-doctor.html").read_text(encoding="utf-8")
     assert '<div class="band">Insufficient evidence</div>' in html and "<strong>Not scored, and the facts that would fill them:</strong>" in html
     assert '<div class="verdict band-none">' in html
 

@@ -31,9 +31,15 @@ from riskscore.scoring.scale import band_for
 ROOT = Path(__file__).resolve().parents[1]
 COMPANIES = ROOT / "companies"
 WEDOCTOR = COMPANIES / "wedoctor.yaml"
-PEER_IDS = ["dingdang-health", "jd-health", "jianke", "ping-an-good-doctor", "yaoshibang", "zhiyun-health"]
-PEER_NAMES = ["Dingdang Health", "JD Health", "Jianke", "Ping An Good Doctor", "Yaoshibang", "Zhiyun Health"]
-ALL_IDS = sorted(PEER_IDS + ["wedoctor"])
+# The committed history (issue 13): 28 companies. tag:health-tech is WeDoctor's peer set (23 besides it);
+# the other four are a clinic chain, two testing labs and a medical-aesthetics platform.
+PEER_IDS = ["111-inc", "airdoc", "brainaurora", "diagens", "dingdang-health", "infervision", "jd-health", "jiankang-160",
+            "jiankang-zhilu", "jianke", "keya-medical", "meditrust-health", "neusoft-xikang", "ping-an-good-doctor", "pomdoctor",
+            "qingsong-health", "quanyuantang", "shukun", "sipai-health", "taimei-medical", "waterdrop", "yaoshibang", "zhiyun-health"]
+NOT_HEALTH_TECH = ["distinct-healthcare", "mega-genomics", "soyoung", "youxun-medical"]
+US_LISTED = ["111-inc", "pomdoctor", "soyoung", "waterdrop"]
+ALL_IDS = sorted(PEER_IDS + NOT_HEALTH_TECH + ["wedoctor"])
+PEER_NAMES = [load_profile(COMPANIES / f"{pid}.yaml").company.name for pid in PEER_IDS]
 runner = CliRunner()
 
 
@@ -97,13 +103,15 @@ def test_resolve_directory_excludes_the_company_own_file(tmp_path: Path) -> None
         shutil.copy(COMPANIES / f"{pid}.yaml", tmp_path / f"{pid}.yaml")
     company = tmp_path / "wedoctor.yaml"
     assert pr.resolve(str(tmp_path), company, "wedoctor") == [tmp_path / "jd-health.yaml", tmp_path / "zhiyun-health.yaml"]
-    # companies/ itself: the six peers, never WeDoctor's own file
-    assert [p.stem for p in pr.resolve(str(COMPANIES), WEDOCTOR, "wedoctor")] == PEER_IDS
+    # companies/ itself: every other profile, never WeDoctor's own file
+    assert [p.stem for p in pr.resolve(str(COMPANIES), WEDOCTOR, "wedoctor")] == [i for i in ALL_IDS if i != "wedoctor"]
 
 
 def test_resolve_tag_on_the_committed_companies() -> None:
     assert [p.stem for p in pr.resolve("tag:health-tech", WEDOCTOR, "wedoctor")] == PEER_IDS
-    assert [p.stem for p in pr.resolve("tag:hkex", WEDOCTOR, "wedoctor")] == PEER_IDS
+    assert [p.stem for p in pr.resolve("tag:hkex", WEDOCTOR, "wedoctor")] == [i for i in ALL_IDS if i not in US_LISTED + ["wedoctor"]]
+    assert [p.stem for p in pr.resolve("tag:us-ipo", WEDOCTOR, "wedoctor")] == US_LISTED
+    assert [p.stem for p in pr.resolve("tag:chapter-18a", WEDOCTOR, "wedoctor")] == ["airdoc", "brainaurora", "diagens"]
 
 
 def test_resolve_tag_selects_only_profiles_carrying_it(tmp_path: Path, make_profile_data) -> None:  # type: ignore[no-untyped-def]
@@ -266,7 +274,7 @@ def test_key_metric_uses_its_display_text() -> None:
 
 
 def test_ranks_on_the_committed_companies() -> None:
-    """WeDoctor among its six peers: the figures in reports/peers/wedoctor.md, by hand."""
+    """WeDoctor among its 23 health-tech peers: the figures in reports/peers/wedoctor.md, by hand."""
     from riskscore.scoring import registry
     from riskscore.scoring.config import load_config
     from riskscore.scoring.engine import assess
@@ -277,11 +285,15 @@ def test_ranks_on_the_committed_companies() -> None:
     peers = pr.load(pr.resolve("tag:health-tech", WEDOCTOR, "wedoctor"), config, rubrics, "wedoctor")
     rows = pr.ranks(company, peers)
     losses = _row(rows, "Losses and cash burn")
-    assert losses.peers_with_data == 6
+    assert losses.peers_with_data == 21
     below = sum(1 for v in losses.peer_values if v < losses.company_value)  # type: ignore[operator]
-    assert losses.percentile == round(100 * below / 6, 1)
-    assert _row(rows, "Governance violations").peers_with_data == 0
-    assert _row(rows, "Governance violations").percentile is None
+    ties = sum(1 for v in losses.peer_values if v == losses.company_value)
+    assert losses.percentile == round(100 * (below + 0.5 * ties) / 21, 1)
+    # issue 13: WeDoctor's three heaviest risks are compared against at least five peers each
+    for title, count in (("Customer concentration", 5), ("Governance violations", 21), ("Redemption overhang", 5)):
+        row = _row(rows, title)
+        assert row.peers_with_data == count and not row.too_few
+        assert row.percentile == 100.0  # WeDoctor scores above every peer on each
 
 
 # --------------------------------------------------------------------------- precedents
@@ -470,24 +482,43 @@ def test_memo_with_peers_markdown(tmp_path: Path) -> None:
     result = run("memo", WEDOCTOR, "--peers", "tag:health-tech", "--format", "md", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     section = _peer_section((tmp_path / "wedoctor.md").read_text(encoding="utf-8"))
-    assert f"Peer set: tag:health-tech (6 companies: {', '.join(PEER_NAMES)})" in section
+    assert f"Peer set: tag:health-tech (23 companies: {', '.join(PEER_NAMES)})" in section
     assert "| Figure | This company | Percentile among peers | Peers with the figure |" in section
-    assert "| Losses and cash burn (score) | 53.2 | 67 | 6 |" in section
-    assert "| Customer concentration (score) | 100.0 | — | 0 |" in section
+    assert "| Losses and cash burn (score) | 53.2 | 38 | 21 |" in section
+    # issue 13: WeDoctor's three heaviest risks are compared against at least five peers each
+    assert "| Customer concentration (score) | 100.0 | 100 | 5 |" in section
+    assert "| Governance violations (score) | 78.8 | 100 | 21 |" in section
+    assert "| Redemption overhang (score) | 87.0 | 100 | 5 |" in section
+    assert "No peer has a score for" not in section
     # fewer than 5 peers with the figure: their values, never a percentile
-    assert "| Consolidated gross margin | 13.4% | peers: 10.1%, 25.9%, 31.6%, 32.4% | 4 |" in section
-    assert "| Technology dependence (score) | 91.6 | peers: 64.9 | 1 |" in section
-    assert "| R&D intensity | 1.3% | peers: 2.6% | 1 |" in section
+    assert "| Core segment gross margin | 3.3% | peers: 18.3%, 72.8% | 2 |" in section
+    assert "| Largest customer share | 77.6% | peers: 24.9% | 1 |" in section
+    assert "| R&D intensity | 1.3% | 0 | 5 |" in section  # exactly 5: a percentile
     assert "With fewer than 5 peers holding a figure there is no percentile" in section
-    # no peer has a score for two of WeDoctor's three heaviest rubrics: said first
+    # the precedents share at least four scored rubrics with WeDoctor; the table names them
+    assert "Closest precedents" in section and "at least 3" in section
+    assert _precedent_rows(section) == [
+        "| QingSong Health Corporation | 5.17 | 4: Customer concentration, Margin, Losses and cash burn, Technology dependence | "
+        "31.8 (Moderate, insufficient) | listed 2025-12-23 at HK$22.68 |",
+        "| Dingdang Health | 6.27 | 5: Margin, Losses and cash burn, Governance violations, Technology dependence, Redemption overhang | "
+        "34.4 (Moderate, insufficient) | listed 2022-09-14 at HK$12.00 |",
+        "| Sipai Health Technology (pinyin of 思派健康科技) | 6.50 | 4: Margin, Losses and cash burn, Governance violations, Redemption overhang | "
+        "39.5 (Moderate, provisional) | listed 2022-12-23 at HK$18.60 +34.41% on day 1 |"]
+    assert "WeDoctor" not in section  # the company is never its own peer
+
+
+def test_memo_says_first_when_no_peer_has_a_heavy_rubric(tmp_path: Path) -> None:
+    """Zhiyun and Yaoshibang score neither customer concentration nor redemption overhang."""
+    result = run("memo", WEDOCTOR, "--peers", "zhiyun-health, yaoshibang", "--format", "md", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    section = _peer_section((tmp_path / "wedoctor.md").read_text(encoding="utf-8"))
     first = section.split("\n\n")[1]
     assert first == ("**No peer has a score for Customer concentration or Redemption overhang, 2 of the 3 heaviest rubrics of this "
                      "company (20% of the configured weight each): the comparison below says nothing about them.**")
-    # only Dingdang shares three scored rubrics with WeDoctor; the table names them
-    assert "Closest precedents" in section and "at least 3" in section
-    assert _precedent_rows(section) == ["| Dingdang Health | 4.31 | 3: Margin, Losses and cash burn, Technology dependence | "
-                                        "47.8 (Elevated, insufficient) | listed 2022-09-14 at HK$12.00 |"]
-    assert "WeDoctor" not in section  # the company is never its own peer
+    assert "| Customer concentration (score) | 100.0 | — | 0 |" in section
+    assert "| Consolidated gross margin | 13.4% | peers: 10.1%, 32.4% | 2 |" in section
+    # both share exactly three scored rubrics with WeDoctor: precedents, and the table names the three
+    assert [r.split(" | ")[2] for r in _precedent_rows(section)] == ["3: Margin, Losses and cash burn, Governance violations"] * 2
 
 
 def test_memo_with_peers_html_and_chart(tmp_path: Path) -> None:
@@ -495,13 +526,15 @@ def test_memo_with_peers_html_and_chart(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     html = (tmp_path / "wedoctor.html").read_text(encoding="utf-8")
     assert "<h2>Peers and precedents</h2>" in html
+    text = re.sub(r"<[^>]+>", "", html)  # Chinese inside a name is marked up with its language
     for name in PEER_NAMES:
-        assert name in html
+        assert name in text
     assert "Percentile among peers" in html
-    assert "<td>3: Margin, Losses and cash burn, Technology dependence</td>" in html  # Dingdang, the only precedent
-    assert "<td>listed 2022-07-06 at HK$30.50 -16.07% on day 1</td>" not in html      # Zhiyun shares two rubrics only
-    assert "<p><strong>No peer has a score for Customer concentration or Redemption overhang" in html
-    assert '<td class="num">peers: 10.1%, 25.9%, 31.6%, 32.4%</td>' in html
+    assert "<td>4: Customer concentration, Margin, Losses and cash burn, Technology dependence</td>" in html  # QingSong
+    assert "<td>listed 2024-12-30</td>" in html                                                           # the fourth: Jiankang Zhilu
+    assert "<td>listed 2022-07-06 at HK$30.50 -16.07% on day 1</td>" not in html      # Zhiyun is not among the four closest
+    assert "No peer has a score for" not in html
+    assert '<td class="num">peers: 18.3%, 72.8%</td>' in html
     assert not re.search(r"<(script|link|img|iframe)\b", html) and "@import" not in html and "url(" not in html
     svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
     chart = [s for s in svgs if 'aria-label="Rubric scores among peers"' in s]
@@ -510,7 +543,7 @@ def test_memo_with_peers_html_and_chart(tmp_path: Path) -> None:
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     classes = [e.get("class") for e in root.iter()]
     assert classes.count("company") == 6            # WeDoctor scored on all six rubrics
-    assert classes.count("peer") == 4 + 6 + 1        # peers' scores: margin, losses, technology
+    assert classes.count("peer") == 5 + 13 + 21 + 21 + 10 + 5  # the peers' scores, rubric by rubric
     rest = chart[0].replace('xmlns="http://www.w3.org/2000/svg"', "").lower()
     for forbidden in ("http", "href", "url(", "<image", "<script", "<style", "<foreignobject"):
         assert forbidden not in rest
@@ -525,12 +558,12 @@ def test_memo_without_peers_has_no_peer_section(tmp_path: Path) -> None:
 def test_memo_precedents_limits_and_zero_lists_none(tmp_path: Path) -> None:
     assert run("memo", WEDOCTOR, "--peers", "tag:health-tech", "--precedents", "1", "--format", "md", "--out", tmp_path / "one").exit_code == 0
     one = _peer_section((tmp_path / "one" / "wedoctor.md").read_text(encoding="utf-8"))
-    assert [r.split(" | ")[0] for r in _precedent_rows(one)] == ["| Dingdang Health"]
+    assert [r.split(" | ")[0] for r in _precedent_rows(one)] == ["| QingSong Health Corporation"]
     result = run("memo", WEDOCTOR, "--peers", "tag:health-tech", "--precedents", "0", "--out", tmp_path / "zero")
     assert result.exit_code == 0, result.output
     zero = _peer_section((tmp_path / "zero" / "wedoctor.md").read_text(encoding="utf-8"))
     assert "Closest precedents" not in zero and "What became of the listing" not in zero
-    assert "| Losses and cash burn (score) | 53.2 | 67 | 6 |" in zero  # the ranks are still there
+    assert "| Losses and cash burn (score) | 53.2 | 38 | 21 |" in zero  # the ranks are still there
     html = (tmp_path / "zero" / "wedoctor.html").read_text(encoding="utf-8")
     assert "Closest precedents" not in html and "Rubric scores among peers" in html
 
@@ -563,22 +596,23 @@ def test_memo_peer_set_that_names_no_peer_is_refused(tmp_path: Path, spec: str) 
 
 
 def test_memo_peers_ids_directory_and_command_line_over_config(tmp_path: Path) -> None:
-    result = run("memo", WEDOCTOR, "--peers", "jianke, yaoshibang", "--format", "md", "--out", tmp_path / "ids")
+    result = run("memo", WEDOCTOR, "--peers", "brainaurora, infervision", "--format", "md", "--out", tmp_path / "ids")
     assert result.exit_code == 0, result.output
     section = _peer_section((tmp_path / "ids" / "wedoctor.md").read_text(encoding="utf-8"))
-    assert "(2 companies: Jianke, Yaoshibang)" in section
-    # Jianke shares one scored rubric with WeDoctor, Yaoshibang two: ranked, but neither is a precedent, and the memo says why
+    assert "(2 companies: BrainAurora Medical Technology Limited, Infervision Medical Technology Co., Ltd.)" in section
+    # each shares two scored rubrics with WeDoctor (governance, technology): ranked, but neither is a precedent, and the memo says why
     assert _precedent_rows(section) == []
     assert ("There is no comparable precedent on file: a precedent needs at least 3 scored rubrics in common with this company "
-            "(memo.precedent_min_rubrics), and the most any peer shares is 2 (Yaoshibang); this company has 6 scored.") in section
-    html = run("memo", WEDOCTOR, "--peers", "jianke, yaoshibang", "--format", "html", "--out", tmp_path / "ids")
+            "(memo.precedent_min_rubrics), and the most any peer shares is 2 (BrainAurora Medical Technology Limited, "
+            "Infervision Medical Technology Co., Ltd.); this company has 6 scored.") in section
+    html = run("memo", WEDOCTOR, "--peers", "brainaurora, infervision", "--format", "html", "--out", tmp_path / "ids")
     assert html.exit_code == 0 and "There is no comparable precedent on file" in (tmp_path / "ids" / "wedoctor.html").read_text(encoding="utf-8")
 
     cfg = tmp_path / "riskscore.toml"
     cfg.write_text('[memo]\npeers = "tag:health-tech"\n', encoding="utf-8")
     result = run("memo", WEDOCTOR, "--config", cfg, "--peers", str(COMPANIES), "--format", "md", "--out", tmp_path / "dir")
     assert result.exit_code == 0, result.output
-    assert f"Peer set: {COMPANIES} (6 companies" in (tmp_path / "dir" / "wedoctor.md").read_text(encoding="utf-8")
+    assert f"Peer set: {COMPANIES} (27 companies" in (tmp_path / "dir" / "wedoctor.md").read_text(encoding="utf-8")
 
 
 def test_memo_peers_from_config_file_relative_to_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -606,8 +640,8 @@ def test_memo_peers_from_discovered_config(tmp_path: Path, monkeypatch: pytest.M
     result = run("memo", WEDOCTOR, "--format", "md", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     section = _peer_section((tmp_path / "out" / "wedoctor.md").read_text(encoding="utf-8"))
-    assert "Peer set: tag:health-tech (6 companies" in section
-    assert [r.split(" | ")[0] for r in _precedent_rows(section)] == ["| Dingdang Health"]  # the only one sharing 3 rubrics
+    assert "Peer set: tag:health-tech (23 companies" in section
+    assert [r.split(" | ")[0] for r in _precedent_rows(section)] == ["| QingSong Health Corporation", "| Dingdang Health"]  # precedents = 2
 
 
 def test_memo_bad_peers_in_config_exit_2(tmp_path: Path) -> None:

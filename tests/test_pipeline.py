@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPANIES = ROOT / "companies"
 WEDOCTOR = COMPANIES / "wedoctor.yaml"
 CALIBRATION = ROOT / "reports" / "calibration.json"
-PEER_LINE = "Peer set: tag:health-tech (6 companies"
+PEER_LINE = "Peer set: tag:health-tech (23 companies"
 MEMO_FORMATS: tuple[Literal["md", "html"], ...] = ("md", "html")
 
 
@@ -63,11 +63,11 @@ def check_memo(text: str) -> None:
     assert expected_calibration_line() in text
     assert PEER_LINE in text
     assert "Closest precedents" in text
-    if text.startswith("#"):  # Markdown: at most `precedents = 2` rows; only Dingdang shares the minimum of 3 rubrics
+    if text.startswith("#"):  # Markdown: `precedents = 2` rows, the two closest
         section = text[text.index("## Peers and precedents"):]
         header = "| Company | Distance | Rubrics compared | Adjusted score | What became of the listing |"
         rows = section[section.index(header):].split("\n\n")[0].splitlines()[2:]
-        assert [r.split(" | ")[0] for r in rows] == ["| Dingdang Health"]
+        assert [r.split(" | ")[0] for r in rows] == ["| QingSong Health Corporation", "| Dingdang Health"]
 
 
 # --------------------------------------------------------------------------- every entry point applies [memo]
@@ -132,7 +132,7 @@ def test_trend_applies_memo_settings(tmp_path: Path, memo_config: Path) -> None:
         assert PEER_LINE in text
     assert len(trend.points) > 1
     # the ranks are the latest point's, which is the profile as of its own date: the memo's ranks
-    assert "| Losses and cash burn (score) | 53.2 | 67 | 6 |" in md
+    assert "| Losses and cash burn (score) | 53.2 | 38 | 21 |" in md
 
 
 def test_without_memo_settings_nothing_is_added(tmp_path: Path) -> None:
@@ -182,8 +182,8 @@ def test_each_peer_is_loaded_and_scored_once_per_pipeline(monkeypatch: pytest.Mo
     profile = pipeline.load(WEDOCTOR)
     first = pipeline.peers("tag:health-tech", profile, WEDOCTOR)
     again = pipeline.peers("jd-health,zhiyun-health", profile, WEDOCTOR)
-    assert len(first) == 6 and [p.profile.id for p in again] == ["jd-health", "zhiyun-health"]
-    assert sorted(calls) == sorted(set(calls)) and len(calls) == 6  # the two named again were not reloaded
+    assert len(first) == 23 and [p.profile.id for p in again] == ["jd-health", "zhiyun-health"]
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == 23  # the two named again were not reloaded
 
 
 def test_a_company_is_never_its_own_peer_even_from_the_cache() -> None:
