@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, TypeAlias, overload
 
 if TYPE_CHECKING:
     from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Profile
 
-    Observation = MoneyObservation | PercentObservation
+# A string alias: the model imports this module, so the classes exist only for the type checker here.
+Observation: TypeAlias = "MoneyObservation | PercentObservation"
 
 SOURCE_KIND_RANK = {"prospectus": 0, "regulator": 1, "exchange": 1, "research": 2, "media": 3}
 _EPOCH = dt.date(1, 1, 1)
@@ -131,7 +132,7 @@ def superseded(profile: "Profile", observations: tuple["Observation", ...]) -> t
 
 
 def select(profile: "Profile", figure: "MoneyFigure | PercentFigure", location: tuple = ()) -> Selection:
-    observations = tuple(figure)
+    observations: tuple[Observation, ...] = tuple(figure)
     gone = superseded(profile, observations) if len(observations) > 1 else ()
     candidates = tuple(o for o in observations if not any(o is g for g in gone)) or observations
     chosen = min(candidates, key=lambda o: rank_key(profile, o))
@@ -149,6 +150,14 @@ def conflicts(profile: "Profile") -> list[Selection]:
     return [sel for sel in selections(profile) if sel.conflict]
 
 
+@overload
+def value(profile: Profile, figure: MoneyFigure) -> MoneyObservation: ...
+@overload
+def value(profile: Profile, figure: PercentFigure) -> PercentObservation: ...
+@overload
+def value(profile: Profile, figure: None) -> None: ...
+@overload
+def value(profile: Profile, figure: MoneyFigure | PercentFigure | None) -> Observation | None: ...
 def value(profile: "Profile", figure: "MoneyFigure | PercentFigure | None") -> "Observation | None":
     """The observation of ``figure`` the engine's source ranking chose (None when the figure is absent).
 

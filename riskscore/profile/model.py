@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, ClassVar, Iterator, Literal, get_args
+from typing import Annotated, Any, ClassVar, Final, Iterator, Literal, Protocol, Sequence, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -29,7 +29,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from riskscore.profile.units import PartialDate, Unit, decimals_of, parse_percent
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 SourceId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -77,6 +77,7 @@ class Source(Strict):
 
 
 class _Observation(Strict):
+    value_key: ClassVar[str]  # the field that holds the figure: "amount" or "value"
     source: SourceId
     filing: Slug | None = Field(default=None, description="Id of the filing the source quotes the figure from.")
     bound: Bound = Field(default="exact", description="'about' for 约, 'at_least' for 多/超/突破, 'at_most' for 不足/低于.")
@@ -189,6 +190,14 @@ def _listify(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
+_ObsT = TypeVar("_ObsT", bound=_Observation)
+
+
+class _HasObservations(Protocol[_ObsT]):
+    @property
+    def root(self) -> list[_ObsT]: ...
+
+
 class _Figure(RootModel):
     """One figure, as one or more observations. A single mapping is read as a one-item list."""
 
@@ -202,7 +211,8 @@ class _Figure(RootModel):
             raise PydanticCustomError("empty_figure", "a figure needs at least one observation; leave the key out when nothing is known")
         return value
 
-    def __iter__(self):  # type: ignore[override]
+    # A figure iterates its observations, where pydantic's BaseModel iterates (field, value) pairs.
+    def __iter__(self: _HasObservations[_ObsT]) -> Iterator[_ObsT]:  # type: ignore[override]
         return iter(self.root)
 
     def __len__(self) -> int:
@@ -733,7 +743,9 @@ class Profile(Strict):
                     yield loc + (j, "filing"), f"unknown filing id {obs.filing!r}", obs.filing
             yield from _supersession_errors(loc, list(figure))
         seen: dict[str, dict[str, int]] = {"filings": {}, "periods": {}, "people": {}, "governance_events": {}}
-        for name, items in (("filings", self.filings), ("periods", self.periods), ("people", self.people), ("governance_events", self.governance_events or [])):
+        groups: tuple[tuple[str, Sequence[Filing | Period | Person | GovernanceEvent]], ...] = (
+            ("filings", self.filings), ("periods", self.periods), ("people", self.people), ("governance_events", self.governance_events or []))
+        for name, items in groups:
             for i, item in enumerate(items):
                 if item.id in seen[name]:
                     yield (name, i, "id"), f"duplicate id {item.id!r} (also at {name}[{seen[name][item.id]}])", item.id
@@ -751,7 +763,8 @@ class Profile(Strict):
                     why = "a filing cannot amend itself" if target is filing else f"unknown filing id {filing.amends!r}"
                     yield ("filings", i, "amends"), why, filing.amends
                 else:
-                    seen_chain, cursor = {filing.id}, target
+                    seen_chain = {filing.id}
+                    cursor: Filing | None = target
                     while cursor is not None and cursor.amends is not None and cursor.id not in seen_chain:
                         seen_chain.add(cursor.id)
                         cursor = by_id.get(cursor.amends)
@@ -808,24 +821,24 @@ class Profile(Strict):
                 yield loc + ("source",), f"unknown source id {m.source!r}; declared sources: {', '.join(sorted(source_ids))}", m.source
             if m.date.start > as_of:
                 yield loc + ("date",), f"dated {m.date} which is after as_of {as_of}", str(m.date)
-            filing = by_id.get(m.filing)
-            if filing is None:
+            m_filing = by_id.get(m.filing)
+            if m_filing is None:
                 yield loc + ("filing",), f"unknown filing id {m.filing!r}", m.filing
                 continue
-            if m.kind != "sponsor_appointed" and m.date.end < filing.known_date.start:
-                yield loc + ("date",), f"{m.kind.replace('_', ' ')} on {m.date}, before the filing ({filing.known_date})", str(m.date)
-            if m.kind in _TERMINAL and filing.status != m.kind:
-                yield loc + ("kind",), f"the milestone says {m.kind} but filing {filing.id!r} has status {filing.status}", m.kind
-        for i, event in enumerate(self.capital_events):
+            if m.kind != "sponsor_appointed" and m.date.end < m_filing.known_date.start:
+                yield loc + ("date",), f"{m.kind.replace('_', ' ')} on {m.date}, before the filing ({m_filing.known_date})", str(m.date)
+            if m.kind in _TERMINAL and m_filing.status != m.kind:
+                yield loc + ("kind",), f"the milestone says {m.kind} but filing {m_filing.id!r} has status {m_filing.status}", m.kind
+        for i, cap in enumerate(self.capital_events):
             loc = ("capital_events", i)
-            if event.source not in source_ids:
-                yield loc + ("source",), f"unknown source id {event.source!r}; declared sources: {', '.join(sorted(source_ids))}", event.source
-            if event.filing is not None and event.filing not in filing_ids:
-                yield loc + ("filing",), f"unknown filing id {event.filing!r}", event.filing
-            if event.period is not None and event.period not in period_ids_all:
-                yield loc + ("period",), f"unknown period id {event.period!r}", event.period
-            if event.date is not None and event.date.start > as_of:
-                yield loc + ("date",), f"dated {event.date} which is after as_of {as_of}", str(event.date)
+            if cap.source not in source_ids:
+                yield loc + ("source",), f"unknown source id {cap.source!r}; declared sources: {', '.join(sorted(source_ids))}", cap.source
+            if cap.filing is not None and cap.filing not in filing_ids:
+                yield loc + ("filing",), f"unknown filing id {cap.filing!r}", cap.filing
+            if cap.period is not None and cap.period not in period_ids_all:
+                yield loc + ("period",), f"unknown period id {cap.period!r}", cap.period
+            if cap.date is not None and cap.date.start > as_of:
+                yield loc + ("date",), f"dated {cap.date} which is after as_of {as_of}", str(cap.date)
         yield from unknown(self.company.sources, ("company", "sources"))
         if self.outcome is not None:
             yield from unknown(self.outcome.sources, ("outcome", "sources"))

@@ -88,7 +88,7 @@ def revenue_share(profile: Profile, period: Period) -> Iterator[tuple[str, float
             continue
         rev = evidence.value(profile, seg.revenue)
         if rev is not None and total is not None:
-            pct = ratio_pct(rev, total)  # type: ignore[arg-type]
+            pct = ratio_pct(rev, total)
             if pct is not None and 0 <= pct <= 100:  # a derived share outside 0-100% is a data-quality finding, not a share
                 yield seg.name, pct, [rev.source, total.source]
 
