@@ -20,7 +20,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -221,7 +221,7 @@ def load_config(
     path: str | Path | None = None,
     *,
     rubric_set: str | None = None,
-    rubrics_dirs: tuple[str | Path, ...] | list[str | Path] = (),
+    rubrics_dirs: Sequence[str | Path] = (),
     discover: bool = False,
 ) -> Config:
     """The packaged defaults, overlaid with a configuration file and command-line choices.

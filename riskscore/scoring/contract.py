@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
@@ -180,7 +180,7 @@ class RubricResult(_Frozen):
         return self
 
     @classmethod
-    def from_metrics(cls, metrics: list[Metric], adjustments: list[Adjustment] = (), **fields: object) -> "RubricResult":
+    def from_metrics(cls, metrics: list[Metric], adjustments: Sequence[Adjustment] = (), **fields: Any) -> "RubricResult":
         """Weighted mean of the metrics that have a score, plus adjustments, clamped to 0-100.
 
         Coverage is the weight of the scored metrics over the weight of all metrics.
@@ -189,8 +189,8 @@ class RubricResult(_Frozen):
         scored = [m for m in metrics if m.score is not None]
         weight = sum(m.weight for m in scored)
         if not scored or weight == 0:
-            return cls(score=None, band=None, coverage=0.0, metrics=metrics, adjustments=list(adjustments), **fields)  # type: ignore[arg-type]
-        mean = sum(m.score * m.weight for m in scored) / weight  # type: ignore[operator]
+            return cls(score=None, band=None, coverage=0.0, metrics=metrics, adjustments=list(adjustments), **fields)
+        mean = sum(m.score * m.weight for m in scored if m.score is not None) / weight
         score = round(clamp(mean + sum(a.points for a in adjustments)), 2)
         return cls(
             score=score,
@@ -198,7 +198,7 @@ class RubricResult(_Frozen):
             coverage=round(weight / total, 4) if total else 1.0,
             metrics=metrics,
             adjustments=list(adjustments),
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
 
 

@@ -34,7 +34,8 @@ import signal
 import sys
 import threading
 import traceback
-from typing import Iterable, Literal
+from types import FrameType
+from typing import Iterable, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
 
@@ -226,7 +227,7 @@ def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricPara
             and signal.getitimer(signal.ITIMER_REAL)[0] == 0):  # never cancel a timer the host program set
         # On the main thread an interval timer interrupts the rubric itself: cheap, and a
         # hung rubric is really stopped.
-        def interrupt(signum, frame):  # type: ignore[no-untyped-def]
+        def interrupt(signum: int, frame: FrameType | None) -> NoReturn:
             raise _RubricTimeout
 
         previous = signal.signal(signal.SIGALRM, interrupt)
@@ -264,7 +265,7 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
         raw = _run_all(profile, config, rubrics, params, guard=(snapshot, before))
 
     total_weight = sum(w for _, w, _, _ in raw)
-    used: list[tuple[type[Rubric], float, float | None, str]] = []  # rubric, weight, score, status
+    used: _Used = []
     for rubric, weight, result, error in raw:
         if error is not None:
             used.append((rubric, weight, None, "error"))
@@ -292,8 +293,8 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
     flags = []
     for o in outcomes:
         for flag in o.result.red_flags if o.result else []:
-            floor = engine.red_flag_floors.get(flag.id, engine.red_flag_floor)
-            flags.append(FlagReport(rubric=o.id, id=flag.id, title=flag.title, detail=flag.detail, floor=floor, sources=flag.sources))
+            flag_floor = engine.red_flag_floors.get(flag.id, engine.red_flag_floor)
+            flags.append(FlagReport(rubric=o.id, id=flag.id, title=flag.title, detail=flag.detail, floor=flag_floor, sources=flag.sources))
     floor = max((f.floor for f in flags), default=None)
     adjusted = None if indicated is None else round(max(indicated, floor or 0.0), 2)
     drivers = [o.id for o in sorted(outcomes, key=lambda o: (-o.contribution, o.id)) if o.status == "scored"]
@@ -320,6 +321,7 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
 
 
 _Raw = list[tuple[type[Rubric], float, RubricResult | None, str | None]]
+_Used = list[tuple[type[Rubric], float, float | None, Literal["scored", "no_data", "error"]]]  # rubric, weight, score, status
 
 
 def _run_all(profile: Profile, config: Config, rubrics: list[type[Rubric]], params: dict[str, RubricParams],
@@ -384,7 +386,7 @@ def _restore(profile: Profile, snapshot: bytes) -> None:
 
 
 def _score_range(raw: list[tuple[type[Rubric], float, RubricResult | None, str | None]],
-                 used: list[tuple[type[Rubric], float, float | None, str]], floor: float | None) -> ScoreRange:
+                 used: _Used, floor: float | None) -> ScoreRange:
     scored = [(w, s) for _, w, s, status in used if status == "scored" and s is not None]
     unscored = [(rubric.id, w) for rubric, w, _, status in used if status != "scored"]
     total = sum(w for w, _ in scored) + sum(w for _, w in unscored)
@@ -425,7 +427,7 @@ def _confidence(coverage: float, score_range: ScoreRange, engine: EngineSettings
     return "sufficient", [f"{share}, and the score range stays within {spanned} band{'s' if spanned != 1 else ''}."]
 
 
-def _other_policy(used: list[tuple[type[Rubric], float, float | None, str]], floor: float | None, engine: EngineSettings) -> PolicyAlternative:
+def _other_policy(used: _Used, floor: float | None, engine: EngineSettings) -> PolicyAlternative:
     """The scores under the missing-data policy not in force (failed rubrics count under neither)."""
     other: Literal["reallocate", "neutral"] = "neutral" if engine.missing_data == "reallocate" else "reallocate"
     pairs = [(w, s) for _, w, s, status in used if status == "scored" and s is not None]

@@ -58,7 +58,7 @@ class Grid(BaseModel):
     @classmethod
     def of(cls, points: object) -> "Grid":
         """A grid from ``[[x, score], ...]``, validated: at least two points, distinct x, scores within 0-100."""
-        return cls(points=points)  # type: ignore[arg-type]
+        return cls.model_validate({"points": points})
 
     def score(self, x: float) -> float:
         """The score of metric value ``x``: linear between the two points around it, the end score beyond the ends; NaN is refused."""
@@ -91,7 +91,7 @@ def grid_field(value: object) -> Grid:
         return value
     if isinstance(value, dict):
         return Grid.model_validate(value)
-    return Grid(points=value)  # type: ignore[arg-type]
+    return Grid.model_validate({"points": value})
 
 
 GridParam = Annotated[Grid, BeforeValidator(grid_field)]
