@@ -37,7 +37,8 @@ _EPOCH = dt.date(1, 1, 1)
 
 
 def _same_value(a: "Observation", b: "Observation") -> bool:
-    if getattr(a, "unit", None) is not None and a.unit.currency != b.unit.currency:  # type: ignore[union-attr]
+    unit_a, unit_b = getattr(a, "unit", None), getattr(b, "unit", None)  # money has a currency, a percentage none
+    if unit_a is not None and unit_b is not None and unit_a.currency != unit_b.currency:
         return False
     low_a, high_a = _interval(a)
     low_b, high_b = _interval(b)

@@ -8,10 +8,11 @@ regular file (a directory, ``/dev/zero``, a FIFO) are refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Hashable, Iterable
 
 import yaml
 from pydantic import ValidationError
@@ -22,12 +23,15 @@ from riskscore.profile.model import Profile, describe_loc
 
 MAX_BYTES = 2 * 1024 * 1024
 
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # the C loader where libyaml is available; both have SafeLoader's interface
+    _Loader = yaml.SafeLoader
+else:
+    _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVED: dict[tuple[str, bool, bool], str] = {}  # (scalar, plain, quoted) -> tag; bounded
 
 
-class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+class _StrictLoader(_Loader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -56,7 +60,7 @@ class _StrictLoader(_Loader):  # type: ignore[misc, valid-type]
                 _RESOLVED[key] = tag
         return tag  # type: ignore[no-any-return]
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode):  # type: ignore[no-untyped-def]
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> dt.date | dt.datetime:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:  # 2025-02-30 parses as a timestamp, then fails as a date

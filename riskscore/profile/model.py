@@ -300,7 +300,10 @@ class Filing(Strict):
     @property
     def known_date(self) -> PartialDate:
         """The date the filing became public: its filing date, else its listing date."""
-        return self.date if self.date is not None else self.listing_date  # type: ignore[return-value]
+        if self.date is not None:
+            return self.date
+        assert self.listing_date is not None  # _dated refuses a filing with neither
+        return self.listing_date
 
 
 class Identity(Strict):

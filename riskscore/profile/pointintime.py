@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from riskscore.profile.evidence import replaces
+from riskscore.profile.evidence import Observation, replaces
 from riskscore.profile.model import MoneyFigure, PercentFigure, Profile, Statement
 from riskscore.profile.units import PartialDate
 
@@ -61,7 +61,8 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
     def prune(raw: Any, model: Any) -> Any:
         """Walk the dumped data beside the model, keeping only observations disclosed by ``date``."""
         if isinstance(model, (MoneyFigure, PercentFigure)):
-            pairs = [(r, obs) for r, obs in zip(raw, model) if disclosed_on(profile, obs) <= date]
+            observations: tuple[Observation, ...] = tuple(model)
+            pairs = [(r, obs) for r, obs in zip(raw, observations) if disclosed_on(profile, obs) <= date]
             for r, obs in pairs:  # a correction not yet disclosed supersedes nothing yet
                 if obs.superseded_by is not None and not any(replaces(obs, other) for _, other in pairs):
                     r.pop("superseded_by", None)
@@ -113,14 +114,14 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
                 raw["persons"] = [p for p in raw.get("persons", []) if p in known_people]
                 events.append(raw)
         data["governance_events"] = events
-    if "technology" in data:  # a contract end date is a fact about the future, known with the technology
-        data["technology"]["core"] = [raw for raw, tech in zip(data["technology"].get("core", []), profile.technology.core) if text_fact_known(tech)]  # type: ignore[union-attr]
+    if "technology" in data and profile.technology is not None:  # a contract end date is a fact about the future, known with the technology
+        data["technology"]["core"] = [raw for raw, tech in zip(data["technology"].get("core", []), profile.technology.core) if text_fact_known(tech)]
         if not data["technology"]["core"]:
             data.pop("technology")
     cs = data.get("capital_structure")
     if cs is not None:
-        if "instruments" in cs:  # an instrument counts from its amount's disclosure; one without an amount as a text fact
-            cs["instruments"] = [raw for raw, inst in zip(cs["instruments"], profile.capital_structure.instruments or [])  # type: ignore[union-attr]
+        if "instruments" in cs and profile.capital_structure is not None:  # an instrument counts from its amount's disclosure; one without an amount as a text fact
+            cs["instruments"] = [raw for raw, inst in zip(cs["instruments"], profile.capital_structure.instruments or [])
                                  if "amount" in raw or (inst.amount is None and text_fact_known(inst))]
         if cs.get("period") and cs["period"] not in {p["id"] for p in periods}:
             cs.pop("period")

@@ -245,7 +245,7 @@ def check_quotes(profile: Profile, sources_dir: Path | None = None) -> list[Quot
     problems: list[QuoteProblem] = []
     texts: dict[str, str | None] = {}
 
-    def text_of(source_id: str) -> str | None:
+    def text_of(source_id: str, sources_dir: Path) -> str | None:
         if source_id not in texts:
             texts[source_id] = None
             source = profile.source(source_id)
@@ -253,7 +253,7 @@ def check_quotes(profile: Profile, sources_dir: Path | None = None) -> list[Quot
             if source.file is None:
                 problems.append(QuoteProblem(("sources", index), "no_file", f"source {source_id!r} has no `file:`, so its quotes cannot be checked"))
             else:
-                path = sources_dir / source.file  # type: ignore[operator]
+                path = sources_dir / source.file
                 try:
                     texts[source_id] = normalise(path.read_text(encoding="utf-8"), is_html=".htm" in path.name.lower())
                 except (OSError, UnicodeDecodeError) as exc:
@@ -270,7 +270,7 @@ def check_quotes(profile: Profile, sources_dir: Path | None = None) -> list[Quot
         if is_figure and (why := number_problem(item, quote)) is not None:
             problems.append(QuoteProblem(loc + ("quote",), "number", why, quote))
         if sources_dir is not None:
-            available = [t for t in (text_of(s) for s in source_ids) if t is not None]
+            available = [t for t in (text_of(s, sources_dir) for s in source_ids) if t is not None]
             if available and not any(occurs(normalise(quote), t) for t in available):
                 where = " or ".join(profile.source(s).file or s for s in source_ids)
                 if not is_figure:
