@@ -47,7 +47,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Generator, Iterable, Iterator
+from typing import Any, Callable, Generator, Iterable, Iterator, Sequence
 
 from riskscore import io
 from riskscore.errors import BusyError, InputError, Problem
@@ -626,7 +626,7 @@ def read_summary(path: str | Path) -> Any:
     return pd.read_csv(path, dtype=summary_dtypes(header), keep_default_na=False, na_values=[""])
 
 
-def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_ids: list[str] = (),  # type: ignore[assignment]
+def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_ids: Sequence[str] = (),
                   token: str | None = None, methodology_version: str | None = None) -> list[Path]:
     """``summary.csv`` and ``summary.json`` from the streamed rows (one per input, input order),
     plus parquet/xlsx when asked for.
@@ -647,7 +647,7 @@ def write_summary(out: Path, rows_path: Path, extra_formats: list[str], rubric_i
     dtypes = summary_dtypes(columns)
     run_columns = {"methodology_version": methodology_version, "result_schema_version": RESULT_SCHEMA_VERSION}
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[Any]:
         with open(rows_path, encoding="utf-8") as fh:
             batch: list[dict[str, Any]] = []
             for line in fh:

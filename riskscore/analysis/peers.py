@@ -166,10 +166,10 @@ def ranks(assessment: Any, peers: list[Peer], min_peers: int = 1) -> list[Rank]:
     """
     rows = []
     for outcome in assessment.rubrics:
-        others = [o.score for p in peers for o in p.assessment.rubrics if o.id == outcome.id and o.status == "scored"]
+        others = [o.score for p in peers for o in p.assessment.rubrics if o.id == outcome.id and o.status == "scored" and o.score is not None]
         mine = outcome.score if outcome.status == "scored" else None
         few = len(others) < min_peers
-        pct = _percentile(mine, others) if mine is not None and others and not few else None  # type: ignore[arg-type]
+        pct = _percentile(mine, others) if mine is not None and others and not few else None
         rows.append(Rank(outcome.title, fmt.score(mine), pct, len(others), tuple(others), mine, "score", few))
     for rubric, metric_id, label in KEY_METRICS:
         metric = _metric(assessment, rubric, metric_id)

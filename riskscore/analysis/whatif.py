@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from riskscore.errors import InputError, Problem
 from riskscore.profile import paths
-from riskscore.profile.model import MoneyFigure, PercentFigure, Profile
+from riskscore.profile.model import MoneyFigure, PercentFigure, PercentObservation, Profile
 
 WHATIF_SOURCE = "what-if"
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Assignment:
         return cls(path.strip(), value.strip())
 
 
-def _model_of(annotation: Any) -> tuple[type | None, bool]:
+def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     """The model class inside an annotation (``list[Period] | None`` -> Period) and whether it is a list."""
     origin = typing.get_origin(annotation)
     if origin in (list, tuple):
@@ -82,7 +82,7 @@ def _figure_value(text: str, kind: type, existing: Any, profile: Profile) -> dic
 def _set(data: dict[str, Any], path: str, value: str, profile: Profile) -> None:
     tokens = paths.parse(path)
     node: Any = data
-    model: type | None = Profile
+    model: type[BaseModel] | None = Profile
     if isinstance(tokens[-1], paths.Item):
         raise ValueError(f"{path} names a whole item; name one of its fields, e.g. {path}.revenue")
     for i, token in enumerate(tokens):
@@ -211,12 +211,12 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
         if figure is None:
             continue
         chosen = ev.value(profile, figure)
-        is_pct = isinstance(figure, PercentFigure)
-        current = chosen.value if is_pct else chosen.amount  # type: ignore[union-attr]
-        unit = "%" if is_pct else str(chosen.unit)  # type: ignore[union-attr]
+        is_pct = isinstance(chosen, PercentObservation)
+        current = chosen.value if isinstance(chosen, PercentObservation) else chosen.amount
+        unit = "%" if isinstance(chosen, PercentObservation) else str(chosen.unit)
 
         def band_at(x: float) -> str | None:
-            text = f"{x:.6g}%" if is_pct else f"{x:.6g} {chosen.unit}"  # type: ignore[union-attr]
+            text = f"{x:.6g}%" if is_pct else f"{x:.6g} {unit}"
             try:
                 changed = apply(profile, [Assignment(metric.path, text)])
             except InputError:
@@ -241,7 +241,7 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
                 previous = x
             return None
 
-        out.append(Sensitivity(outcome.id, outcome.title, metric.label, metric.path, current, unit, chosen.decimals,  # type: ignore[union-attr]
+        out.append(Sensitivity(outcome.id, outcome.title, metric.label, metric.path, current, unit, chosen.decimals,
                                band or "", search(low), search(high)))
     return out
 
@@ -257,7 +257,7 @@ def _search_range(path: str, is_pct: bool, current: float) -> tuple[float, float
     return (max(0.0, low) if current >= 0 else low), high
 
 
-def _figure_at(profile: Profile, path: str) -> Any:
+def _figure_at(profile: Profile, path: str) -> MoneyFigure | PercentFigure | None:
     node: Any = profile
     for token in paths.parse(path):
         if isinstance(token, paths.Item):
@@ -377,8 +377,8 @@ def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list
             chosen = ev.value(profile, figure) if figure is not None else None
             if chosen is None:
                 continue
-            is_pct = isinstance(figure, PercentFigure)
-            current = chosen.value if is_pct else chosen.amount  # type: ignore[union-attr]
+            is_pct = isinstance(chosen, PercentObservation)
+            current = chosen.value if isinstance(chosen, PercentObservation) else chosen.amount
             if not current:
                 continue
             facts.append((o, m, total, chosen, is_pct, float(current), o.weight * m.weight / total))

@@ -10,6 +10,7 @@ Heavy modules (Jinja2, the charts) are imported only by the commands that render
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -24,8 +25,10 @@ from riskscore.errors import BusyError, InputError, RubricLoadError, WriteError
 from riskscore.report import format as formatting
 
 if TYPE_CHECKING:
+    from riskscore.batch import Outcome as BatchOutcome
     from riskscore.pipeline import Pipeline
     from riskscore.profile.model import Profile
+    from riskscore.scoring.config import Config
     from riskscore.scoring.engine import Assessment
     from riskscore.scoring.registry import Discovery, LoadedRubric
 
@@ -125,7 +128,7 @@ def _guard(action: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_FAILURE) from None
 
 
-def _config(config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None):  # type: ignore[no-untyped-def]
+def _config(config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None) -> Config:
     from riskscore.scoring.config import load_config
 
     return load_config(config_path, rubric_set=rubric_set, rubrics_dirs=rubrics_dirs or (), discover=True)
@@ -306,12 +309,12 @@ def validate(
             from riskscore.profile.quality import check_profile
 
             findings = check_profile(profile)
-            lines = field_lines(path, [f.field for f in findings]) if findings else {}
+            line_of = field_lines(path, [f.field for f in findings]) if findings else {}
             for f in findings:
-                report["findings"].append({"line": lines.get(f.field), "field": f.field, "check": f.check, "severity": f.severity,
+                report["findings"].append({"line": line_of.get(f.field), "field": f.field, "check": f.check, "severity": f.severity,
                                            "message": f.message, "sources": list(f.sources)})
                 if not as_json:
-                    where = f"{path}:{lines[f.field]}" if lines.get(f.field) else str(path)
+                    where = f"{path}:{line_of[f.field]}" if line_of.get(f.field) else str(path)
                     _err(f"{where}: {f.field}: {f.severity}: {f.message} [{', '.join(f.sources)}]")
             if any(f.severity == "warning" for f in findings):
                 report["status"] = "warnings"
@@ -380,7 +383,7 @@ def batch(
     raise typer.Exit(report.exit_code)
 
 
-def _batch_progress(quiet: bool):  # type: ignore[no-untyped-def]
+def _batch_progress(quiet: bool) -> tuple[Callable[[int, int, BatchOutcome], None] | None, Callable[[], None]]:
     """A rich progress bar on a terminal, plain lines otherwise, nothing with --quiet."""
     if quiet:
         return None, lambda: None
@@ -391,12 +394,12 @@ def _batch_progress(quiet: bool):  # type: ignore[no-untyped-def]
         bar.start()
         task = bar.add_task("batch", total=None)
 
-        def update(done: int, total: int, outcome) -> None:  # type: ignore[no-untyped-def]
+        def update(done: int, total: int, outcome: BatchOutcome) -> None:
             bar.update(task, completed=done, total=total)
 
         return update, bar.stop
 
-    def line(done: int, total: int, outcome) -> None:  # type: ignore[no-untyped-def]
+    def line(done: int, total: int, outcome: BatchOutcome) -> None:
         _err(f"[{done}/{total}] {outcome.status} {outcome.profile_id or '-'} {outcome.path}")
 
     return line, lambda: None
@@ -461,7 +464,7 @@ def calibrate(
     from riskscore.analysis import calibration as cal
     from riskscore.io import write_atomic
 
-    def run() -> dict:  # type: ignore[type-arg]
+    def run() -> dict[str, Any]:
         cfg = _config(config, rubric_set, rubrics_dir)
         if len(history) == 1 and history[0].lower().endswith(".csv"):
             hist = cal.history_from_csv(history[0])
@@ -587,7 +590,7 @@ def rubrics(
         if detail or as_json:
             from riskscore.cli.showconfig import param_values
 
-            params = _guard(lambda: registry.params_for(cls, cfg))
+            params = _guard(functools.partial(registry.params_for, cls, cfg))
             row.update(description=cls.description(), method=cls.method() or None, parameters=param_values(params))
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False, default=_jsonable))
@@ -611,7 +614,7 @@ def rubrics(
     # parameters for unknown rubrics, and parameter typos, are errors here too.
     selected = _guard(lambda: registry.select(cfg, loaded))
     for cls in selected:
-        _guard(lambda: registry.params_for(cls, cfg))
+        _guard(functools.partial(registry.params_for, cls, cfg))
 
 
 def _jsonable(value: Any) -> Any:

@@ -44,7 +44,7 @@ def emit(out: "Console", *renderables: Any) -> None:
         return
     for renderable in renderables:
         for line in out.render_lines(renderable, out.options, pad=False):
-            text = Text.assemble(*((seg.text, seg.style) for seg in line if not seg.control))
+            text = Text.assemble(*((seg.text, seg.style or "") for seg in line if not seg.control))
             text.rstrip()
             out.print(text, no_wrap=True, overflow="ignore", crop=False)
 
