@@ -34,20 +34,21 @@ configuration and rubrics once for many profiles.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from riskscore.batch import BatchReport, Outcome
     from riskscore.pipeline import Pipeline
+    from riskscore.profile.model import Profile
     from riskscore.scoring.config import Config
     from riskscore.scoring.engine import Assessment
-    from riskscore.profile.model import Profile
 
 __all__ = ["load", "score", "render", "batch", "configure"]
 
 
-def configure(config: "str | Path | Config | None" = None, rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = ()) -> "Config":
+def configure(config: str | Path | Config | None = None, rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = ()) -> Config:
     """A :class:`Config`: the packaged defaults overlaid with ``config`` (a TOML path) and the choices given."""
     from riskscore.scoring.config import Config, load_config
 
@@ -56,33 +57,33 @@ def configure(config: "str | Path | Config | None" = None, rubric_set: str | Non
     return load_config(config, rubric_set=rubric_set, rubrics_dirs=tuple(rubrics_dirs))
 
 
-def load(path: str | Path, max_bytes: int | None = None) -> "Profile":
+def load(path: str | Path, max_bytes: int | None = None) -> Profile:
     """Read and validate a profile file."""
     from riskscore.profile.load import load_profile
 
     return load_profile(path, max_bytes=max_bytes)
 
 
-def _pipeline(config: "str | Path | Config | None", rubric_set: str | None, rubrics_dirs: Iterable[str | Path]) -> "Pipeline":
+def _pipeline(config: str | Path | Config | None, rubric_set: str | None, rubrics_dirs: Iterable[str | Path]) -> Pipeline:
     from riskscore.pipeline import Pipeline
 
     return Pipeline.open(configure(config, rubric_set, rubrics_dirs))
 
 
-def _profile(profile: "Profile | str | Path") -> "tuple[Profile, Path | None]":
+def _profile(profile: Profile | str | Path) -> tuple[Profile, Path | None]:
     from riskscore.profile.model import Profile
 
     return (profile, None) if isinstance(profile, Profile) else (load(profile), Path(profile))
 
 
-def score(profile: "Profile | str | Path", config: "str | Path | Config | None" = None, rubric_set: str | None = None,
-          rubrics_dirs: Iterable[str | Path] = ()) -> "Assessment":
+def score(profile: Profile | str | Path, config: str | Path | Config | None = None, rubric_set: str | None = None,
+          rubrics_dirs: Iterable[str | Path] = ()) -> Assessment:
     """Score a profile (object or path); returns the :class:`~riskscore.scoring.engine.Assessment`."""
     pipeline = _pipeline(config, rubric_set, rubrics_dirs)
     return pipeline.assess(_profile(profile)[0])
 
 
-def render(profile: "Profile | str | Path", fmt: Literal["md", "html", "json"] = "md", config: "str | Path | Config | None" = None,
+def render(profile: Profile | str | Path, fmt: Literal["md", "html", "json"] = "md", config: str | Path | Config | None = None,
            rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = ()) -> str:
     """The memo as Markdown or HTML, or the assessment as JSON (what ``riskscore schema result`` describes)."""
     pipeline = _pipeline(config, rubric_set, rubrics_dirs)
@@ -92,8 +93,8 @@ def render(profile: "Profile | str | Path", fmt: Literal["md", "html", "json"] =
 
 def batch(inputs: Iterable[str | Path], out: str | Path, formats: Iterable[str] = ("md", "html", "json"), workers: int = 1,
           config: str | Path | None = None, rubric_set: str | None = None, rubrics_dirs: Iterable[str | Path] = (),
-          summary_formats: Iterable[str] = (), progress: "Callable[[int, int, Outcome], None] | None" = None,
-          max_bytes: int | None = None) -> "BatchReport":
+          summary_formats: Iterable[str] = (), progress: Callable[[int, int, Outcome], None] | None = None,
+          max_bytes: int | None = None) -> BatchReport:
     """Run a batch like ``riskscore batch``; returns the report (``.outcomes``, ``.failed``, ``.exit_code``).
 
     >>> import tempfile

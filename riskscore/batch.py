@@ -44,10 +44,11 @@ import signal
 import sys
 import threading
 import uuid
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Generator, Iterable, Iterator, Sequence
+from typing import Any
 
 from riskscore import io
 from riskscore.errors import BusyError, InputError, Problem

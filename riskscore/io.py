@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from riskscore.errors import WriteError
 

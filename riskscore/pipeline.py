@@ -20,9 +20,10 @@ them, so a pipeline that only scores stays light.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from riskscore.io import write_set
 from riskscore.scoring import registry
@@ -57,15 +58,15 @@ class Pipeline:
     """Configuration and rubrics loaded once, and the steps of a run that use them."""
 
     config: Config
-    rubrics: list[type["Rubric"]]
+    rubrics: list[type[Rubric]]
     load_failures: list[registry.LoadedRubric] = field(default_factory=list)
-    _peers: dict[str, list["Peer"]] = field(default_factory=dict, repr=False)
+    _peers: dict[str, list[Peer]] = field(default_factory=dict, repr=False)
     _calibrations: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, config: "str | Path | Config | None" = None, *, rubric_set: str | None = None,
+    def open(cls, config: str | Path | Config | None = None, *, rubric_set: str | None = None,
              rubrics_dirs: Iterable[str | Path] = (), discover: bool = False,
-             on_load_failure: Callable[[registry.LoadedRubric], None] | None = None) -> "Pipeline":
+             on_load_failure: Callable[[registry.LoadedRubric], None] | None = None) -> Pipeline:
         """Load the configuration (a TOML path, an already loaded :class:`Config`, or the packaged
         defaults; ``discover=True`` looks for ``riskscore.toml`` as the CLI does) and select the rubrics.
 
@@ -88,13 +89,13 @@ class Pipeline:
 
     # ------------------------------------------------------------------ load and assess
 
-    def load(self, path: str | Path, max_bytes: int | None = None) -> "Profile":
+    def load(self, path: str | Path, max_bytes: int | None = None) -> Profile:
         """Read and validate a profile, refusing files over ``limits.max_profile_bytes`` (or ``max_bytes``)."""
         from riskscore.profile.load import load_profile
 
         return load_profile(path, max_bytes=self.config.limits.max_profile_bytes if max_bytes is None else max_bytes)
 
-    def assess(self, profile: "Profile") -> "Assessment":
+    def assess(self, profile: Profile) -> Assessment:
         from riskscore.scoring.engine import assess
 
         return assess(profile, self.config, self.rubrics, plugin_failures=registry.load_failures(self.load_failures))
@@ -113,7 +114,7 @@ class Pipeline:
             paper=paper or memo.paper,
         )
 
-    def peers(self, spec: str, profile: "Profile", source: Path | None = None) -> list["Peer"]:
+    def peers(self, spec: str, profile: Profile, source: Path | None = None) -> list[Peer]:
         """The peers a peer set names, scored (each peer file is loaded and scored once per pipeline).
 
         Ids and ``tag:NAME`` are looked for next to ``source``, the company's profile file; for a
@@ -122,7 +123,7 @@ class Pipeline:
         from riskscore.analysis import peers as pr
 
         company_path = source if source is not None else Path.cwd() / f"{profile.id}.yaml"
-        found: list["Peer"] = []
+        found: list[Peer] = []
         for path in pr.resolve(spec, company_path, profile.id):
             key = str(path.resolve())
             if key not in self._peers:
@@ -141,8 +142,8 @@ class Pipeline:
 
     # ------------------------------------------------------------------ documents
 
-    def memo(self, profile: "Profile", assessment: "Assessment", options: MemoOptions | None = None,
-             source: Path | None = None) -> "Memo":
+    def memo(self, profile: Profile, assessment: Assessment, options: MemoOptions | None = None,
+             source: Path | None = None) -> Memo:
         """The memo model, with the ``[memo]`` settings (or ``options``) applied."""
         from riskscore.report.memo import build_memo
 
@@ -152,7 +153,7 @@ class Pipeline:
         return build_memo(profile, assessment, self.config, self.rubrics, sensitivity=opts.sensitivity, peers=peer_list,
                           peer_set=opts.peers, precedents=opts.precedents, calibration=fitted, paper=opts.paper)
 
-    def render(self, profile: "Profile", assessment: "Assessment", formats: Iterable[str], options: MemoOptions | None = None,
+    def render(self, profile: Profile, assessment: Assessment, formats: Iterable[str], options: MemoOptions | None = None,
                source: Path | None = None) -> dict[str, str]:
         """Every requested document, rendered before any is written: ``{format: text}``.
 
@@ -175,7 +176,7 @@ class Pipeline:
             documents["json"] = assessment.model_dump_json(indent=2) + "\n"
         return {fmt: documents[fmt] for fmt in wanted}
 
-    def trend(self, profile: "Profile", options: MemoOptions | None = None, source: Path | None = None) -> "Trend":
+    def trend(self, profile: Profile, options: MemoOptions | None = None, source: Path | None = None) -> Trend:
         """The company scored at each filing, with the ``[memo]`` peer set and calibration applied."""
         from riskscore.analysis.trend import follow
 
@@ -184,7 +185,7 @@ class Pipeline:
         fitted = self.calibration(opts.calibration) if opts.calibration else None
         return follow(profile, self.config, self.rubrics, peers=peer_list, peer_set=opts.peers, calibration=fitted)
 
-    def render_trend(self, trend: "Trend", formats: Iterable[MemoFormat]) -> dict[str, str]:
+    def render_trend(self, trend: Trend, formats: Iterable[MemoFormat]) -> dict[str, str]:
         """The trend memo in each format (``md``, ``html``), all rendered before any is written."""
         from riskscore.report import render as rendering
 

@@ -134,8 +134,8 @@ def resolve(spec: str, company_path: Path, company_id: str) -> list[Path]:
 
 
 def load(paths: list[Path], config: Any, rubrics: list[Any], company_id: str) -> list[Peer]:
-    from riskscore.scoring.engine import assess
     from riskscore.profile.load import load_profile
+    from riskscore.scoring.engine import assess
 
     peers = []
     for path in paths:

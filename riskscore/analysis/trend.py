@@ -17,11 +17,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from riskscore.scoring.engine import Assessment, assess
-from riskscore.profile.pointintime import filing_dates, profile_as_of
 from riskscore.profile.model import Profile
+from riskscore.profile.pointintime import filing_dates, profile_as_of
 from riskscore.profile.quality import Finding, check_profile
 from riskscore.report import format as fmt
+from riskscore.scoring.engine import Assessment, assess
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class Assignment:
     value: str
 
     @classmethod
-    def parse(cls, text: str) -> "Assignment":
+    def parse(cls, text: str) -> Assignment:
         path, sep, value = text.partition("=")
         if not sep or not path.strip() or not value.strip():
             raise InputError("--set", [Problem(text, "write PATH=VALUE, e.g. periods[2025H1].customers.largest_share=50%")])

@@ -15,8 +15,9 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 from typer.core import TyperArgument, TyperCommand
@@ -94,11 +95,11 @@ def _main(
     """Score the listing risk of IPO candidates from sourced company profiles."""
 
 
-ConfigOption = Annotated[Optional[Path], typer.Option(
+ConfigOption = Annotated[Path | None, typer.Option(
     "--config", metavar="FILE", help="TOML configuration (default: riskscore.toml or [tool.riskscore] in pyproject.toml, searched upwards).",
     show_default=False)]
-RubricSetOption = Annotated[Optional[str], typer.Option("--rubric-set", metavar="NAME", help="Named rubric set from the configuration.", show_default=False)]
-RubricsDirOption = Annotated[Optional[list[Path]], typer.Option("--rubrics-dir", metavar="DIR", help="Directory of local rubric modules (repeatable).",
+RubricSetOption = Annotated[str | None, typer.Option("--rubric-set", metavar="NAME", help="Named rubric set from the configuration.", show_default=False)]
+RubricsDirOption = Annotated[list[Path] | None, typer.Option("--rubrics-dir", metavar="DIR", help="Directory of local rubric modules (repeatable).",
                                                                 show_default=False)]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress (files written, profiles checked); errors and warnings still.")]
 ProfileArgument = Annotated[Path, typer.Argument(metavar="PROFILE", help="Company profile (YAML).", show_default=False)]
@@ -134,7 +135,7 @@ def _config(config_path: Path | None, rubric_set: str | None = None, rubrics_dir
     return load_config(config_path, rubric_set=rubric_set, rubrics_dirs=rubrics_dirs or (), discover=True)
 
 
-def _pipeline(config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None) -> "Pipeline":
+def _pipeline(config_path: Path | None, rubric_set: str | None = None, rubrics_dirs: list[Path] | None = None) -> Pipeline:
     """The run's pipeline (configuration discovered as documented); each plugin that failed to load is warned about."""
     from riskscore.pipeline import Pipeline
 
@@ -150,13 +151,13 @@ def _warn_load_failure(item: LoadedRubric) -> None:
 
 
 def _prepare(profile_path: Path, config_path: Path | None, rubric_set: str | None = None,
-             rubrics_dirs: list[Path] | None = None) -> "tuple[Pipeline, Profile, Assessment]":
+             rubrics_dirs: list[Path] | None = None) -> tuple[Pipeline, Profile, Assessment]:
     pipeline = _pipeline(config_path, rubric_set, rubrics_dirs)
     profile = pipeline.load(profile_path)
     return pipeline, profile, pipeline.assess(profile)
 
 
-def _report_failures(pipeline: "Pipeline", assessment: "Assessment | None" = None) -> int:
+def _report_failures(pipeline: Pipeline, assessment: Assessment | None = None) -> int:
     """Exit code 1 when a rubric failed, or a plugin failed to load; the output was still written."""
     debug = bool(os.environ.get("RISKSCORE_DEBUG"))
     failed = assessment.failed if assessment is not None else []
@@ -172,13 +173,13 @@ def _report_failures(pipeline: "Pipeline", assessment: "Assessment | None" = Non
 def score(
     profile: ProfileArgument,
     as_json: Annotated[bool, typer.Option("--json", help="Write the full assessment as JSON to stdout (riskscore schema result).")] = False,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Score on what had been disclosed by this date (YYYY-MM-DD); the rule trend and calibrate use.", show_default=False)] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Score on what had been disclosed by this date (YYYY-MM-DD); the rule trend and calibrate use.", show_default=False)] = None,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
 ) -> None:
     """Score a profile and print the result (a table, or JSON with --json)."""
-    def run() -> "tuple[Pipeline, Assessment]":
+    def run() -> tuple[Pipeline, Assessment]:
         pipeline = _pipeline(config, rubric_set, rubrics_dir)
         prof = pipeline.load(profile)
         return pipeline, pipeline.assess(prof if as_of is None else _view_as_of(profile, prof, as_of))
@@ -193,7 +194,7 @@ def score(
     raise typer.Exit(_report_failures(pipeline, assessment))
 
 
-def _view_as_of(profile_path: Path, profile: "Profile", as_of: str) -> "Profile":
+def _view_as_of(profile_path: Path, profile: Profile, as_of: str) -> Profile:
     """The profile as known on ``as_of`` (riskscore.profile.pointintime: the rule trend and calibrate use)."""
     import datetime as dt
 
@@ -230,10 +231,10 @@ def memo(
     fmt: Annotated[Literal["md", "html", "all"], typer.Option("--format", metavar="[md|html|all]", help="Memo format.")] = "all",
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Directory to write <id>.md / <id>.html into.")] = Path("reports"),
     with_sensitivity: Annotated[bool, typer.Option("--sensitivity", help="Add a table: how far each rubric's key figure must move to change its band.")] = False,
-    peers: Annotated[Optional[str], typer.Option("--peers", metavar="PEERS", help="Peer set: ids (a,b), a directory, or tag:NAME; adds percentile ranks and closest precedents.", show_default=False)] = None,
-    precedents: Annotated[Optional[int], typer.Option("--precedents", metavar="N", min=0, max=20, help="How many closest precedents (default: memo.precedents, 3).", show_default=False)] = None,
-    calibration: Annotated[Optional[Path], typer.Option("--calibration", metavar="FILE", help="Calibration file from `riskscore calibrate`: show the estimated probability of failure.", show_default=False)] = None,
-    paper: Annotated[Optional[Literal["a4", "letter"]], typer.Option("--paper", metavar="[a4|letter]", help="Paper the HTML memo prints on (default: memo.paper, a4).", show_default=False)] = None,
+    peers: Annotated[str | None, typer.Option("--peers", metavar="PEERS", help="Peer set: ids (a,b), a directory, or tag:NAME; adds percentile ranks and closest precedents.", show_default=False)] = None,
+    precedents: Annotated[int | None, typer.Option("--precedents", metavar="N", min=0, max=20, help="How many closest precedents (default: memo.precedents, 3).", show_default=False)] = None,
+    calibration: Annotated[Path | None, typer.Option("--calibration", metavar="FILE", help="Calibration file from `riskscore calibrate`: show the estimated probability of failure.", show_default=False)] = None,
+    paper: Annotated[Literal["a4", "letter"] | None, typer.Option("--paper", metavar="[a4|letter]", help="Paper the HTML memo prints on (default: memo.paper, a4).", show_default=False)] = None,
     quiet: QuietOption = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
@@ -241,7 +242,7 @@ def memo(
 ) -> None:
     """Write the risk memo for a profile as Markdown and/or self-contained HTML."""
 
-    def build() -> "tuple[Pipeline, Assessment, dict[Path, str]]":
+    def build() -> tuple[Pipeline, Assessment, dict[Path, str]]:
         pipeline, prof, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
         options = pipeline.memo_options(peers=peers, precedents=precedents, calibration=calibration, sensitivity=with_sensitivity, paper=paper)
         formats = ("md", "html") if fmt == "all" else (fmt,)
@@ -261,10 +262,10 @@ def memo(
              epilog=_example("riskscore validate companies/*.yaml", "riskscore validate --strict --json companies/wedoctor.yaml"))
 def validate(
     profiles: Annotated[list[Path], typer.Argument(metavar="PROFILE", help="Profiles to check.", show_default=False)],
-    max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", metavar="BYTES", min=1, help="Refuse larger files (default: limits.max_profile_bytes).", show_default=False)] = None,
+    max_bytes: Annotated[int | None, typer.Option("--max-bytes", metavar="BYTES", min=1, help="Refuse larger files (default: limits.max_profile_bytes).", show_default=False)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Also run the data-quality checks; warnings make the run fail (exit 2).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Write each profile's status, problems and findings as JSON to stdout.")] = False,
-    sources: Annotated[Optional[Path], typer.Option("--sources", metavar="DIR", help="Folder of the sources' stored copies (their `file:`): check every quote occurs in its source.", show_default=False)] = None,
+    sources: Annotated[Path | None, typer.Option("--sources", metavar="DIR", help="Folder of the sources' stored copies (their `file:`): check every quote occurs in its source.", show_default=False)] = None,
     quiet: QuietOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -341,8 +342,8 @@ def batch(
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Output directory.", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", metavar="FORMATS", help="Comma-separated: md, html, json.")] = "md,html,json",
     workers: Annotated[int, typer.Option("--workers", metavar="N", min=1, help="Worker processes.")] = 1,
-    summary_format: Annotated[Optional[list[str]], typer.Option("--summary-format", metavar="FORMAT", help="Also write the summary as parquet or xlsx (repeatable).", show_default=False)] = None,
-    max_bytes: Annotated[Optional[int], typer.Option("--max-bytes", metavar="BYTES", min=1, help="Refuse larger profile files (default: limits.max_profile_bytes).", show_default=False)] = None,
+    summary_format: Annotated[list[str] | None, typer.Option("--summary-format", metavar="FORMAT", help="Also write the summary as parquet or xlsx (repeatable).", show_default=False)] = None,
+    max_bytes: Annotated[int | None, typer.Option("--max-bytes", metavar="BYTES", min=1, help="Refuse larger profile files (default: limits.max_profile_bytes).", show_default=False)] = None,
     quiet: QuietOption = False,
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
@@ -424,7 +425,7 @@ def trend(
     if not path.exists() and "/" not in company and not company.endswith((".yaml", ".yml")):
         path = Path("companies") / f"{company}.yaml"
 
-    def build() -> "tuple[Pipeline, Any, dict[Path, str]]":
+    def build() -> tuple[Pipeline, Any, dict[Path, str]]:
         pipeline = _pipeline(config, rubric_set, rubrics_dir)
         prof = pipeline.load(path)
         stem = prof.id  # as loaded, before any rubric runs: output names never come from a mutated profile
@@ -520,7 +521,7 @@ def whatif(
     """Re-score a profile with changed facts; print the change per rubric and in total, and the red flags raised or cleared."""
     from riskscore.analysis import whatif as wi
 
-    def run() -> "tuple[Pipeline, Assessment, Assessment]":
+    def run() -> tuple[Pipeline, Assessment, Assessment]:
         pipeline, prof, before = _prepare(profile, config, rubric_set, rubrics_dir)
         changed = wi.apply(prof, [wi.Assignment.parse(a) for a in assignments])
         return pipeline, before, pipeline.assess(changed)
@@ -651,7 +652,7 @@ def _print_trace(discovery: Discovery, as_json: bool = False) -> int:
 def rubrics_new(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Rubric id, e.g. cash_runway.", show_default=False)],
     directory: Annotated[Path, typer.Option("--dir", metavar="DIR", help="Where to write the module, its tests and its doc.")] = Path("local_rubrics"),
-    package: Annotated[Optional[Path], typer.Option(
+    package: Annotated[Path | None, typer.Option(
         "--package", metavar="DIR", help="Write an installable plugin package into this directory instead (pyproject.toml with the entry point, src/ layout, tests).",
         show_default=False)] = None,
     quiet: QuietOption = False,

@@ -13,7 +13,8 @@ two columns.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from riskscore.report import format as formatting
 
@@ -28,14 +29,14 @@ BAND_STYLES = {"Low": "green", "Moderate": "cyan", "Elevated": "yellow", "High":
 """The style of each band; the band's name is always printed too, so nothing rests on colour alone."""
 
 
-def console(stderr: bool = False) -> "Console":
+def console(stderr: bool = False) -> Console:
     """A console on stdout (or stderr) as it is now: made per call, so a redirected stream is honoured."""
     from rich.console import Console
 
     return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, markup=False, emoji=False)
 
 
-def emit(out: "Console", *renderables: Any) -> None:
+def emit(out: Console, *renderables: Any) -> None:
     """Print ``renderables`` wrapped to the console's width, without the padding rich adds to the end of lines."""
     from rich.text import Text
 
@@ -49,7 +50,7 @@ def emit(out: "Console", *renderables: Any) -> None:
             out.print(text, no_wrap=True, overflow="ignore", crop=False)
 
 
-def band(name: str | None, text: str | None = None) -> "Text":
+def band(name: str | None, text: str | None = None) -> Text:
     """``text`` (default: the band's name) in the band's colour; an em dash for no band."""
     from rich.text import Text
 
@@ -58,7 +59,7 @@ def band(name: str | None, text: str | None = None) -> "Text":
     return Text(text if text is not None else name, style=BAND_STYLES.get(name, ""))
 
 
-def scored(value: float | None, band_name: str | None) -> "Text":
+def scored(value: float | None, band_name: str | None) -> Text:
     """``79.9 High`` with the band coloured; ``— not scored`` without a score."""
     from rich.text import Text
 
@@ -67,7 +68,7 @@ def scored(value: float | None, band_name: str | None) -> "Text":
     return Text.assemble(f"{formatting.score(value)} ", band(band_name))
 
 
-def _table(*headers: str, right: Sequence[int] = ()) -> "Table":
+def _table(*headers: str, right: Sequence[int] = ()) -> Table:
     from rich import box
     from rich.table import Table
 
@@ -77,7 +78,7 @@ def _table(*headers: str, right: Sequence[int] = ()) -> "Table":
     return table
 
 
-def _unbroken(table: "Table") -> "Table":
+def _unbroken(table: Table) -> Table:
     """Each text column at least as wide as its longest word: narrow terminals wrap between words, never inside one."""
     from rich.cells import cell_len
 
@@ -87,7 +88,7 @@ def _unbroken(table: "Table") -> "Table":
     return table
 
 
-def _fields(rows: Iterable[tuple[str, Any]]) -> "Table":
+def _fields(rows: Iterable[tuple[str, Any]]) -> Table:
     """Label / value lines; a long value wraps under itself, not under the label."""
     from rich.table import Table
 
@@ -99,7 +100,7 @@ def _fields(rows: Iterable[tuple[str, Any]]) -> "Table":
     return grid
 
 
-def bullets(items: Iterable[Any], mark: str = "-") -> "Table":
+def bullets(items: Iterable[Any], mark: str = "-") -> Table:
     """One item per line, wrapped with a hanging indent."""
     from rich.table import Table
 
@@ -111,13 +112,13 @@ def bullets(items: Iterable[Any], mark: str = "-") -> "Table":
     return grid
 
 
-def flag_line(flag: "FlagReport") -> "Text":
+def flag_line(flag: FlagReport) -> Text:
     from rich.text import Text
 
     return Text.assemble((flag.title, "bold"), f": {flag.detail}")
 
 
-def print_score(a: "Assessment", out: "Console") -> None:
+def print_score(a: Assessment, out: Console) -> None:
     """``riskscore score``: the rubric table, the totals, how much the score knows, red flags, conflicts."""
     from rich.text import Text
 
@@ -162,8 +163,8 @@ def print_score(a: "Assessment", out: "Console") -> None:
         emit(out, f"Source conflicts: {len(a.conflicts)} (see the memo or --json)")
 
 
-def print_whatif(company: str, assignments: Sequence[str], rows: Sequence[Any], raised: Sequence["FlagReport"],
-                 cleared: Sequence["FlagReport"], out: "Console") -> None:
+def print_whatif(company: str, assignments: Sequence[str], rows: Sequence[Any], raised: Sequence[FlagReport],
+                 cleared: Sequence[FlagReport], out: Console) -> None:
     """``riskscore whatif``: each rubric and the totals before and after, and the red flags raised or cleared."""
     from rich.text import Text
 
@@ -189,7 +190,7 @@ def print_whatif(company: str, assignments: Sequence[str], rows: Sequence[Any], 
         emit(out, "Red flags: none raised or cleared.")
 
 
-def print_rubrics(rows: Sequence[dict[str, Any]], out: "Console") -> None:
+def print_rubrics(rows: Sequence[dict[str, Any]], out: Console) -> None:
     """``riskscore rubrics``: one row per rubric found."""
     table = _table("Rubric", "Version", "Weight", "Status", "Origin", "Title", right=(2,))
     for row in rows:
@@ -204,7 +205,7 @@ def print_rubrics(rows: Sequence[dict[str, Any]], out: "Console") -> None:
     emit(out, _unbroken(table))
 
 
-def print_detail(row: dict[str, Any], out: "Console") -> None:
+def print_detail(row: dict[str, Any], out: Console) -> None:
     """``riskscore rubrics --detail``: a rubric's description, method and parameters, wrapped to the terminal."""
     from rich.padding import Padding
     from rich.text import Text
@@ -224,7 +225,7 @@ def print_detail(row: dict[str, Any], out: "Console") -> None:
     emit(out)
 
 
-def summary_line(label: str, points: Iterable[tuple[str, float | None, str | None]], out: "Console") -> None:
+def summary_line(label: str, points: Iterable[tuple[str, float | None, str | None]], out: Console) -> None:
     """One line: ``label: 71.2 High (2021-04) → 79.9 High (2026-06-30)``."""
     from rich.text import Text
 
@@ -237,7 +238,7 @@ def summary_line(label: str, points: Iterable[tuple[str, float | None, str | Non
     emit(out, line)
 
 
-def batch_line(scores: Sequence[tuple[float | None, str | None]], inputs: int, out: "Console") -> None:
+def batch_line(scores: Sequence[tuple[float | None, str | None]], inputs: int, out: Console) -> None:
     """``batch``'s score summary: how many scored, by band, and the spread of the adjusted scores."""
     from rich.text import Text
 

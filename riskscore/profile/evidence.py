@@ -23,8 +23,9 @@ Observations *agree* when the intervals their written precision admits overlap: 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, TypeAlias, overload
+from typing import TYPE_CHECKING, TypeAlias, overload
 
 if TYPE_CHECKING:
     from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Profile
@@ -36,7 +37,7 @@ SOURCE_KIND_RANK = {"prospectus": 0, "regulator": 1, "exchange": 1, "research": 
 _EPOCH = dt.date(1, 1, 1)
 
 
-def _same_value(a: "Observation", b: "Observation") -> bool:
+def _same_value(a: Observation, b: Observation) -> bool:
     unit_a, unit_b = getattr(a, "unit", None), getattr(b, "unit", None)  # money has a currency, a percentage none
     if unit_a is not None and unit_b is not None and unit_a.currency != unit_b.currency:
         return False
@@ -46,17 +47,17 @@ def _same_value(a: "Observation", b: "Observation") -> bool:
     return low_a <= high_b + tolerance and low_b <= high_a + tolerance
 
 
-def agree(a: "Observation", b: "Observation") -> bool:
+def agree(a: Observation, b: Observation) -> bool:
     """Whether two observations of a figure agree within their written precision."""
     return _same_value(a, b)
 
 
-def interval(obs: "Observation") -> tuple[float, float]:
+def interval(obs: Observation) -> tuple[float, float]:
     """The values an observation admits: its written precision, widened for about/at least/at most."""
     return _interval(obs)
 
 
-def _interval(obs: "Observation") -> tuple[float, float]:
+def _interval(obs: Observation) -> tuple[float, float]:
     step = obs.half_step
     if obs.bound == "at_least":
         return obs.base - step, float("inf")
@@ -72,17 +73,17 @@ class Selection:
     """The observation chosen for a figure, and the ones that disagree with it."""
 
     location: tuple
-    chosen: "Observation"
-    disagreeing: tuple["Observation", ...]
-    observations: tuple["Observation", ...]
-    superseded: tuple["Observation", ...] = ()
+    chosen: Observation
+    disagreeing: tuple[Observation, ...]
+    observations: tuple[Observation, ...]
+    superseded: tuple[Observation, ...] = ()
 
     @property
     def conflict(self) -> bool:
         return bool(self.disagreeing)
 
 
-def primary_rank(profile: "Profile", obs: "Observation") -> tuple[int, int]:
+def primary_rank(profile: Profile, obs: Observation) -> tuple[int, int]:
     """``(rank of the primary document, directness)``: 0 is best for both."""
     kind = profile.source(obs.source).kind
     if obs.filing:
@@ -90,7 +91,7 @@ def primary_rank(profile: "Profile", obs: "Observation") -> tuple[int, int]:
     return SOURCE_KIND_RANK[kind], 0
 
 
-def rank_key(profile: "Profile", obs: "Observation") -> tuple:
+def rank_key(profile: Profile, obs: Observation) -> tuple:
     source = profile.source(obs.source)
     filing_date = profile.filing(obs.filing).known_date.end if obs.filing else _EPOCH
     return (
@@ -104,12 +105,12 @@ def rank_key(profile: "Profile", obs: "Observation") -> tuple:
     )
 
 
-def replaces(obs: "Observation", other: "Observation") -> bool:
+def replaces(obs: Observation, other: Observation) -> bool:
     """Whether ``other`` is what ``obs.superseded_by`` names (its source or its filing)."""
     return obs.superseded_by is not None and other is not obs and obs.superseded_by in (other.source, other.filing)
 
 
-def amended_by(profile: "Profile", filing_id: str) -> set[str]:
+def amended_by(profile: Profile, filing_id: str) -> set[str]:
     """Every filing that amends ``filing_id``, directly or through a chain of amendments."""
     out: set[str] = set()
     frontier = [filing_id]
@@ -122,7 +123,7 @@ def amended_by(profile: "Profile", filing_id: str) -> set[str]:
     return out
 
 
-def superseded(profile: "Profile", observations: tuple["Observation", ...]) -> tuple["Observation", ...]:
+def superseded(profile: Profile, observations: tuple[Observation, ...]) -> tuple[Observation, ...]:
     """The observations of one figure that another observation on file supersedes."""
     out = []
     for obs in observations:
@@ -132,7 +133,7 @@ def superseded(profile: "Profile", observations: tuple["Observation", ...]) -> t
     return tuple(out)
 
 
-def select(profile: "Profile", figure: "MoneyFigure | PercentFigure", location: tuple = ()) -> Selection:
+def select(profile: Profile, figure: MoneyFigure | PercentFigure, location: tuple = ()) -> Selection:
     observations: tuple[Observation, ...] = tuple(figure)
     gone = superseded(profile, observations) if len(observations) > 1 else ()
     candidates = tuple(o for o in observations if not any(o is g for g in gone)) or observations
@@ -141,12 +142,12 @@ def select(profile: "Profile", figure: "MoneyFigure | PercentFigure", location: 
     return Selection(location, chosen, disagreeing, observations, tuple(g for g in gone if g is not chosen))
 
 
-def selections(profile: "Profile") -> list[Selection]:
+def selections(profile: Profile) -> list[Selection]:
     """Every figure with more than one observation, in document order."""
     return [select(profile, figure, loc) for loc, figure in profile.iter_figures() if len(figure) > 1]
 
 
-def conflicts(profile: "Profile") -> list[Selection]:
+def conflicts(profile: Profile) -> list[Selection]:
     """Every figure whose observations disagree beyond rounding, in document order."""
     return [sel for sel in selections(profile) if sel.conflict]
 
@@ -159,7 +160,7 @@ def value(profile: Profile, figure: PercentFigure) -> PercentObservation: ...
 def value(profile: Profile, figure: None) -> None: ...
 @overload
 def value(profile: Profile, figure: MoneyFigure | PercentFigure | None) -> Observation | None: ...
-def value(profile: "Profile", figure: "MoneyFigure | PercentFigure | None") -> "Observation | None":
+def value(profile: Profile, figure: MoneyFigure | PercentFigure | None) -> Observation | None:
     """The observation of ``figure`` the engine's source ranking chose (None when the figure is absent).
 
     Always read a figure through this (or :func:`series` / :func:`latest`), never
@@ -174,7 +175,7 @@ def value(profile: "Profile", figure: "MoneyFigure | PercentFigure | None") -> "
     return select(profile, figure).chosen
 
 
-def sources_of(observations: Iterable["Observation"]) -> list[str]:
+def sources_of(observations: Iterable[Observation]) -> list[str]:
     """The source ids of ``observations``, each once, in order: what a metric or evidence built from them cites."""
     seen: list[str] = []
     for obs in observations:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Hashable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, ClassVar, Final, Iterator, Literal, Protocol, Sequence, TypeVar, get_args
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any, ClassVar, Final, Literal, Protocol, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -124,7 +125,7 @@ class MoneyObservation(_Observation):
         return int(amount) if self._decimals == 0 and amount.is_integer() else amount
 
     @model_validator(mode="after")
-    def _plausible(self) -> "MoneyObservation":
+    def _plausible(self) -> MoneyObservation:
         base = abs(self.amount * self.unit.factor)
         if base > MAX_AMOUNT or 0 < base < 1e-6:
             raise PydanticCustomError(
@@ -286,7 +287,7 @@ class Filing(Strict):
     note: Text | None = None
 
     @model_validator(mode="after")
-    def _dated(self) -> "Filing":
+    def _dated(self) -> Filing:
         if self.date is None and self.listing_date is None:
             raise PydanticCustomError("filing_date", "a filing needs `date` (filed) or, when only that is known, `listing_date`")
         if self.listing_date is not None and self.status != "listed":
@@ -482,7 +483,7 @@ class Person(Strict):
         return _check_share(v, "a stake")
 
     @model_validator(mode="after")
-    def _company_roles(self) -> "Person":
+    def _company_roles(self) -> Person:
         if self.kind == "company":
             wrong = [r for r in self.roles if r not in ("controller", "shareholder")]
             if wrong:
@@ -510,7 +511,7 @@ class GovernanceEvent(Strict):
     quote: Quote | None = None
 
     @model_validator(mode="after")
-    def _status_fits_type(self) -> "GovernanceEvent":
+    def _status_fits_type(self) -> GovernanceEvent:
         inquiry = self.type in _NOT_PENALTIES
         if inquiry and self.status not in ("open", "closed"):
             raise PydanticCustomError("event_status", "a {type} is open or closed; got {status}", {"type": self.type, "status": self.status})
@@ -665,7 +666,7 @@ class CumulativeFigure(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "CumulativeFigure":
+    def _ordered(self) -> CumulativeFigure:
         start, end = Period(id=self.start), Period(id=self.end)
         if start.end_date() - dt.timedelta(days=31 * start.months - 1) > end.end_date():
             raise PydanticCustomError("cumulative_order", "'from' ({start}) comes after 'to' ({end})", {"start": self.start, "end": self.end})
@@ -712,7 +713,7 @@ class Profile(Strict):
     notes: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "Profile":
+    def _cross_references(self) -> Profile:
         errors = list(self._reference_errors())
         if errors:
             raise ValidationError.from_exception_data(

@@ -27,9 +27,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from riskscore.profile.model import MoneyObservation, PercentObservation, Profile
 

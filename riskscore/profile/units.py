@@ -50,7 +50,7 @@ class Unit:
     factor: float
 
     @classmethod
-    def parse(cls, text: str) -> "Unit":
+    def parse(cls, text: str) -> Unit:
         if not isinstance(text, str):
             raise ValueError(f"a money unit is a string such as 'RMB 亿' or 'USD million'; got {text!r}")
         parts = text.strip().split(None, 1)
@@ -128,7 +128,7 @@ class PartialDate:
     text: str
 
     @classmethod
-    def parse(cls, value: Any) -> "PartialDate":
+    def parse(cls, value: Any) -> PartialDate:
         """``'2022'``, ``'2022-06'``, ``'2022-06-30'``, a ``date`` or a year as an int; ValueError otherwise."""
         if isinstance(value, PartialDate):
             return value

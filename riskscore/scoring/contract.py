@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import TYPE_CHECKING, Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
@@ -171,7 +172,7 @@ class RubricResult(_Frozen):
         return round(100 * coverage, 4)
 
     @model_validator(mode="after")
-    def _band_matches_score(self) -> "RubricResult":
+    def _band_matches_score(self) -> RubricResult:
         if self.score is None:
             if self.band is not None:
                 raise ValueError("a result without a score has no band")
@@ -180,7 +181,7 @@ class RubricResult(_Frozen):
         return self
 
     @classmethod
-    def from_metrics(cls, metrics: list[Metric], adjustments: Sequence[Adjustment] = (), **fields: Any) -> "RubricResult":
+    def from_metrics(cls, metrics: list[Metric], adjustments: Sequence[Adjustment] = (), **fields: Any) -> RubricResult:
         """Weighted mean of the metrics that have a score, plus adjustments, clamped to 0-100.
 
         Coverage is the weight of the scored metrics over the weight of all metrics.
@@ -231,7 +232,7 @@ class Rubric:
     raised with an undeclared id is a contract failure. ``None`` (undeclared): any id starting
     with ``<rubric id>_`` is accepted."""
 
-    def score(self, profile: "Profile", params: RubricParams) -> RubricResult:  # pragma: no cover - abstract
+    def score(self, profile: Profile, params: RubricParams) -> RubricResult:  # pragma: no cover - abstract
         """Score ``profile`` with ``params``: pure (no clock, files or network), deterministic, never mutating the profile."""
         raise NotImplementedError
 

@@ -34,16 +34,17 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Iterable
 from types import FrameType
-from typing import Iterable, Literal, NoReturn
+from typing import Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
 
 from riskscore.profile import evidence as ev
-from riskscore.scoring.config import Config, EngineSettings
 from riskscore.profile.model import Profile
-from riskscore.scoring.registry import LoadFailure, params_for
+from riskscore.scoring.config import Config, EngineSettings
 from riskscore.scoring.contract import Rubric, RubricParams, RubricResult, declares_red_flag
+from riskscore.scoring.registry import LoadFailure, params_for
 from riskscore.scoring.scale import BAND_EDGES, Band, band_for
 
 RESULT_SCHEMA_VERSION = 3

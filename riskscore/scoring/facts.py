@@ -7,7 +7,8 @@ engine's source ranking chose, never an arbitrary one.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from riskscore.profile import evidence, paths
 from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile

@@ -22,15 +22,15 @@ import sys
 import tomllib
 import traceback
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal, overload
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from riskscore.scoring.config import DEFAULTS, Config, check_against_rubrics
 from riskscore.errors import InputError, Problem, RubricLoadError
+from riskscore.scoring.config import DEFAULTS, Config, check_against_rubrics
 from riskscore.scoring.contract import CONTRACT_VERSION, SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams
 
 GROUP = "riskscore.rubrics"
@@ -120,7 +120,7 @@ class Discovery(Sequence[LoadedRubric]):
             return list(self.items) == list(other)
         return NotImplemented
 
-    def __add__(self, other: Iterable[LoadedRubric]) -> "Discovery":
+    def __add__(self, other: Iterable[LoadedRubric]) -> Discovery:
         """More plugins after these (what concatenating the list did before)."""
         return Discovery([*self.items, *other], self.skipped)
 

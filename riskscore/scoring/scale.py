@@ -56,7 +56,7 @@ class Grid(BaseModel):
         return ordered
 
     @classmethod
-    def of(cls, points: object) -> "Grid":
+    def of(cls, points: object) -> Grid:
         """A grid from ``[[x, score], ...]``, validated: at least two points, distinct x, scores within 0-100."""
         return cls.model_validate({"points": points})
 

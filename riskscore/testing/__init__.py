@@ -35,9 +35,9 @@ import copy
 import re
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Iterable
 
 from riskscore.profile.model import Profile
 
@@ -66,11 +66,10 @@ def check_rubric(rubric: type, profiles: Iterable[Profile | str | Path] = (), co
 
 def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (), config_path: str | Path | None = None) -> list[str]:
     """Every contract check ``rubric`` fails, as readable sentences (empty when it passes)."""
+    from riskscore.errors import InputError, RubricLoadError
+    from riskscore.profile.load import load_profile
     from riskscore.scoring import registry
     from riskscore.scoring.config import load_config
-    from riskscore.errors import InputError
-    from riskscore.profile.load import load_profile
-    from riskscore.errors import RubricLoadError
     from riskscore.scoring.contract import CONTRACT_VERSION, Rubric, RubricParams, RubricResult
     from riskscore.scoring.scale import band_for
 
