@@ -194,7 +194,7 @@ def history_from_csv(path: str) -> History:
         else:
             raise InputError(path, [Problem(f"row {i + 2}.outcome", f"expected failed/listed or 1/0; got {row['outcome']!r}")])
         scores = {}
-        for column, feature in zip(score_columns, features):
+        for column, feature in zip(score_columns, features, strict=True):
             value = row[column]
             try:
                 number = None if (value is None or (isinstance(value, str) and not value.strip()) or pd.isna(value)) else float(value)
@@ -460,7 +460,7 @@ def _fit(history: History, groups: list[str], n: int, failed: int, listed: int, 
                f"no demonstrated skill: the skill score {shown} is not above zero by {settings.skill_margin_sd:g} spread(s); "
                "the model does no better than always predicting the base rate")
     held_out = {}
-    for (_, test), model in zip(folds, fold_models):
+    for (_, test), model in zip(folds, fold_models, strict=True):
         companies = sorted({groups[i] for i in test})
         held_out[",".join(companies)] = model.stored(prior, companies)
     final = _fit_one(raw, y)
@@ -553,7 +553,7 @@ def probability(calibration: dict[str, Any], assessment: Any) -> float:
     model, _ = model_for(calibration, getattr(assessment, "profile_id", None))
     scores = {o.id: o.score for o in assessment.rubrics if o.status == "scored"}
     z = model["intercept"]
-    for feature, coef, median in zip(calibration["features"], model["coefficients"], model["imputation_medians"]):
+    for feature, coef, median in zip(calibration["features"], model["coefficients"], model["imputation_medians"], strict=True):  # lengths checked at load
         value = scores.get(feature)
         z += coef * (value / 100 if value is not None else median)
     return 1 / (1 + math.exp(-z))

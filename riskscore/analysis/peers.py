@@ -240,7 +240,7 @@ def precedents(assessment: Any, peers: list[Peer], k: int = 3, min_common: int =
     distances = nan_euclidean(company, others[eligible])
     mine = {o.id for o in assessment.rubrics if o.status == "scored"}
     out = []
-    for distance, position in zip(distances, eligible):
+    for distance, position in zip(distances, eligible, strict=True):
         peer = peers[int(position)]
         scores = {o.id: (o.score if o.status == "scored" else None) for o in peer.assessment.rubrics}
         compared = tuple(i for i in ids if i in mine and scores.get(i) is not None)

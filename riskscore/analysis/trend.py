@@ -14,6 +14,7 @@ company's latest scores sit among its peers (``peers``).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +107,7 @@ def follow(profile: Profile, config: Any, rubrics: list[Any], *, peers: list[Any
         assessment = assess(view, config, rubrics)
         label = (f"{filings[key].exchange} filing {filings[key].known_date}" if key in filings else f"profile as of {date}")
         points.append(TrendPoint(key, date, label, assessment, tuple(p.id for p in view.periods), len(view.governance_events or [])))
-    steps = [_step(a, b) for a, b in zip(points, points[1:])]
+    steps = [_step(a, b) for a, b in itertools.pairwise(points)]
     trend = Trend(profile.id, profile.company.name, profile.company.name_zh, points, steps, [(r.id, r.title) for r in rubrics],
                   check_profile(profile))
     if calibration:

@@ -11,6 +11,8 @@ single observation citing the source ``what-if``, which is added to the profile.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import types
 import typing
@@ -193,9 +195,7 @@ class Sensitivity:
 def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[Any], steps: int = 24) -> list[Sensitivity]:
     """For each rubric with a key metric tied to a figure, how far that figure must move to change the band."""
     from riskscore.profile import evidence as ev
-    from riskscore.scoring.engine import run_rubric
     from riskscore.scoring.registry import params_for
-    from riskscore.scoring.scale import band_for
 
     out = []
     classes = {r.id: r for r in rubrics}
@@ -214,36 +214,41 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
         is_pct = isinstance(chosen, PercentObservation)
         current = chosen.value if isinstance(chosen, PercentObservation) else chosen.amount
         unit = "%" if isinstance(chosen, PercentObservation) else str(chosen.unit)
-
-        def band_at(x: float) -> str | None:
-            text = f"{x:.6g}%" if is_pct else f"{x:.6g} {unit}"
-            try:
-                changed = apply(profile, [Assignment(metric.path, text)])
-            except InputError:
-                return None
-            result, _ = run_rubric(rubric, changed, params)
-            return band_for(result.score) if result is not None and result.score is not None else None
-
         band = outcome.band
         low, high = _search_range(metric.path, is_pct, current)
-
-        def search(target: float) -> Crossing | None:
-            previous = current
-            for k in range(1, steps + 1):
-                x = current + (target - current) * k / steps
-                b = band_at(x)
-                if b is not None and b != band:
-                    lo, hi = previous, x
-                    for _ in range(18):
-                        mid = (lo + hi) / 2
-                        lo, hi = (lo, mid) if band_at(mid) != band else (mid, hi)
-                    return Crossing(hi, b)
-                previous = x
-            return None
-
+        search = functools.partial(_band_crossing, profile, rubric, params, metric.path, unit, current, band, steps)
         out.append(Sensitivity(outcome.id, outcome.title, metric.label, metric.path, current, unit, chosen.decimals,
                                band or "", search(low), search(high)))
     return out
+
+
+def _band_crossing(profile: Profile, rubric: Any, params: Any, path: str, unit: str, current: float, band: str | None,
+                   steps: int, target: float) -> Crossing | None:
+    """Moving the figure at ``path`` from ``current`` towards ``target``: where the rubric's band first changes."""
+    from riskscore.scoring.engine import run_rubric
+    from riskscore.scoring.scale import band_for
+
+    def band_at(x: float) -> str | None:
+        text = f"{x:.6g}%" if unit == "%" else f"{x:.6g} {unit}"
+        try:
+            changed = apply(profile, [Assignment(path, text)])
+        except InputError:
+            return None
+        result, _ = run_rubric(rubric, changed, params)
+        return band_for(result.score) if result is not None and result.score is not None else None
+
+    previous = current
+    for k in range(1, steps + 1):
+        x = current + (target - current) * k / steps
+        b = band_at(x)
+        if b is not None and b != band:
+            lo, hi = previous, x
+            for _ in range(18):
+                mid = (lo + hi) / 2
+                lo, hi = (lo, mid) if band_at(mid) != band else (mid, hi)
+            return Crossing(hi, b)
+        previous = x
+    return None
 
 
 def _search_range(path: str, is_pct: bool, current: float) -> tuple[float, float]:
@@ -325,7 +330,7 @@ def _invert(grid: Any, target: float, near: float) -> float | None:
     """The metric value nearest ``near`` that the grid scores ``target``, None when it never does."""
     found = []
     pts = grid.points
-    for (x1, y1), (x2, y2) in zip(pts, pts[1:]):
+    for (x1, y1), (x2, y2) in itertools.pairwise(pts):
         if y1 != y2 and min(y1, y2) <= target <= max(y1, y2):
             found.append(x1 + (target - y1) * (x2 - x1) / (y2 - y1))
     return min(found, key=lambda x: (abs(x - near), x)) if found else None
@@ -434,10 +439,10 @@ def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list
             step = 10.0 ** -shown
             way = 1.0 if estimate > current else -1.0
 
-            def outward(x: float) -> float:
+            def outward(x: float, step: float = step, way: float = way) -> float:
                 return (math.ceil(x / step - 1e-9) if way > 0 else math.floor(x / step + 1e-9)) * step
 
-            at = lambda x: adjusted_at(o, m.path, is_pct, chosen, x)  # noqa: E731
+            at = functools.partial(adjusted_at, o, m.path, is_pct, chosen)
             near, far = current, outward(estimate)
             result = at(far)
             if crosses(result) and (far - way * step - current) * way > 0 and not crosses(at(far - way * step)):

@@ -501,7 +501,7 @@ def calibrate(
     typer.echo(f"in-sample Brier of always predicting the history's base rate: {formatting.number(b['brier_of_history_rate'], 4)}")
     typer.echo(("Skill demonstrated: " if v["demonstrated_skill"] else "No demonstrated skill: ") + v["verdict"].split(": ", 1)[-1])
     typer.echo("coefficients of the model fitted on every case (memos of companies in the history use the model fitted without them):")
-    for feature, coef in zip(fitted["features"], fitted["final"]["coefficients"]):
+    for feature, coef in zip(fitted["features"], fitted["final"]["coefficients"], strict=True):
         typer.echo(f"  {feature:<24} {formatting.number(coef, 3, sign=True)}")
     if not quiet:
         _err(f"wrote {out}")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Union
 
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]")
 
@@ -29,7 +28,7 @@ class Item:
     key: str
 
 
-Part = Union[str, Item]
+Part = str | Item
 
 
 def join(parts: Iterable[Part | int]) -> str:

@@ -62,7 +62,7 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
         """Walk the dumped data beside the model, keeping only observations disclosed by ``date``."""
         if isinstance(model, (MoneyFigure, PercentFigure)):
             observations: tuple[Observation, ...] = tuple(model)
-            pairs = [(r, obs) for r, obs in zip(raw, observations) if disclosed_on(profile, obs) <= date]
+            pairs = [(r, obs) for r, obs in zip(raw, observations, strict=True) if disclosed_on(profile, obs) <= date]
             for r, obs in pairs:  # a correction not yet disclosed supersedes nothing yet
                 if obs.superseded_by is not None and not any(replaces(obs, other) for _, other in pairs):
                     r.pop("superseded_by", None)
@@ -73,7 +73,7 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
             return {k: v for k, v in ((k, prune(v, getattr(model, k, None)) if getattr(model, k, None) is not None else v)
                                       for k, v in raw.items()) if v is not None}
         if isinstance(raw, list) and isinstance(model, list):
-            return [p for p in (prune(r, m) for r, m in zip(raw, model)) if p is not None]
+            return [p for p in (prune(r, m) for r, m in zip(raw, model, strict=True)) if p is not None]
         return raw
 
     def has_figures(section: dict[str, Any], text_keys: tuple[str, ...]) -> bool:
@@ -82,11 +82,11 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
     data = prune(profile.model_dump(mode="json", exclude_none=True), profile)
     data["as_of"] = date.isoformat()
     data["point_in_time"] = True
-    data["filings"] = [raw for raw, f in zip(data.get("filings", []), profile.filings) if known_from(profile, f.known_date) <= date]
+    data["filings"] = [raw for raw, f in zip(data.get("filings", []), profile.filings, strict=True) if known_from(profile, f.known_date) <= date]
     kept_filings = {raw["id"] for raw in data["filings"]}
-    data["milestones"] = [raw for raw, m in zip(data.get("milestones", []), profile.milestones)
+    data["milestones"] = [raw for raw, m in zip(data.get("milestones", []), profile.milestones, strict=True)
                           if m.filing in kept_filings and known_from(profile, m.date) <= date]
-    data["capital_events"] = [raw for raw, e in zip(data.get("capital_events", []), profile.capital_events)
+    data["capital_events"] = [raw for raw, e in zip(data.get("capital_events", []), profile.capital_events, strict=True)
                               if (known_from(profile, e.date) if e.date is not None else disclosed_on(profile, e)) <= date]
 
     periods = []
@@ -105,23 +105,23 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
     kept_periods = {p["id"] for p in periods}
     data["capital_events"] = [e for e in data["capital_events"] if e.get("period") in (None, *kept_periods)]
 
-    data["people"] = [raw for raw, person in zip(data.get("people", []), profile.people) if text_fact_known(person)]
+    data["people"] = [raw for raw, person in zip(data.get("people", []), profile.people, strict=True) if text_fact_known(person)]
     known_people = {p["id"] for p in data["people"]}
     if profile.governance_events is not None:
         events = []
-        for raw, event in zip(data.get("governance_events", []), profile.governance_events):
+        for raw, event in zip(data.get("governance_events", []), profile.governance_events, strict=True):
             if known_from(profile, event.date) <= date:
                 raw["persons"] = [p for p in raw.get("persons", []) if p in known_people]
                 events.append(raw)
         data["governance_events"] = events
     if "technology" in data and profile.technology is not None:  # a contract end date is a fact about the future, known with the technology
-        data["technology"]["core"] = [raw for raw, tech in zip(data["technology"].get("core", []), profile.technology.core) if text_fact_known(tech)]
+        data["technology"]["core"] = [raw for raw, tech in zip(data["technology"].get("core", []), profile.technology.core, strict=True) if text_fact_known(tech)]
         if not data["technology"]["core"]:
             data.pop("technology")
     cs = data.get("capital_structure")
     if cs is not None:
         if "instruments" in cs and profile.capital_structure is not None:  # an instrument counts from its amount's disclosure; one without an amount as a text fact
-            cs["instruments"] = [raw for raw, inst in zip(cs["instruments"], profile.capital_structure.instruments or [])
+            cs["instruments"] = [raw for raw, inst in zip(cs["instruments"], profile.capital_structure.instruments or [], strict=True)
                                  if "amount" in raw or (inst.amount is None and text_fact_known(inst))]
         if cs.get("period") and cs["period"] not in {p["id"] for p in periods}:
             cs.pop("period")

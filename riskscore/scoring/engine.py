@@ -280,7 +280,7 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
     coverage = round(backed / total_weight, 4) if total_weight else 0.0
 
     outcomes = []
-    for (rubric, weight, result, error), (_, _, score, status) in zip(raw, used):
+    for (rubric, weight, result, error), (_, _, score, status) in zip(raw, used, strict=True):
         norm = weight / counted if score is not None and counted else 0.0
         outcomes.append(RubricOutcome(
             id=rubric.id, title=rubric.title, version=rubric.version, status=status, configured_weight=weight,

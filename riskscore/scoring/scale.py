@@ -8,6 +8,7 @@ here rather than configurable: a score of 65 means High in every memo.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
@@ -47,7 +48,7 @@ class Grid(BaseModel):
         if len(points) < 2:
             raise ValueError(f"a grid needs at least two points; got {len(points)}")
         ordered = tuple(sorted(points))
-        for (x1, _), (x2, _) in zip(ordered, ordered[1:]):
+        for (x1, _), (x2, _) in itertools.pairwise(ordered):
             if x1 == x2:
                 raise ValueError(f"a grid lists the metric value {x1:g} twice")
         for x, y in ordered:
@@ -69,7 +70,7 @@ class Grid(BaseModel):
             return pts[0][1]
         if x >= pts[-1][0]:
             return pts[-1][1]
-        for (x1, y1), (x2, y2) in zip(pts, pts[1:]):
+        for (x1, y1), (x2, y2) in itertools.pairwise(pts):
             if x1 <= x <= x2:
                 return y1 + (y2 - y1) * (x - x1) / (x2 - x1)
         raise AssertionError("unreachable")  # pragma: no cover
