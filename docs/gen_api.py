@@ -100,7 +100,7 @@ def _attribute_docs(module_name: str) -> dict[str, tuple[str, str]]:
     tree = ast.parse(source)
     found: dict[str, tuple[str, str]] = {}
     body = tree.body
-    for node, after in zip(body, body[1:] + [None]):
+    for node, after in zip(body, body[1:] + [None], strict=True):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name, value = node.targets[0].id, node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:

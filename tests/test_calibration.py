@@ -71,7 +71,7 @@ def history_csv(tmp_path: Path) -> Path:
 
 
 def _medians() -> list[float]:
-    columns = list(zip(*ROWS))[1:4]
+    columns = list(zip(*ROWS, strict=True))[1:4]
     return [statistics.median(float(v) for v in col if v) / 100 for col in columns]
 
 
@@ -518,8 +518,8 @@ def _sigmoid(z: float) -> float:
 def test_probability_by_hand_from_the_committed_file() -> None:
     calibration = cal.load_calibration(COMMITTED)
     final = calibration["final"]
-    coef = dict(zip(calibration["features"], final["coefficients"]))
-    median = dict(zip(calibration["features"], final["imputation_medians"]))
+    coef = dict(zip(calibration["features"], final["coefficients"], strict=True))
+    median = dict(zip(calibration["features"], final["imputation_medians"], strict=True))
     scores = {"margin": 77.36, "losses": 53.17, "governance": 73.75, "customer_concentration": 100.0,
               "technology_dependence": 91.6, "redemption_overhang": 87.0}
     z = final["intercept"] + sum(coef[f] * scores[f] / 100 for f in calibration["features"])

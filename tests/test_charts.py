@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -118,7 +119,7 @@ def test_characters_illegal_in_xml_are_dropped() -> None:
 def test_one_row_per_rubric_in_order() -> None:
     rows = by_class(parse(score_weight_chart(BARS)), "score-row")
     assert len(rows) == len(BARS)
-    for row, bar in zip(rows, BARS):
+    for row, bar in zip(rows, BARS, strict=True):
         assert bar.label in texts(row)
 
 
@@ -325,10 +326,10 @@ def test_dated_keys_are_spaced_in_proportion_to_time() -> None:
     dates = ["2021-04-01", "2024-12-31", "2025-09-30", "2026-06-30"]
     panel = Panel("Overall score", "", [Series("s", [(d, 50.0) for d in dates])], "line", dates, interims=False, scale=(0, 100), dated=True)
     xs = [float(e.get("cx")) for e in by_class(parse(period_panels([panel])), "point")]  # type: ignore[arg-type]
-    gaps = [b - a for a, b in zip(xs, xs[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(xs)]
     import datetime as dt
 
-    days = [(dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days for a, b in zip(dates, dates[1:])]
+    days = [(dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days for a, b in itertools.pairwise(dates)]
     assert gaps[0] / gaps[1] == pytest.approx(days[0] / days[1], rel=0.02)
     even = Panel("x", "", [Series("s", [(d, 50.0) for d in dates])], "line", dates, interims=False)
     xs = [float(e.get("cx")) for e in by_class(parse(period_panels([even])), "point")]  # type: ignore[arg-type]

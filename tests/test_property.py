@@ -211,7 +211,7 @@ def corrupt(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2, 3]))):
         slots: list[tuple[Any, Any]] = []
 
-        def walk(node: Any) -> None:
+        def walk(node: Any, slots: list[tuple[Any, Any]] = slots) -> None:
             items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
             for key, value in list(items):
                 slots.append((node, key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
@@ -91,7 +92,7 @@ def test_scores_at_each_point() -> None:
 def test_each_step_has_a_move_per_rubric() -> None:
     trend = wedoctor_trend()
     assert len(trend.steps) == len(trend.points) - 1 == 3
-    for step, (start, end) in zip(trend.steps, zip(trend.points, trend.points[1:])):
+    for step, (start, end) in zip(trend.steps, itertools.pairwise(trend.points), strict=True):
         assert (step.start, step.end) == (start, end)
         assert [m.rubric for m in step.moves] == RUBRIC_IDS
         for m in step.moves:
