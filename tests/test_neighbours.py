@@ -88,7 +88,7 @@ def _precedents_with_scikit_learn(assessment: Any, peers: list[Any], k: int, min
     index = NearestNeighbors(n_neighbors=int(eligible.size), metric="nan_euclidean").fit(others[eligible])
     distances, found = index.kneighbors(company)
     out = []
-    for distance, position in zip(distances[0], found[0]):
+    for distance, position in zip(distances[0], found[0], strict=True):
         peer = peers[int(eligible[position])]
         scores = {o.id: (o.score if o.status == "scored" else None) for o in peer.assessment.rubrics}
         mine = {o.id for o in assessment.rubrics if o.status == "scored"}

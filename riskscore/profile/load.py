@@ -52,14 +52,14 @@ class _StrictLoader(_Loader):
         values on every line, and resolving each one again through the regular expressions is
         a fifth of the cost of reading it."""
         if kind is not yaml.ScalarNode or len(value) > 64:
-            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+            return super().resolve(kind, value, implicit)
         key = (value, implicit[0], implicit[1])
         tag = _RESOLVED.get(key)
         if tag is None:
             tag = super().resolve(kind, value, implicit)
             if len(_RESOLVED) < 4096:
                 _RESOLVED[key] = tag
-        return tag  # type: ignore[no-any-return]
+        return tag
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> dt.date | dt.datetime:
         try:
