@@ -290,7 +290,7 @@ def test_profile_history_reproduces_the_committed_calibration(tmp_path: Path) ->
     # the history (issue 13): 45 cases from 23 companies, 16 failed of which 14 are not WeDoctor's; beyond 20 companies
     # the validation uses 10 grouped folds, so a company's held-out model is its fold's
     assert (fitted["cases"], fitted["failed"], fitted["companies"]) == (45, 16, 23)
-    assert sum(1 for label, failed in zip(fitted["case_labels"], fitted["case_outcomes"]) if failed and not label.startswith("wedoctor ")) == 14
+    assert sum(1 for label, failed in zip(fitted["case_labels"], fitted["case_outcomes"], strict=True) if failed and not label.startswith("wedoctor ")) == 14
     [wedoctor_fold] = [m for m in fitted["held_out"].values() if "wedoctor" in m["excludes"]]
     assert wedoctor_fold["fitted"] is True and wedoctor_fold["failed"] == 14
     # and the model still has no demonstrated skill
@@ -548,7 +548,7 @@ def test_wedoctor_memo_shows_the_base_rate_from_a_model_that_never_saw_wedoctor(
     # WeDoctor's fold (10 grouped folds beyond 20 companies) leaves out its two filings and the fold's other company's
     assert held_out and "wedoctor" in model["excludes"] and model["fitted"] and model["cases"] <= calibration["cases"] - 2
     scores = {o.id: o.score for o in a.rubrics if o.status == "scored"}
-    z = model["intercept"] + sum(c * scores[f] / 100 for f, c in zip(calibration["features"], model["coefficients"]))
+    z = model["intercept"] + sum(c * scores[f] / 100 for f, c in zip(calibration["features"], model["coefficients"], strict=True))
     assert cal.probability(calibration, a) == pytest.approx(_sigmoid(z), abs=1e-12)  # the held-out model, never the final one
     memo = (ROOT / "reports" / "peers" / "wedoctor.md").read_text(encoding="utf-8")
     assert "Base rate of failure: 70.8%, not a probability for this company. The calibration model has no demonstrated skill" in memo
