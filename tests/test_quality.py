@@ -409,39 +409,52 @@ def wedoctor_findings() -> list[Finding]:
     return check_profile(load_profile(WEDOCTOR))
 
 
+def unreviewed_wedoctor(folder: Path) -> Path:
+    """WeDoctor without its `reviewed_findings` (the block sits after every field the findings
+    name, so their line numbers are the same as in the real file)."""
+    text = WEDOCTOR.read_text(encoding="utf-8")
+    start, end = text.index("\nreviewed_findings:\n") + 1, text.index("\nnotes:\n") + 1
+    path = folder / "wedoctor.yaml"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    return path
+
+
 def test_wedoctor_findings() -> None:
+    """The four warnings are real disagreements between the articles; the profile keeps them, reviewed."""
     found = {(f.check, f.field, f.severity) for f in wedoctor_findings()}
     assert found >= {
-        ("segments", "periods[FY2022].segments", "warning"),
-        ("growth", "periods[FY2020].revenue_growth", "warning"),
-        ("cumulative", "cumulative adjusted_net_profit FY2022–FY2024", "warning"),   # the research compilation's claim
+        ("segments", "periods[FY2022].segments", "reviewed"),
+        ("growth", "periods[FY2020].revenue_growth", "reviewed"),
+        ("cumulative", "cumulative adjusted_net_profit FY2022–FY2024", "reviewed"),   # the research compilation's claim
         ("cumulative", "cumulative adjusted_net_profit FY2018–2025H1", "info"),      # FY2018 has no adjusted figure
         ("restatement", "periods[FY2022].adjusted_net_profit", "info"),
         ("restatement", "periods[FY2023].adjusted_net_profit", "info"),
         ("disagreement", "periods[FY2019].revenue", "info"),
-        ("concept", "capital_structure", "warning"),   # 253 亿: net liabilities (dingjiaoone), total liabilities (research)
+        ("concept", "capital_structure", "reviewed"),   # 253 亿: net liabilities (dingjiaoone), total liabilities (research)
     }
     research = next(f for f in wedoctor_findings() if f.field == "cumulative adjusted_net_profit FY2022–FY2024")
-    assert research.message == "research-2026-06 gives RMB -51.8 亿; the periods it covers add up to RMB -16.5 亿"
-    assert sum(f.severity == "warning" for f in wedoctor_findings()) == 4
+    assert research.message.startswith("research-2026-06 gives RMB -51.8 亿; the periods it covers add up to RMB -16.5 亿 — reviewed: ")
+    assert sum(f.severity == "warning" for f in wedoctor_findings()) == 0
+    assert sum(f.severity == "reviewed" for f in wedoctor_findings()) == 4
     concept = next(f for f in wedoctor_findings() if f.check == "concept")
     assert (concept.field, concept.sources) == ("capital_structure", ("dingjiaoone-2025", "research-2026-06"))
 
 
-def test_validate_strict_on_wedoctor_fails_and_prints_the_warnings() -> None:
-    result = run("validate", "--strict", WEDOCTOR)
+def test_validate_strict_on_wedoctor_without_its_reviews_fails_and_prints_the_warnings(tmp_path: Path) -> None:
+    result = run("validate", "--strict", unreviewed := unreviewed_wedoctor(tmp_path))
     assert result.exit_code == 2
+    assert sum(f.severity == "warning" for f in check_profile(load_profile(unreviewed))) == 4
     # file:line: field: severity: message, the line that of the field in the profile
     lines = WEDOCTOR.read_text(encoding="utf-8").splitlines()
     segments_line = next(i for i, line in enumerate(lines, 1) if line.strip() == "- id: FY2022") + 1
     segments_line = next(i for i, line in enumerate(lines[segments_line - 1:], segments_line) if line.strip().startswith("segments:"))
-    assert f"{WEDOCTOR}:{segments_line}: periods[FY2022].segments: warning: top-level segment shares add up to 92.4%" in result.stderr
-    assert re.search(rf"^{re.escape(str(WEDOCTOR))}:\d+: periods\[FY2020\]\.revenue_growth: warning: stated growth 266%", result.stderr, re.M)
-    assert f"{WEDOCTOR}: cumulative adjusted_net_profit FY2022–FY2024: warning:" in result.stderr  # a claim, not a place in the file
-    assert re.search(rf"^{re.escape(str(WEDOCTOR))}:\d+: periods\[FY2022\]\.adjusted_net_profit: info: the filings give different values", result.stderr, re.M)
+    assert f"{unreviewed}:{segments_line}: periods[FY2022].segments: warning: top-level segment shares add up to 92.4%" in result.stderr
+    assert re.search(rf"^{re.escape(str(unreviewed))}:\d+: periods\[FY2020\]\.revenue_growth: warning: stated growth 266%", result.stderr, re.M)
+    assert f"{unreviewed}: cumulative adjusted_net_profit FY2022–FY2024: warning:" in result.stderr  # a claim, not a place in the file
+    assert re.search(rf"^{re.escape(str(unreviewed))}:\d+: periods\[FY2022\]\.adjusted_net_profit: info: the filings give different values", result.stderr, re.M)
     # The profile is valid: its figures do not add up, which is not the same thing.
     assert "1 of 1 profile(s) with data-quality warnings (--strict)" in result.stderr and "invalid" not in result.stderr
-    assert f"ok: {WEDOCTOR}" not in result.stderr
+    assert f"ok: {unreviewed}" not in result.stderr
 
 
 def test_plain_validate_on_wedoctor_passes() -> None:
@@ -473,9 +486,32 @@ def test_validate_strict_passes_with_info_findings_only(tmp_path: Path, make_pro
 
 def test_validate_strict_counts_each_profile(tmp_path: Path, make_profile_data: Callable[..., dict[str, Any]]) -> None:
     clean = _write(tmp_path, "clean.yaml", make_profile_data({}))
-    result = run("validate", "--strict", clean, WEDOCTOR)
+    result = run("validate", "--strict", clean, unreviewed_wedoctor(tmp_path))
     assert result.exit_code == 2
     assert f"ok: {clean}" in result.stderr and "1 of 2 profile(s) with data-quality warnings (--strict)" in result.stderr
+
+
+def test_validate_strict_passes_wedoctor_with_its_reviewed_findings_and_shows_the_notes() -> None:
+    result = run("validate", "--strict", WEDOCTOR)
+    assert result.exit_code == 0, result.output
+    assert f"ok: {WEDOCTOR}" in result.stderr
+    assert re.search(r": periods\[FY2020\]\.revenue_growth: reviewed: stated growth 266% .* — reviewed: 266% is the research compilation's", result.stderr)
+
+
+def test_a_review_that_matches_no_warning_is_a_warning(tmp_path: Path, make_profile_data: Callable[..., dict[str, Any]]) -> None:
+    data = make_profile_data({"periods": [{"id": "FY2025", "revenue": rmb(10), "segments": segments("60%", "40%")}],
+                              "reviewed_findings": [{"check": "segments", "field": "periods[FY2025].segments", "note": "checked"}]})
+    result = run("validate", "--strict", path := _write(tmp_path, "stale.yaml", data))
+    assert result.exit_code == 2
+    assert re.search(rf"^{re.escape(str(path))}:\d+: reviewed_findings\[0\]: warning: no segments warning at periods\[FY2025\]\.segments any more",
+                     result.stderr, re.M)
+
+
+def test_a_review_of_an_unknown_check_is_invalid(tmp_path: Path, make_profile_data: Callable[..., dict[str, Any]]) -> None:
+    data = make_profile_data({"reviewed_findings": [{"check": "segment", "field": "periods[FY2025].segments", "note": "checked"}]})
+    result = run("validate", _write(tmp_path, "typo.yaml", data))
+    assert result.exit_code == 2
+    assert "reviewed_findings[0].check" in result.stderr and "Traceback" not in result.output
 
 
 def test_the_memo_lists_the_findings_under_data_quality(tmp_path: Path) -> None:

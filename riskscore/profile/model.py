@@ -673,6 +673,28 @@ class CumulativeFigure(Strict):
         return self
 
 
+# --------------------------------------------------------------------------- reviewed data-quality findings
+
+QUALITY_CHECKS = ("segments", "growth", "cumulative", "stated_margin", "stated_share", "concept", "restatement", "disagreement",
+                  "superseded", "stale_review")
+"""The data-quality checks (:mod:`riskscore.profile.quality`), in the order findings are listed."""
+
+
+class ReviewedFinding(Strict):
+    """A data-quality warning the profile's author has looked into and keeps, with why.
+
+    The sources really disagree (the engine shows both figures and which it uses), so the
+    warning stays in the memo, marked reviewed with this note; ``validate --strict`` no longer
+    fails on it. A review that matches no warning any more is itself a warning, so reviews
+    never go stale silently.
+    """
+
+    check: Literal["segments", "growth", "cumulative", "stated_margin", "stated_share", "concept", "restatement", "disagreement",
+                   "superseded"] = Field(description="The check that raised the warning, as `validate --strict` names it.")
+    field: Annotated[str, Field(min_length=1, max_length=300, description="The finding's field, as `validate --strict` prints it.")]
+    note: Text = Field(description="What the author found and why the profile keeps the figures as they are.")
+
+
 # --------------------------------------------------------------------------- the profile
 
 class Profile(Strict):
@@ -704,6 +726,8 @@ class Profile(Strict):
     capital_structure: CapitalStructure | None = None
     cumulative: list[CumulativeFigure] = Field(default_factory=list, description="Sources' claims about totals over several periods.")
     milestones: list[Milestone] = Field(default_factory=list, description="Listing-process steps of the filings, each cited.")
+    reviewed_findings: list[ReviewedFinding] = Field(
+        default_factory=list, description="Data-quality warnings the author has reviewed and keeps, each with a note (validate --strict passes them).")
     capital_events: list[CapitalEvent] = Field(default_factory=list, description="Dividends, buybacks and capital injections.")
     outcome: ListingOutcome | None = Field(default=None, description="The listing's outcome; never used for scoring.")
     tags: list[Slug] = Field(default_factory=list, description="Labels for peer sets, e.g. health-tech (select with --peers tag:health-tech).")

@@ -26,15 +26,15 @@ Findings carry the figures involved and their source ids; nothing here changes a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from riskscore.profile import evidence as ev
 from riskscore.profile import paths
-from riskscore.profile.model import MoneyObservation, Period, Profile
+from riskscore.profile.model import QUALITY_CHECKS, MoneyObservation, Period, Profile
 from riskscore.report import format as fmt
 
-_CHECK_ORDER = ("segments", "growth", "cumulative", "stated_margin", "stated_share", "concept", "restatement", "disagreement", "superseded")
+_CHECK_ORDER = QUALITY_CHECKS
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Finding:
     field: str          # profile path, readable (periods[FY2022].segments)
     message: str
     sources: tuple[str, ...] = field(default=())
-    severity: str = "warning"  # warning: the figures cannot all be right; info: worth knowing, not an error
+    severity: str = "warning"  # warning: the figures cannot all be right; reviewed: a warning the profile's author kept, with a note; info: worth knowing
 
 
 
@@ -62,7 +62,26 @@ def check_profile(profile: Profile) -> list[Finding]:
     findings = (_segments(profile) + _growth(profile) + _cumulative(profile) + _stated_margins(profile) + _balance_sheet_ratio(profile)
                 + _stated_shares(profile)
                 + _concepts(profile) + _disagreements(profile) + _superseded(profile))
-    return sorted(findings, key=lambda f: _CHECK_ORDER.index(f.check))
+    return _apply_reviews(profile, sorted(findings, key=lambda f: _CHECK_ORDER.index(f.check)))
+
+
+def _apply_reviews(profile: Profile, findings: list[Finding]) -> list[Finding]:
+    """Mark the warnings the profile lists under ``reviewed_findings`` (severity ``reviewed``, the
+    author's note appended); a review that matches no warning is a warning of its own."""
+    reviews = {(r.check, r.field): r for r in profile.reviewed_findings}
+    matched: set[tuple[str, str]] = set()
+    out = []
+    for f in findings:
+        review = reviews.get((f.check, f.field))
+        if review is not None and f.severity == "warning":
+            matched.add((f.check, f.field))
+            f = replace(f, severity="reviewed", message=f"{f.message} — reviewed: {review.note}")
+        out.append(f)
+    for i, r in enumerate(profile.reviewed_findings):
+        if (r.check, r.field) not in matched:
+            out.append(Finding("stale_review", paths.join(("reviewed_findings", i)),
+                               f"no {r.check} warning at {r.field} any more: correct the review's check and field, or remove it"))
+    return out
 
 
 def _segments(profile: Profile) -> list[Finding]:

@@ -663,6 +663,7 @@ QUALITY_LABELS = {
     "superseded": "Superseded",
     "restatement": "Restatement",
     "disagreement": "Sources disagree",
+    "stale_review": "Stale review",
 }
 
 
