@@ -278,10 +278,10 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
 
 @pytest.fixture
 def slow_batch(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Start a real two-worker batch over 16 profiles with a slow rubric; yields (process, out)."""
+    """Start a real two-worker batch over 32 profiles with a slow rubric (4 s of work: the signal always lands mid-run); yields (process, out)."""
     plugins = tmp_path / "slow"
     write(plugins / "slow.py", SLOW_PLUGIN)
-    inputs(tmp_path, [f"p{i:02d}" for i in range(16)])
+    inputs(tmp_path, [f"p{i:02d}" for i in range(32)])
     out = tmp_path / "out"
     procs: list[subprocess.Popen[str]] = []
 
@@ -331,7 +331,7 @@ def test_workers_exit_when_the_parent_is_killed_and_the_next_run_cleans_up(slow_
     again = start()  # the lock of the killed run is gone with it
     assert again.wait(60) == 0, again.stderr.read()
     no_litter(out)
-    assert len(list(out.glob("p*.json"))) == 16
+    assert len(list(out.glob("p*.json"))) == 32
 
 
 @linux_only
@@ -343,5 +343,5 @@ def test_two_concurrent_batches_the_second_is_refused(slow_batch) -> None:  # ty
     assert result.exit_code == 1
     assert f"error: another riskscore batch (pid {first.pid}) is writing into {out}" in result.stderr
     assert first.wait(60) == 0, first.stderr.read()  # the first run is undisturbed
-    assert len(list(out.glob("p*.json"))) == 16 and not (out / "alpha.json").exists()
+    assert len(list(out.glob("p*.json"))) == 32 and not (out / "alpha.json").exists()
     no_litter(out)
