@@ -38,6 +38,10 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
      "A figure may hold several observations from disagreeing sources; these return the one the engine's source ranking chose.",
      ["value", "sources_of", "cited", "series", "latest", "ratio_pct", "revenue_share", "path"]),
     ("Formatting figures", "Figures as the memo writes them.", ["fmt_obs", "fmt_money", "fmt_pct"]),
+    ("Messages in more than one language",
+     "What a memo prints, as message ids with parameters, so that a Chinese memo can translate it "
+     "(see docs/writing-a-rubric.md, \"Messages and translations\").",
+     ["Message", "Value", "Text"]),
     ("The profile's types", "What ``score`` receives: a validated, read-only profile.",
      ["Profile", "Period", "Filing", "GovernanceEvent", "Instrument", "MoneyFigure", "MoneyObservation", "PercentFigure",
       "PercentObservation"]),

@@ -16,6 +16,10 @@ named here, ``docs/api.md`` (generated from these docstrings and checked by the 
   (an evidence line's sources and quotes),
   :func:`series`, :func:`latest`, :func:`ratio_pct`, :func:`revenue_share`, :func:`fmt_obs`,
   :func:`path`;
+- messages (:mod:`riskscore.report.i18n`): :class:`Message` (an id, English text with
+  ``{named}`` placeholders, parameters: what a Chinese memo translates), :class:`Value`
+  (a date, period, amount or band written in the memo's language), :class:`Text` (a
+  profile text, with its Chinese form);
 - the profile's types (:mod:`riskscore.profile.model`) and dates
   (:mod:`riskscore.profile.units`): :class:`Profile`, :class:`Period`, :class:`Filing`,
   :class:`GovernanceEvent`, the figure and observation types, :class:`PartialDate`,
@@ -39,6 +43,7 @@ from riskscore.profile.model import (
     Profile,
 )
 from riskscore.profile.units import PartialDate, months_between
+from riskscore.report.i18n import Message, Text, Value
 from riskscore.scoring.contract import (
     CONTRACT_VERSION,
     SUPPORTED_CONTRACT_VERSIONS,
@@ -58,8 +63,8 @@ from riskscore.scoring.scale import Band, Grid, GridParam, band_for, clamp
 
 __all__ = [
     "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS", "Adjustment", "Band", "Citation", "DataGap", "Evidence", "Filing",
-    "GovernanceEvent", "Grid", "GridParam", "Instrument", "Metric", "MoneyFigure", "MoneyObservation",
+    "GovernanceEvent", "Grid", "GridParam", "Instrument", "Message", "Metric", "MoneyFigure", "MoneyObservation",
     "PartialDate", "PercentFigure", "PercentObservation", "Period", "Profile", "RedFlag", "Rubric",
-    "RubricParams", "RubricResult", "Scenario", "band_for", "cited", "clamp", "fmt_money", "fmt_obs", "fmt_pct", "latest", "latest_stage", "months_between", "stage", "Stage",
+    "RubricParams", "RubricResult", "Scenario", "Text", "Value", "band_for", "cited", "clamp", "fmt_money", "fmt_obs", "fmt_pct", "latest", "latest_stage", "months_between", "stage", "Stage",
     "path", "ratio_pct", "revenue_share", "series", "sources_of", "value",
 ]

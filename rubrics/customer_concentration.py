@@ -9,12 +9,15 @@ from riskscore.rubric import (
     DataGap,
     Evidence,
     GridParam,
+    Message,
     Metric,
     Profile,
     RedFlag,
     Rubric,
     RubricParams,
     RubricResult,
+    Text,
+    Value,
     cited,
     fmt_obs,
     path,
@@ -80,75 +83,112 @@ class CustomerConcentration(Rubric):
         if largest:
             period, obs = largest[-1]
             metrics.append(Metric(
-                id="largest_customer_share", label="Related-party (parent group) share of revenue" if as_group else "Largest customer share of revenue",
+                id="largest_customer_share", label=_RELATED if as_group else _LARGEST,
                 value=obs.value, unit="%",
                 period=period.id, grid=params.largest_share_grid, score=round(params.largest_share_grid.score(obs.value), 2),
                 weight=params.largest_share_weight, display=fmt_obs(profile, obs), sources=[obs.source],
                 path=path(period, "customers", "related_party_share" if as_group else "largest_share"),
             ))
             customers = period.customers
-            who = f" ({customers.largest_counterparty})" if customers and customers.largest_counterparty else ""
             if as_group:
-                evidence.append(Evidence(statement=f"Related parties (the parent group, one customer under common control) provided {fmt_obs(profile, obs)} of revenue in {period.id}.", **cited(obs)))
+                statement = Message("customer_concentration.related_party",
+                                    "Related parties (the parent group, one customer under common control) provided {share} of revenue in {period:period}.",
+                                    share=fmt_obs(profile, obs), period=period.id)
+            elif customers and customers.largest_counterparty:
+                who = Text(customers.largest_counterparty, path=path(period, "customers", "largest_counterparty"))
+                statement = Message("customer_concentration.largest_named", "The largest customer ({who}) provided {share} of revenue in {period:period}.",
+                                    who=who, share=fmt_obs(profile, obs), period=period.id)
             else:
-                evidence.append(Evidence(statement=f"The largest customer{who} provided {fmt_obs(profile, obs)} of revenue in {period.id}.", **cited(obs)))
+                statement = Message("customer_concentration.largest", "The largest customer provided {share} of revenue in {period:period}.",
+                                    share=fmt_obs(profile, obs), period=period.id)
+            evidence.append(Evidence(statement=statement, **cited(obs)))
             if customers and customers.largest_counterparty_type in ("government", "state_program", "state_owned"):
                 evidence.append(Evidence(
-                    statement=f"The largest counterparty is a {customers.largest_counterparty_type.replace('_', ' ')}; under ASC 280 a government and the entities it controls count as one customer.",
+                    statement=Message("customer_concentration.state_counterparty",
+                                      "The largest counterparty is a {kind}; under ASC 280 a government and the entities it controls count as one customer.",
+                                      kind=Value.term("counterparty_type", customers.largest_counterparty_type)),
                     sources=customers.sources,
                 ))
             # 'at most 50%' does not establish majority reliance; 'at least' and 'about' do.
             if obs.bound != "at_most" and obs.value >= params.red_flag_largest_share:
                 flags.append(RedFlag(
-                    id="largest_customer_majority", title="Majority reliance on one customer",
-                    detail=f"The largest customer provided {fmt_obs(profile, obs)} of revenue in {period.id} (threshold {params.red_flag_largest_share:g}%).",
+                    id="largest_customer_majority",
+                    title=Message("customer_concentration.flag.title", "Majority reliance on one customer"),
+                    detail=Message("customer_concentration.flag.detail",
+                                   "The largest customer provided {share} of revenue in {period:period} (threshold {threshold}%).",
+                                   share=fmt_obs(profile, obs), period=period.id, threshold=params.red_flag_largest_share),
                     sources=[obs.source],
                 ))
             if len(largest) > 1:
                 first_period, first = largest[0]
                 rise = round(obs.value - first.value, 9)  # 17.4 - 12.4 is 4.999…; compare as written
                 evidence.append(Evidence(
-                    statement=f"The largest customer's share moved from {fmt_obs(profile, first)} ({first_period.id}) to {fmt_obs(profile, obs)} ({period.id}), {rise:+.1f} percentage points.",
+                    statement=Message("customer_concentration.moved",
+                                      "The largest customer's share moved from {first} ({first_period:period}) to {last} ({period:period}), {rise:signed1} percentage points.",
+                                      first=fmt_obs(profile, first), first_period=first_period.id, last=fmt_obs(profile, obs), period=period.id, rise=rise),
                     **cited(first, obs),
                 ))
                 if rise >= params.rise_threshold_pp:
-                    adjustments.append(Adjustment(label=f"Largest-customer share rose {rise:.1f} pp ({first_period.id}→{period.id})", points=params.rise_points))
+                    adjustments.append(Adjustment(label=Message("customer_concentration.rose", "Largest-customer share rose {rise:pp} ({first:period}→{last:period})",
+                                                                rise=rise, first=first_period.id, last=period.id), points=params.rise_points))
         elif (described := _described(profile, params)) is not None:
             period, score, display, statement, item = described
-            metrics.append(Metric(id="concentration_described", label="Customer concentration as the sources describe it", value=None, display=display,
+            ordinal = Value.join([Message("customer_concentration.ordinal_item", "{key} {score:plain}", key=Value.term("customer_concentration.key", k), score=v)
+                                  for k, v in {**params.concentration_level_score, **params.relation_score}.items()])
+            metrics.append(Metric(id="concentration_described", label=_DESCRIBED, value=None, display=display,
                                   period=period.id, score=score, weight=params.largest_share_weight, sources=cited(item, sources=period.customers.sources)["sources"],  # type: ignore[union-attr]
-                                  note="ordinal: " + ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in {**params.concentration_level_score, **params.relation_score}.items())))
+                                  note=Message("customer_concentration.ordinal", "ordinal: {scale}", scale=ordinal)))
             evidence.append(Evidence(statement=statement, **cited(item, sources=period.customers.sources)))  # type: ignore[union-attr]
-            gaps.append(DataGap(field=path(period, "customers", "largest_share"), reason="No share figure is on file; concentration is scored from how the sources describe it."))
+            gaps.append(DataGap(field=path(period, "customers", "largest_share"), reason=Message(
+                "customer_concentration.gap.described", "No share figure is on file; concentration is scored from how the sources describe it.")))
         else:
-            metrics.append(Metric(id="largest_customer_share", label="Largest customer share of revenue", value=None, unit="%", grid=params.largest_share_grid, weight=params.largest_share_weight))
-            gaps.append(DataGap(field="periods[*].customers.largest_share", reason="No period reports the largest customer's share of revenue."))
+            metrics.append(Metric(id="largest_customer_share", label=_LARGEST, value=None, unit="%", grid=params.largest_share_grid, weight=params.largest_share_weight))
+            gaps.append(DataGap(field="periods[*].customers.largest_share", reason=Message(
+                "customer_concentration.gap.largest", "No period reports the largest customer's share of revenue.")))
         for period in profile.periods_by_end()[::-1]:
             relation = period.customers.largest_relation if period.customers else None
             if relation in ("parent", "parent_affiliate", "shareholder", "related_party") and largest:
-                evidence.append(Evidence(statement=f"The largest customers are {_RELATION_TEXT[relation]} ({period.id}).", sources=period.customers.sources))  # type: ignore[union-attr]
+                evidence.append(Evidence(statement=Message("customer_concentration.relation", "The largest customers are {relation} ({period:period}).",
+                                                           relation=_relation(relation), period=period.id), sources=period.customers.sources))  # type: ignore[union-attr]
                 break
 
         if top5:
             period, obs = top5[-1]
             metrics.append(Metric(
-                id="top5_customer_share", label="Top-five customers' share of revenue", value=obs.value, unit="%",
+                id="top5_customer_share", label=_TOP5, value=obs.value, unit="%",
                 period=period.id, grid=params.top5_share_grid, score=round(params.top5_share_grid.score(obs.value), 2),
                 weight=params.top5_share_weight, display=fmt_obs(profile, obs), sources=[obs.source],
                 path=path(period, "customers", "top5_share"),
             ))
-            evidence.append(Evidence(statement=f"The five largest customers provided {fmt_obs(profile, obs)} of revenue in {period.id}.", **cited(obs)))
+            evidence.append(Evidence(statement=Message("customer_concentration.top5", "The five largest customers provided {share} of revenue in {period:period}.",
+                                                       share=fmt_obs(profile, obs), period=period.id), **cited(obs)))
         else:
-            metrics.append(Metric(id="top5_customer_share", label="Top-five customers' share of revenue", value=None, unit="%", grid=params.top5_share_grid, weight=params.top5_share_weight))
-            gaps.append(DataGap(field="periods[*].customers.top5_share", reason="No period reports the top-five customers' share of revenue."))
+            metrics.append(Metric(id="top5_customer_share", label=_TOP5, value=None, unit="%", grid=params.top5_share_grid, weight=params.top5_share_weight))
+            gaps.append(DataGap(field="periods[*].customers.top5_share", reason=Message(
+                "customer_concentration.gap.top5", "No period reports the top-five customers' share of revenue.")))
 
         result = RubricResult.from_metrics(metrics, adjustments, evidence=evidence, red_flags=flags, data_gaps=gaps)
         return result.model_copy(update={"narrative": _narrative(result, largest)})
 
 
+_LARGEST = Message("customer_concentration.metric.largest", "Largest customer share of revenue")
+_RELATED = Message("customer_concentration.metric.related_party", "Related-party (parent group) share of revenue")
+_DESCRIBED = Message("customer_concentration.metric.described", "Customer concentration as the sources describe it")
+_TOP5 = Message("customer_concentration.metric.top5", "Top-five customers' share of revenue")
+
 _RELATION_TEXT = {"parent": "the parent company", "parent_affiliate": "the parent or its affiliates", "shareholder": "a shareholder",
                   "related_party": "related parties", "unrelated": "unrelated to the company"}
 _LEVEL_TEXT = {"low": "low", "moderate": "moderate", "high": "high", "very_high": "very high"}
+
+
+def _relation(relation: str) -> Message:
+    """How the largest customers relate to the company, as a message (``customer_concentration.relation.<key>``)."""
+    return Message(f"customer_concentration.relation.{relation}", _RELATION_TEXT[relation])
+
+
+def _level(level: str) -> Message:
+    """Concentration in words, as a message (``customer_concentration.level.<key>``)."""
+    return Message(f"customer_concentration.level.{level}", _LEVEL_TEXT[level])
 
 
 def _described(profile: Profile, params: "CustomerConcentration.Params") -> tuple | None:
@@ -160,11 +200,15 @@ def _described(profile: Profile, params: "CustomerConcentration.Params") -> tupl
         words, relation = customers.concentration, customers.largest_relation
         candidates = []
         if words is not None:
-            candidates.append((params.concentration_level_score[words.level], f"{_LEVEL_TEXT[words.level]} (in words)",
-                               f"The sources describe customer concentration as {_LEVEL_TEXT[words.level]} in {period.id}.", words))
+            candidates.append((params.concentration_level_score[words.level],
+                               Message("customer_concentration.display.words", "{level} (in words)", level=_level(words.level)),
+                               Message("customer_concentration.described", "The sources describe customer concentration as {level} in {period:period}.",
+                                       level=_level(words.level), period=period.id), words))
         if relation is not None:
-            candidates.append((params.relation_score[relation], f"largest customers: {_RELATION_TEXT[relation]}",
-                               f"The largest customers are {_RELATION_TEXT[relation]} ({period.id}).", None))
+            candidates.append((params.relation_score[relation],
+                               Message("customer_concentration.display.relation", "largest customers: {relation}", relation=_relation(relation)),
+                               Message("customer_concentration.relation", "The largest customers are {relation} ({period:period}).",
+                                       relation=_relation(relation), period=period.id), None))
         if candidates:
             score, display, statement, item = max(candidates, key=lambda c: c[0])
             return period, score, display, statement, item
@@ -173,14 +217,15 @@ def _described(profile: Profile, params: "CustomerConcentration.Params") -> tupl
 
 def _narrative(result: RubricResult, largest: list) -> str:
     if result.score is None:
-        return "No customer-concentration figures are on file, so this aspect is not scored."
+        return Message("customer_concentration.narrative.none", "No customer-concentration figures are on file, so this aspect is not scored.")
+    scored = Message("rubric.scored", "Scored {score:score} ({band}).", score=result.score, band=Value.band(result.band))
     described = next((m for m in result.metrics if m.id == "concentration_described"), None)
     if described is not None:
-        return f"No share figure is on file; the sources describe concentration as {described.display}. Scored {result.score:.1f} ({result.band})."
+        return Message("customer_concentration.narrative.described", "No share figure is on file; the sources describe concentration as {display}. {scored}",
+                       display=described.display or "", scored=scored)
     if largest:
         period, obs = largest[-1]
-        return (
-            f"One customer accounts for {obs.value:.1f}% of revenue ({period.id}); the business depends on that "
-            f"relationship continuing on its current terms. Scored {result.score:.1f} ({result.band})."
-        )
-    return f"Only the top-five share is on file. Scored {result.score:.1f} ({result.band})."
+        return Message("customer_concentration.narrative",
+                       "One customer accounts for {share:percent} of revenue ({period:period}); the business depends on that "
+                       "relationship continuing on its current terms. {scored}", share=obs.value, period=period.id, scored=scored)
+    return Message("customer_concentration.narrative.top5_only", "Only the top-five share is on file. {scored}", scored=scored)

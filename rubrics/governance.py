@@ -10,12 +10,15 @@ from riskscore.rubric import (
     DataGap,
     Evidence,
     GovernanceEvent,
+    Message,
     Metric,
     Profile,
     RedFlag,
     Rubric,
     RubricParams,
     RubricResult,
+    Text,
+    Value,
     band_for,
     cited,
     fmt_obs,
@@ -81,59 +84,102 @@ class Governance(Rubric):
         if events is None and distributions:
             events = []
         if events is None:
-            return RubricResult(coverage=0.0, data_gaps=[DataGap(field="governance_events", reason="The profile does not say whether penalties or censures were searched for.")],
-                                narrative="Governance events have not been researched for this profile, so this aspect is not scored.")
+            return RubricResult(coverage=0.0, data_gaps=[DataGap(field="governance_events", reason=Message(
+                                    "governance.gap.events", "The profile does not say whether penalties or censures were searched for."))],
+                                narrative=Message("governance.narrative.not_researched",
+                                                  "Governance events have not been researched for this profile, so this aspect is not scored."))
         if not events and not distributions:
-            return RubricResult(score=0.0, band="Low", evidence=[Evidence(statement="The sources were searched and record no penalty, censure or investigation.", sources=[])],
-                                narrative="No governance events are on file. Scored 0.0 (Low).")
+            return RubricResult(score=0.0, band="Low", evidence=[Evidence(statement=Message(
+                                    "governance.none_found", "The sources were searched and record no penalty, censure or investigation."), sources=[])],
+                                narrative=Message("governance.narrative.none", "No governance events are on file. {scored}", scored=_scored(0.0)))
 
         metrics, evidence, flags = [], [], []
         scored = []
         for event in sorted(events, key=lambda e: (e.date.start, e.id)):
             score, detail, holders = self._event_score(profile, event, params)
             scored.append(score)
-            metrics.append(Metric(id=event.id, label=f"{event.type.replace('_', ' ').capitalize()}: {event.regulator} ({event.date})",
-                                  value=round(score, 2), unit="severity", date=str(event.date), score=round(score, 2), note=detail, sources=event.sources))
+            where = f"governance_events[{event.id}]"
+            regulator = Text(event.regulator, path=f"{where}.regulator")
+            kind = Value.term("event_type", event.type)
+            metrics.append(Metric(id=event.id, label=Message("governance.metric", "{type}: {regulator} ({date})", type=Value.join([kind], capitalize=True),
+                                                             regulator=regulator, date=Value.date(event.date)),
+                                  value=round(score, 2), unit=_SEVERITY, date=str(event.date), score=round(score, 2),
+                                  note=detail, sources=event.sources))
             fine = value(profile, event.fine)
-            fine_text = f", fine {fmt_obs(profile, fine)}" if fine is not None else ""
-            evidence.append(Evidence(statement=f"{event.date}: {event.regulator}, {event.type.replace('_', ' ')} involving {', '.join(event.subjects)} ({event.status}{fine_text}). {event.description}",
-                                     **cited(event, fine)))
+            subjects = Value.join([Value.term("subject", s) for s in event.subjects])
+            status = Value.term("event_status", event.status)
+            description = Text(event.description, path=f"{where}.description")
+            if fine is not None:
+                statement = Message("governance.event_fined", "{date}: {regulator}, {type} involving {subjects} ({status}, fine {fine}). {description}",
+                                    date=Value.date(event.date), regulator=regulator, type=kind, subjects=subjects, status=status,
+                                    fine=fmt_obs(profile, fine), description=description)
+            else:
+                statement = Message("governance.event", "{date}: {regulator}, {type} involving {subjects} ({status}). {description}",
+                                    date=Value.date(event.date), regulator=regulator, type=kind, subjects=subjects, status=status, description=description)
+            evidence.append(Evidence(statement=statement, **cited(event, fine)))
             months = months_between(event.date.end, profile.as_of)
             if event.type in params.red_flag_types and months <= params.red_flag_window_months and holders:
                 flags.append(RedFlag(
-                    id=f"governance_{event.id}", title=f"Recent {event.type.replace('_', ' ')} involving a significant holder",
-                    detail=f"{event.regulator}, {event.date} ({months:.0f} months before {profile.as_of}); still holding {params.holder_stake_threshold:g}% or more, or control: {', '.join(holders)}.",
+                    id=f"governance_{event.id}", title=Message("governance.flag.title", "Recent {type} involving a significant holder", type=kind),
+                    detail=Message("governance.flag.detail",
+                                   "{regulator}, {date} ({months:num0} months before {as_of}); still holding {threshold}% or more, or control: {holders}.",
+                                   regulator=regulator, date=Value.date(event.date), months=months, as_of=Value.date(profile.as_of.isoformat()),
+                                   threshold=params.holder_stake_threshold, holders=Value.join(holders)),
                     sources=event.sources,
                 ))
         for event, loss_evidence in distributions:
             age_years = max(0.0, months_between(_when(profile, event), profile.as_of) / 12)
             score = params.dividend_while_loss_making_severity * 0.5 ** (age_years / params.half_life_years)
             scored.append(score)
-            when = str(event.date) if event.date is not None else (f"disclosed with {event.filing}" if event.filing else "date not given")
-            metrics.append(Metric(id=f"{event.kind}_while_loss_making_{len(metrics)}", label=f"{event.kind.replace('_', ' ').capitalize()} paid while loss-making ({when})",
-                                  value=round(score, 2), unit="severity", period=event.period or (str(event.date) if event.date else None), score=round(score, 2),
-                                  note=f"base {params.dividend_while_loss_making_severity:g}; {age_years:.1f} years old", sources=[event.source]))
+            when: str = (Value.date(event.date) if event.date is not None else
+                         Message("governance.when.filing", "disclosed with {filing}", filing=event.filing) if event.filing else
+                         Message("governance.when.none", "date not given"))
+            kind = Value.term("capital_event", event.kind)
+            metrics.append(Metric(id=f"{event.kind}_while_loss_making_{len(metrics)}",
+                                  label=Message("governance.metric.distribution", "{kind} paid while loss-making ({when})",
+                                                kind=Value.join([kind], capitalize=True), when=when),
+                                  value=round(score, 2), unit=_SEVERITY, period=event.period or (str(event.date) if event.date else None), score=round(score, 2),
+                                  note=Message("governance.distribution_note", "base {base}; {age:num1} years old",
+                                               base=params.dividend_while_loss_making_severity, age=age_years), sources=[event.source]))
             amount = value(profile, event.amount)
-            evidence.append(Evidence(statement=f"A {event.kind.replace('_', ' ')}{' of ' + fmt_obs(profile, amount) if amount is not None else ''} was paid ({when}) while the company was loss-making ({loss_evidence})."
-                                     + (f" {event.description}" if event.description else ""), **cited(event, amount)))
+            if amount is not None:
+                statement = Message("governance.distribution_amount", "A {kind} of {amount} was paid ({when}) while the company was loss-making ({loss}).",
+                                    kind=kind, amount=fmt_obs(profile, amount), when=when, loss=loss_evidence)
+            else:
+                statement = Message("governance.distribution", "A {kind} was paid ({when}) while the company was loss-making ({loss}).",
+                                    kind=kind, when=when, loss=loss_evidence)
+            if event.description:
+                statement = Message("governance.with_description", "{statement} {description}", statement=statement,
+                                    description=Text(event.description))
+            evidence.append(Evidence(statement=statement, **cited(event, amount)))
         for person in profile.people:
             stake = value(profile, person.stake)
             if stake is not None:
-                who = f"{person.name} ({'company; ' if person.kind == 'company' else ''}{', '.join(person.roles)})"
-                evidence.append(Evidence(statement=f"{who} holds {stake.value:g}%{' and control' if person.controls else ''}" + (" and no longer holds a management role." if person.in_management is False else "."),
+                roles = Value.join([Value.term("role", r) for r in person.roles])
+                if person.kind == "company":
+                    roles = Message("governance.company_roles", "company; {roles}", roles=roles)
+                key = "governance.holder" + ("_control" if person.controls else "") + ("_left" if person.in_management is False else "")
+                text = ("{name} ({roles}) holds {stake}%" + (" and control" if person.controls else "")
+                        + (" and no longer holds a management role." if person.in_management is False else "."))
+                evidence.append(Evidence(statement=Message(key, text, name=Text(person.name, person.name_zh), stake=stake.value, roles=roles),
                                          **cited(stake, sources=person.sources)))
         worst = max(scored)
         further = max(0, sum(1 for s in scored if s > 0) - 1)
         extra = min(params.max_additional_points, params.additional_event_points * further)
         score = round(clamp(worst + extra), 2)
-        narrative = (f"{len(events) + len(distributions)} event(s) on file; the worst scores {worst:.1f} after recency"
-                     + (f", plus {extra:g} for the others" if extra else "") + f". Scored {score:.1f} ({band_for(score)}).")
+        count = len(events) + len(distributions)
+        if extra:
+            narrative = Message("governance.narrative_extra", "{count} event(s) on file; the worst scores {worst:num1} after recency, plus {extra} for the others. {scored}",
+                                count=count, worst=worst, extra=extra, scored=_scored(score))
+        else:
+            narrative = Message("governance.narrative", "{count} event(s) on file; the worst scores {worst:num1} after recency. {scored}",
+                                count=count, worst=worst, scored=_scored(score))
         return RubricResult(score=score, band=band_for(score), metrics=metrics, evidence=evidence, red_flags=flags,
-                            adjustments=[Adjustment(label=f"{further} further event(s)", points=extra)] if extra else [],
+                            adjustments=[Adjustment(label=Message("governance.further", "{count} further event(s)", count=further), points=extra)] if extra else [],
                             narrative=narrative)
 
     @staticmethod
-    def _event_score(profile: Profile, event: GovernanceEvent, params: "Governance.Params") -> tuple[float, str, list[str]]:
+    def _event_score(profile: Profile, event: GovernanceEvent, params: "Governance.Params") -> tuple[float, Message, list[Text]]:
         base = params.base_severity.get(event.type, 0.0)
         factor = max(params.subject_factor.get(s, 1.0) for s in event.subjects)
         raw = base * factor
@@ -146,13 +192,17 @@ class Governance(Rubric):
             person = profile.person(pid)
             stake = value(profile, person.stake)
             if person.controls or (stake is not None and stake.value >= params.holder_stake_threshold):
-                holders.append(person.name)
+                holders.append(Text(person.name, person.name_zh))
         decayed = raw * decay
         floor = raw * params.holder_floor if holders else 0.0
         score = max(decayed, floor)
-        detail = f"base {base:g} × subject {factor:g} = {raw:g}; {age_years:.1f} years old, recency × {decay:.2f} → {decayed:.1f}"
+        values = dict(base=base, factor=factor, raw=raw, age=age_years, decay=decay, decayed=decayed)
         if holders:
-            detail += f"; floor {floor:.1f} while holding ≥{params.holder_stake_threshold:g}% or control: {', '.join(holders)}"
+            detail = Message("governance.detail_floor", "base {base} × subject {factor} = {raw}; {age:num1} years old, recency × {decay:num2} → {decayed:num1}; "
+                             "floor {floor:num1} while holding ≥{threshold}% or control: {holders}",
+                             **values, floor=floor, threshold=params.holder_stake_threshold, holders=Value.join(holders))
+        else:
+            detail = Message("governance.detail", "base {base} × subject {factor} = {raw}; {age:num1} years old, recency × {decay:num2} → {decayed:num1}", **values)
         return score, detail, holders
 
 
@@ -170,12 +220,12 @@ def _when(profile: Profile, event) -> "dt.date":  # type: ignore[no-untyped-def]
 
 def _distributions_while_loss_making(profile: Profile) -> list[tuple[object, str]]:
     """Dividends and special distributions paid while loss-making, with what shows the loss."""
-    out = []
+    out: list[tuple[object, str]] = []
     for event in profile.capital_events:
         if event.kind not in ("dividend", "special_distribution") or event.while_loss_making is False:
             continue
         if event.while_loss_making:
-            out.append((event, "as the source states"))
+            out.append((event, Message("governance.loss.stated", "as the source states")))
             continue
         when = _when(profile, event)
         year = next((p for p in reversed(profile.annual_periods()) if p.end_date(profile.fiscal_year_end_month) >= when), None) \
@@ -184,5 +234,13 @@ def _distributions_while_loss_making(profile: Profile) -> list[tuple[object, str
             continue
         result = value(profile, year.net_profit) or value(profile, year.adjusted_net_profit)
         if (result is not None and result.base < 0) or (result is None and year.loss_making is not None):
-            out.append((event, f"{year.id} result: {fmt_obs(profile, result) if result is not None else 'a loss'}"))
+            out.append((event, Message("governance.loss.result", "{period:period} result: {result}", period=year.id,
+                                       result=fmt_obs(profile, result) if result is not None else Message("governance.loss.a_loss", "a loss"))))
     return out
+
+
+_SEVERITY = Message("unit.severity", "severity")
+
+
+def _scored(score: float) -> Message:
+    return Message("rubric.scored", "Scored {score:score} ({band}).", score=score, band=Value.band(band_for(score)))

@@ -7,12 +7,14 @@ from riskscore.rubric import (
     DataGap,
     Evidence,
     GridParam,
+    Message,
     Metric,
     Period,
     Profile,
     Rubric,
     RubricParams,
     RubricResult,
+    Value,
     cited,
     fmt_obs,
     path,
@@ -75,49 +77,62 @@ class Losses(Rubric):
             grid = params.adjusted_net_margin_grid
             figure = "adjusted_net_profit" if basis == "adjusted" and period.adjusted_net_profit is not None and period.revenue is not None else (
                 "adjusted_net_margin" if basis == "adjusted" else "net_profit")
-            metrics.append(Metric(id="adjusted_net_margin", label=f"Net margin ({basis})", value=margin, unit="%", period=period.id,
+            metrics.append(Metric(id="adjusted_net_margin", label=Message("losses.metric.margin_basis", "Net margin ({basis})", basis=_basis(basis)),
+                                  value=margin, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.adjusted_net_margin_weight, sources=srcs,
                                   path=path(period, figure)))
-            evidence.append(Evidence(statement=f"The {basis} net margin was {margin:.1f}% in {period.id}.", **cited(*observations)))
+            evidence.append(Evidence(statement=Message("losses.margin", "The {basis} net margin was {margin:percent} in {period:period}.",
+                                                       basis=_basis(basis), margin=margin, period=period.id), **cited(*observations)))
             earlier = [m for m in margins[:-1] if m[0].months == period.months]
             if earlier:
                 prev_period, prev, prev_observations, _ = earlier[-1]
                 change = round(margin - prev, 9)  # -3.1 - -5.1 is 1.999…; compare as written
-                evidence.append(Evidence(statement=f"The {basis} net margin moved from {prev:.1f}% ({prev_period.id}) to {margin:.1f}% ({period.id}).", **cited(*prev_observations, *observations)))
+                evidence.append(Evidence(statement=Message("losses.margin_moved", "The {basis} net margin moved from {prev:percent} ({prev_period:period}) to {margin:percent} ({period:period}).",
+                                                           basis=_basis(basis), prev=prev, prev_period=prev_period.id, margin=margin, period=period.id),
+                                         **cited(*prev_observations, *observations)))
                 if margin < 0 or prev < 0:
                     if change >= params.trend_min_change_pp:
-                        adjustments.append(Adjustment(label=f"Loss rate narrowed {change:.1f} pp ({prev_period.id}→{period.id})", points=-params.trend_points))
+                        adjustments.append(Adjustment(label=Message("losses.narrowed", "Loss rate narrowed {change:pp} ({prev:period}→{period:period})",
+                                                                    change=change, prev=prev_period.id, period=period.id), points=-params.trend_points))
                     elif change <= -params.trend_min_change_pp:
-                        adjustments.append(Adjustment(label=f"Loss rate widened {-change:.1f} pp ({prev_period.id}→{period.id})", points=params.trend_points))
+                        adjustments.append(Adjustment(label=Message("losses.widened", "Loss rate widened {change:pp} ({prev:period}→{period:period})",
+                                                                    change=-change, prev=prev_period.id, period=period.id), points=params.trend_points))
         else:
-            metrics.append(Metric(id="adjusted_net_margin", label="Net margin", value=None, unit="%", grid=params.adjusted_net_margin_grid, weight=params.adjusted_net_margin_weight))
-            gaps.append(DataGap(field="periods[*].adjusted_net_profit", reason="No period gives a net result with revenue."))
+            metrics.append(Metric(id="adjusted_net_margin", label=Message("losses.metric.margin", "Net margin"), value=None, unit="%",
+                                  grid=params.adjusted_net_margin_grid, weight=params.adjusted_net_margin_weight))
+            gaps.append(DataGap(field="periods[*].adjusted_net_profit", reason=Message("losses.gap.margin", "No period gives a net result with revenue.")))
 
         years, year_observations, stop, last_year = _consecutive_loss_years(profile)
         year_srcs = sources_of(year_observations)
         if years is not None:
             grid = params.loss_years_grid
-            metrics.append(Metric(id="consecutive_loss_years", label="Consecutive loss-making fiscal years", value=years, unit="years",
+            metrics.append(Metric(id="consecutive_loss_years", label=_LOSS_YEARS, value=years, unit=_YEARS,
                                   period=last_year,
                                   grid=grid, score=round(grid.score(years), 2), weight=params.loss_years_weight, sources=year_srcs, note=stop))
             if years:
-                evidence.append(Evidence(statement=f"Loss-making in each of the last {years} fiscal years on file{(' (' + stop + ')') if stop else ''}.", **cited(*year_observations)))
+                statement = (Message("losses.loss_years_stop", "Loss-making in each of the last {years} fiscal years on file ({stop}).", years=years, stop=stop)
+                             if stop else Message("losses.loss_years", "Loss-making in each of the last {years} fiscal years on file.", years=years))
+                evidence.append(Evidence(statement=statement, **cited(*year_observations)))
         else:
-            metrics.append(Metric(id="consecutive_loss_years", label="Consecutive loss-making fiscal years", value=None, unit="years", grid=params.loss_years_grid, weight=params.loss_years_weight))
-            gaps.append(DataGap(field="periods[FY*].adjusted_net_profit", reason="No fiscal year has a net result on file."))
+            metrics.append(Metric(id="consecutive_loss_years", label=_LOSS_YEARS, value=None, unit=_YEARS, grid=params.loss_years_grid, weight=params.loss_years_weight))
+            gaps.append(DataGap(field="periods[FY*].adjusted_net_profit", reason=Message("losses.gap.loss_years", "No fiscal year has a net result on file.")))
 
         ocf = _ocf_margin(profile)
         if ocf:
             period, pct, ocf_observations, amount = ocf
             srcs = sources_of(ocf_observations)
             grid = params.operating_cash_flow_margin_grid
-            metrics.append(Metric(id="operating_cash_flow_margin", label="Operating cash flow / revenue", value=pct, unit="%", period=period.id,
+            metrics.append(Metric(id="operating_cash_flow_margin", label=_OCF, value=pct, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(pct), 2), weight=params.operating_cash_flow_weight, sources=srcs))
-            direction = "an inflow" if pct >= 0 else "an outflow"
-            evidence.append(Evidence(statement=f"Operating cash flow was {direction} of {amount} in {period.id} ({pct:.1f}% of revenue).", **cited(*ocf_observations)))
+            statement = (Message("losses.ocf_inflow", "Operating cash flow was an inflow of {amount} in {period:period} ({pct:percent} of revenue).",
+                                 amount=amount, period=period.id, pct=pct) if pct >= 0 else
+                         Message("losses.ocf_outflow", "Operating cash flow was an outflow of {amount} in {period:period} ({pct:percent} of revenue).",
+                                 amount=amount, period=period.id, pct=pct))
+            evidence.append(Evidence(statement=statement, **cited(*ocf_observations)))
         else:
-            metrics.append(Metric(id="operating_cash_flow_margin", label="Operating cash flow / revenue", value=None, unit="%", grid=params.operating_cash_flow_margin_grid, weight=params.operating_cash_flow_weight))
-            gaps.append(DataGap(field="periods[*].operating_cash_flow", reason="No period gives operating cash flow with revenue."))
+            metrics.append(Metric(id="operating_cash_flow_margin", label=_OCF, value=None, unit="%", grid=params.operating_cash_flow_margin_grid,
+                                  weight=params.operating_cash_flow_weight))
+            gaps.append(DataGap(field="periods[*].operating_cash_flow", reason=Message("losses.gap.ocf", "No period gives operating cash flow with revenue.")))
 
         evidence.extend(_ifrs_vs_adjusted(profile))
         evidence.extend(_operating_and_undisclosed(profile))
@@ -148,7 +163,7 @@ def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list, str]]
     return out
 
 
-def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list, str | None, str | None]:
+def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list, Message | None, str | None]:
     """Loss-making fiscal years counted back from the latest one with a result on file."""
     years = profile.annual_periods()
     results = []
@@ -163,7 +178,7 @@ def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list, str | N
     for period, obs in reversed(known):
         year = int(period.id[2:])
         if expected_year is not None and year != expected_year:
-            stop = f"FY{expected_year} is not on file; counting stops there"
+            stop = Message("losses.loss_years_gap", "{year:period} is not on file; counting stops there", year=f"FY{expected_year}")
             break
         if getattr(obs, "base", -1) >= 0:  # a loss_making statement has no amount: a loss
             break
@@ -187,7 +202,10 @@ def _ifrs_vs_adjusted(profile: Profile) -> list[Evidence]:
         ifrs, adjusted = value(profile, period.net_profit), value(profile, period.adjusted_net_profit)
         if ifrs is not None and adjusted is not None and ifrs.base < adjusted.base:
             out.append(Evidence(
-                statement=f"{period.id}: IFRS net result {fmt_obs(profile, ifrs)} against an adjusted result of {fmt_obs(profile, adjusted)}; the difference is non-operating (e.g. fair-value changes of preferred shares, share-based pay) and is not scored as an operating loss.",
+                statement=Message("losses.ifrs_vs_adjusted",
+                                  "{period:period}: IFRS net result {ifrs} against an adjusted result of {adjusted}; the difference is non-operating "
+                                  "(e.g. fair-value changes of preferred shares, share-based pay) and is not scored as an operating loss.",
+                                  period=period.id, ifrs=fmt_obs(profile, ifrs), adjusted=fmt_obs(profile, adjusted)),
                 **cited(ifrs, adjusted),
             ))
     return out
@@ -198,25 +216,40 @@ def _operating_and_undisclosed(profile: Profile) -> list[Evidence]:
     for period in profile.periods_by_end():
         operating, net = value(profile, period.operating_profit), value(profile, period.net_profit) or value(profile, period.adjusted_net_profit)
         if operating is not None and operating.base < 0 and net is not None and net.base < 0:
-            out.append(Evidence(statement=f"{period.id}: an operating loss of {fmt_obs(profile, operating)} beside a net loss of {fmt_obs(profile, net)}: the business itself loses money, not only financing or fair-value items.",
+            out.append(Evidence(statement=Message("losses.operating_loss",
+                                                  "{period:period}: an operating loss of {operating} beside a net loss of {net}: the business itself loses money, "
+                                                  "not only financing or fair-value items.",
+                                                  period=period.id, operating=fmt_obs(profile, operating), net=fmt_obs(profile, net)),
                                 **cited(operating, net)))
         if period.loss_making is not None and net is None:
-            out.append(Evidence(statement=f"{period.id}: loss-making, the amount not disclosed.", **cited(period.loss_making)))
+            out.append(Evidence(statement=Message("losses.undisclosed", "{period:period}: loss-making, the amount not disclosed.", period=period.id),
+                                **cited(period.loss_making)))
     return out
+
+
+_LOSS_YEARS = Message("losses.metric.loss_years", "Consecutive loss-making fiscal years")
+_OCF = Message("losses.metric.ocf", "Operating cash flow / revenue")
+_YEARS = Message("unit.years", "years")
+
+
+def _basis(basis: str) -> Message:
+    return Message("losses.basis.adjusted", "adjusted") if basis == "adjusted" else Message("losses.basis.ifrs", "IFRS")
 
 
 def _narrative(result: RubricResult) -> str:
     if result.score is None:
-        return "No profit or cash-flow figures are on file, so this aspect is not scored."
+        return Message("losses.narrative.none", "No profit or cash-flow figures are on file, so this aspect is not scored.")
     values = {m.id: m for m in result.metrics if m.value is not None}
     parts = []
     if "adjusted_net_margin" in values:
         m = values["adjusted_net_margin"]
-        parts.append(f"{m.label.lower()} of {m.value:.1f}% in {m.period}")
+        basis = "adjusted" if "adjusted" in m.label else "IFRS"
+        parts.append(Message("losses.narrative.margin", "net margin ({basis}) of {value:percent} in {period:period}",
+                             basis=_basis(basis), value=m.value, period=m.period or ""))
     if "consecutive_loss_years" in values:
-        parts.append(f"{values['consecutive_loss_years'].value:g} consecutive loss-making fiscal years")
+        parts.append(Message("losses.narrative.loss_years", "{years:plain} consecutive loss-making fiscal years", years=values["consecutive_loss_years"].value))
     if "operating_cash_flow_margin" in values:
         m = values["operating_cash_flow_margin"]
-        parts.append(f"operating cash flow at {m.value:.1f}% of revenue in {m.period}")
-    text = "; ".join(parts)
-    return f"{text[:1].upper()}{text[1:]}. Scored {result.score:.1f} ({result.band})."
+        parts.append(Message("losses.narrative.ocf", "operating cash flow at {value:percent} of revenue in {period:period}", value=m.value, period=m.period or ""))
+    return Message("losses.narrative", "{parts}. {scored}", parts=Value.join(parts, "; ", capitalize=True),
+                   scored=Message("rubric.scored", "Scored {score:score} ({band}).", score=result.score, band=Value.band(result.band)))

@@ -6,12 +6,15 @@ from riskscore.rubric import (
     DataGap,
     Evidence,
     GridParam,
+    Message,
     Metric,
     Period,
     Profile,
     Rubric,
     RubricParams,
     RubricResult,
+    Text,
+    Value,
     cited,
     path,
     ratio_pct,
@@ -64,13 +67,15 @@ class Margin(Rubric):
         if consolidated:
             period, margin, consolidated_obs = consolidated[-1]
             sources = sources_of(consolidated_obs)
-            metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=margin, unit="%", period=period.id,
+            metrics.append(Metric(id="gross_margin", label=_CONSOLIDATED, value=margin, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.consolidated_weight, sources=sources,
                                   path=path(period, "gross_margin") if period.gross_margin is not None else None))
-            evidence.append(Evidence(statement=f"Consolidated gross margin was {margin:.1f}% in {period.id}.", **cited(*consolidated_obs)))
+            evidence.append(Evidence(statement=Message("margin.consolidated", "Consolidated gross margin was {margin:percent} in {period:period}.",
+                                                       margin=margin, period=period.id), **cited(*consolidated_obs)))
         else:
-            metrics.append(Metric(id="gross_margin", label="Consolidated gross margin", value=None, unit="%", grid=grid, weight=params.consolidated_weight))
-            gaps.append(DataGap(field="periods[*].gross_margin", reason="No period states a gross margin or gross profit with revenue."))
+            metrics.append(Metric(id="gross_margin", label=_CONSOLIDATED, value=None, unit="%", grid=grid, weight=params.consolidated_weight))
+            gaps.append(DataGap(field="periods[*].gross_margin", reason=Message(
+                "margin.gap.consolidated", "No period states a gross margin or gross profit with revenue.")))
 
         seg_period, core = None, []
         for period in reversed(profile.periods_by_end()):
@@ -81,22 +86,29 @@ class Margin(Rubric):
         if core:
             share_total = sum(share for _, share, _, _ in core)
             core_margin = sum(share * m for _, share, m, _ in core) / share_total
-            names = ", ".join(name for name, *_ in core)
+            zh = _names_zh(profile)
+            names = Value.join([Text(name, zh.get(name)) for name, *_ in core])
             core_obs = [o for *_, observations in core for o in observations]
             sources = sources_of(core_obs)
-            metrics.append(Metric(id="core_segment_gross_margin", label=f"Core segment gross margin ({names})", value=core_margin, unit="%",
+            metrics.append(Metric(id="core_segment_gross_margin", label=Message("margin.metric.core_named", "Core segment gross margin ({names})", names=names),
+                                  value=core_margin, unit="%",
                                   period=seg_period.id, grid=grid, score=round(grid.score(core_margin), 2), weight=params.core_weight, sources=sources,
                                   path=path(seg_period, f"segments[{core[0][0]}]", "gross_margin") if len(core) == 1 else None))
-            evidence.append(Evidence(statement=f"{names} carried {share_total:.1f}% of revenue in {seg_period.id} at a gross margin of {core_margin:.1f}%.", **cited(*core_obs)))
+            evidence.append(Evidence(statement=Message("margin.core", "{names} carried {share:percent} of revenue in {period:period} at a gross margin of {margin:percent}.",
+                                                       names=names, share=share_total, period=seg_period.id, margin=core_margin), **cited(*core_obs)))
             evidence.extend(_segment_history(profile, [name for name, *_ in core]))
             if consolidated and consolidated[-1][0].id == seg_period.id and consolidated[-1][1] - core_margin >= 5:
                 evidence.append(Evidence(
-                    statement=f"The consolidated margin ({consolidated[-1][1]:.1f}%) sits {consolidated[-1][1] - core_margin:.1f} points above the core business's ({core_margin:.1f}%): the rest of the company props it up.",
+                    statement=Message("margin.propped_up",
+                                      "The consolidated margin ({consolidated:percent}) sits {gap:num1} points above the core business's ({core:percent}): "
+                                      "the rest of the company props it up.", consolidated=consolidated[-1][1], gap=consolidated[-1][1] - core_margin, core=core_margin),
                     **cited(*core_obs, *consolidated[-1][2]),
                 ))
         else:
-            metrics.append(Metric(id="core_segment_gross_margin", label="Core segment gross margin", value=None, unit="%", grid=grid, weight=params.core_weight))
-            gaps.append(DataGap(field="periods[*].segments", reason="No period gives segment shares with gross margins, so the core business cannot be scored apart."))
+            metrics.append(Metric(id="core_segment_gross_margin", label=Message("margin.metric.core", "Core segment gross margin"), value=None, unit="%",
+                                  grid=grid, weight=params.core_weight))
+            gaps.append(DataGap(field="periods[*].segments", reason=Message(
+                "margin.gap.segments", "No period gives segment shares with gross margins, so the core business cannot be scored apart.")))
 
         evidence.extend(_negative_segments(profile, params.negative_margin_min_share))
         result = RubricResult.from_metrics(metrics, evidence=evidence, data_gaps=gaps)
@@ -140,8 +152,14 @@ def _core_segments(profile: Profile, period: Period, threshold: float) -> list[t
     return core
 
 
+def _names_zh(profile: Profile) -> dict[str, str]:
+    """Segment names' Chinese forms, where the profile gives them."""
+    return {seg.name: seg.name_zh for period in profile.periods for seg in period.segments if seg.name_zh}
+
+
 def _segment_history(profile: Profile, names: list[str]) -> list[Evidence]:
     out = []
+    zh = _names_zh(profile)
     for name in names:
         points = []
         observations = []
@@ -149,10 +167,11 @@ def _segment_history(profile: Profile, names: list[str]) -> list[Evidence]:
             for seg in period.segments:
                 margin = value(profile, seg.gross_margin)
                 if seg.name == name and margin is not None:
-                    points.append(f"{margin.value:.1f}% ({period.id})")
+                    points.append(Message("margin.point", "{margin:percent} ({period:period})", margin=margin.value, period=period.id))
                     observations.append(margin)
         if len(points) > 1:
-            out.append(Evidence(statement=f"{name} gross margin over the periods on file: {', '.join(points)}.", **cited(*observations)))
+            out.append(Evidence(statement=Message("margin.history", "{name} gross margin over the periods on file: {points}.",
+                                                  name=Text(name, zh.get(name)), points=Value.join(points)), **cited(*observations)))
     return out
 
 
@@ -166,14 +185,21 @@ def _negative_segments(profile: Profile, min_share: float) -> list[Evidence]:
             share = share_obs.value if share_obs is not None else shares.get(seg.name)
             if margin is not None and margin.value < 0 and share is not None and share >= min_share:
                 out.append(Evidence(
-                    statement=f"Finding: {seg.name} ran a negative gross margin of {margin.value:.1f}% on {share:.1f}% of revenue in {period.id}.",
+                    statement=Message("margin.negative", "Finding: {name} ran a negative gross margin of {margin:percent} on {share:percent} of revenue in {period:period}.",
+                                      name=Text(seg.name, seg.name_zh), margin=margin.value, share=share, period=period.id),
                     **cited(margin, share_obs),
                 ))
     return out
 
 
+_CONSOLIDATED = Message("margin.metric.consolidated", "Consolidated gross margin")
+
+
 def _narrative(result: RubricResult) -> str:
     if result.score is None:
-        return "No margin figures are on file, so this aspect is not scored."
-    parts = [f"{m.label}: {m.value:.1f}% ({m.period})" for m in result.metrics if m.value is not None]
-    return f"{'; '.join(parts)}. Thin margins leave little room to absorb price or cost pressure. Scored {result.score:.1f} ({result.band})."
+        return Message("margin.narrative.none", "No margin figures are on file, so this aspect is not scored.")
+    parts = [Message("margin.narrative.part", "{label}: {value:percent} ({period:period})", label=m.label, value=m.value, period=m.period or "")
+             for m in result.metrics if m.value is not None]
+    return Message("margin.narrative", "{parts}. Thin margins leave little room to absorb price or cost pressure. {scored}",
+                   parts=Value.join(parts, "; "),
+                   scored=Message("rubric.scored", "Scored {score:score} ({band}).", score=result.score, band=Value.band(result.band)))

@@ -9,6 +9,7 @@ from riskscore.rubric import (
     Evidence,
     GridParam,
     Instrument,
+    Message,
     Metric,
     MoneyObservation,
     Profile,
@@ -17,6 +18,8 @@ from riskscore.rubric import (
     RubricParams,
     RubricResult,
     Scenario,
+    Text,
+    Value,
     band_for,
     cited,
     clamp,
@@ -81,34 +84,50 @@ class RedemptionOverhang(Rubric):
     def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
         cs = profile.capital_structure
         if cs is None or cs.instruments is None:
-            return RubricResult(coverage=0.0, data_gaps=[DataGap(field="capital_structure.instruments", reason="The profile does not say whether redeemable instruments exist.")],
-                                narrative="The capital structure has not been researched, so this aspect is not scored.")
+            return RubricResult(coverage=0.0, data_gaps=[DataGap(field="capital_structure.instruments", reason=Message(
+                                    "redemption_overhang.gap.instruments", "The profile does not say whether redeemable instruments exist."))],
+                                narrative=Message("redemption_overhang.narrative.not_researched",
+                                                  "The capital structure has not been researched, so this aspect is not scored."))
         if not cs.instruments:
-            return RubricResult(score=0.0, band="Low", evidence=[Evidence(statement="No redeemable or convertible instruments are outstanding.", sources=[])],
-                                narrative="No redemption claim is outstanding. Scored 0.0 (Low).")
+            return RubricResult(score=0.0, band="Low", evidence=[Evidence(statement=Message(
+                                    "redemption_overhang.none_outstanding", "No redeemable or convertible instruments are outstanding."), sources=[])],
+                                narrative=Message("redemption_overhang.narrative.none", "No redemption claim is outstanding. {scored}", scored=_scored(0.0)))
 
         evidence, gaps, flags = [], [], []
         amounts: list[tuple[Instrument, MoneyObservation]] = []
         undisclosed: list[Instrument] = []
         for i, inst in enumerate(cs.instruments):
             obs = value(profile, inst.amount)
-            trigger = {"listing_failure": "if the listing fails", "deadline": f"at {inst.trigger_date}", "other": "on another trigger"}[inst.trigger]
-            shown = fmt_obs(profile, obs) if obs is not None else "amount not disclosed"
+            where = f"capital_structure.instruments[{i}]"
+            trigger = {"listing_failure": Message("redemption_overhang.trigger.listing_failure", "if the listing fails"),
+                       "deadline": Message("redemption_overhang.trigger.deadline", "at {date}", date=Value.date(inst.trigger_date)),
+                       "other": Message("redemption_overhang.trigger.other", "on another trigger")}[inst.trigger]
+            name = Text(inst.name, path=f"{where}.name")
+            shown = fmt_obs(profile, obs) if obs is not None else Message("redemption_overhang.amount_undisclosed", "amount not disclosed")
+            parts = [Message("redemption_overhang.instrument", "{name}: {amount}", name=name, amount=shown)]
+            if inst.holder_class:
+                parts.append(Message("redemption_overhang.held_by", ", held by {holders}", holders=Text(inst.holder_class, path=f"{where}.holder_class")))
+            parts.append(Message("redemption_overhang.revives", "; redemption revives {trigger}; ", trigger=trigger))
+            parts.append(Message("redemption_overhang.converts", "converts at listing.") if inst.converts_at_listing
+                         else Message("redemption_overhang.does_not_convert", "does not convert at listing."))
+            if inst.description:
+                parts.append(Message("redemption_overhang.description", " {description}", description=Text(inst.description, path=f"{where}.description")))
             evidence.append(Evidence(
-                statement=f"{inst.name}: {shown}{(', held by ' + inst.holder_class) if inst.holder_class else ''}; redemption revives {trigger}; "
-                          f"{'converts' if inst.converts_at_listing else 'does not convert'} at listing." + (f" {inst.description}" if inst.description else ""),
+                statement=Value.join(parts, ""),
                 **cited(obs, inst),
             ))
             if obs is None:
                 undisclosed.append(inst)
-                gaps.append(DataGap(field=f"capital_structure.instruments[{i}].amount", reason=f"{inst.name}: the amount is not disclosed; scored from what is known, with lower confidence."))
+                gaps.append(DataGap(field=f"capital_structure.instruments[{i}].amount", reason=Message(
+                    "redemption_overhang.gap.amount", "{name}: the amount is not disclosed; scored from what is known, with lower confidence.", name=name)))
             else:
                 amounts.append((inst, obs))  # type: ignore[arg-type]
         nl = value(profile, cs.net_liabilities)
         currency = amounts[0][1].unit.currency if amounts else (nl.unit.currency if nl is not None else None)
         if any(obs.unit.currency != currency for _, obs in amounts):
-            return RubricResult(coverage=0.0, evidence=evidence, data_gaps=[DataGap(field="capital_structure.instruments[*].amount", reason="Instruments are in different currencies and the profile gives no exchange rate.")],
-                                narrative="The claims cannot be added up across currencies, so this aspect is not scored.")
+            return RubricResult(coverage=0.0, evidence=evidence, data_gaps=[DataGap(field="capital_structure.instruments[*].amount", reason=Message(
+                                    "redemption_overhang.gap.currencies", "Instruments are in different currencies and the profile gives no exchange rate."))],
+                                narrative=Message("redemption_overhang.narrative.currencies", "The claims cannot be added up across currencies, so this aspect is not scored."))
         claim_fail = sum(obs.base for _, obs in amounts)
         claim_listed = sum(obs.base for inst, obs in amounts if not inst.converts_at_listing)
         claim_sources = sorted({obs.source for _, obs in amounts})
@@ -122,18 +141,25 @@ class RedemptionOverhang(Rubric):
                 claim_listed += estimate
             estimated = True
             claim_sources = sorted({*claim_sources, nl.source})
-            evidence.append(Evidence(statement=f"Undisclosed claims estimated from net liabilities of {fmt_obs(profile, nl)} less the disclosed claims: {fmt_money(profile, estimate)}.", **cited(nl)))
+            evidence.append(Evidence(statement=Message("redemption_overhang.estimated",
+                                                       "Undisclosed claims estimated from net liabilities of {liabilities} less the disclosed claims: {estimate}.",
+                                                       liabilities=fmt_obs(profile, nl), estimate=fmt_money(profile, estimate)), **cited(nl)))
         elif undisclosed and not amounts:
             return self._from_existence(profile, params, cs.instruments, evidence, gaps, coverage)
-        more_than = "more than " if at_least else ""  # as an at-least observation reads (多/超)
         claim_decimals = _written(profile, [obs for _, obs in amounts] + ([nl] if estimated else []))  # type: ignore[list-item]
+        # "about" for an estimate, "more than" as an at-least observation reads (多/超)
+        claim_text = Value.bounded_money_base(claim_fail, profile.presentation_unit, claim_decimals,
+                                              "about" if estimated else "at_least" if at_least else "exact")
 
         denominator, denom_label, denom_sources, proxy = self._denominator(profile)
         if denominator is None or denominator.unit.currency != currency or denominator.base <= 0:
-            gaps.append(DataGap(field="capital_structure.cash", reason="Neither cash nor annual revenue in the instruments' currency is on file."))
-            return RubricResult(coverage=0.0, evidence=evidence, data_gaps=gaps, narrative="There is no denominator for the claim, so this aspect is not scored.")
+            gaps.append(DataGap(field="capital_structure.cash", reason=Message(
+                "redemption_overhang.gap.denominator", "Neither cash nor annual revenue in the instruments' currency is on file.")))
+            return RubricResult(coverage=0.0, evidence=evidence, data_gaps=gaps, narrative=Message(
+                "redemption_overhang.narrative.no_denominator", "There is no denominator for the claim, so this aspect is not scored."))
         if proxy:
-            gaps.append(DataGap(field="capital_structure.cash", reason=f"Cash is not on file; {denom_label} is used as the denominator instead."))
+            gaps.append(DataGap(field="capital_structure.cash", reason=Message(
+                "redemption_overhang.gap.cash", "Cash is not on file; {denominator} is used as the denominator instead.", denominator=denom_label)))
 
         grid = params.claim_ratio_grid
         ratio_fail = claim_fail / denominator.base
@@ -141,7 +167,8 @@ class RedemptionOverhang(Rubric):
         def near(inst) -> bool:  # type: ignore[no-untyped-def]
             return inst.trigger_date is not None and months_between(profile.as_of, inst.trigger_date.start) <= params.trigger_window_months
 
-        bonus = Adjustment(label=f"Redemption date within {params.trigger_window_months:g} months", points=params.trigger_points)
+        bonus = Adjustment(label=Message("redemption_overhang.near", "Redemption date within {months} months", months=params.trigger_window_months),
+                           points=params.trigger_points)
         every = [inst for inst, _ in amounts] + undisclosed
         fail_adjustments = [bonus] if any(near(inst) for inst in every) else []
         listed_adjustments = [bonus] if any(near(inst) and not inst.converts_at_listing for inst in every) else []
@@ -153,51 +180,70 @@ class RedemptionOverhang(Rubric):
             return round(clamp(grid.score(ratio) + sum(a.points for a in adjustments)), 2)
 
         fail_score = scenario_score(claim_fail, ratio_fail, fail_adjustments)
-        approx = "about " if estimated else more_than
         listed_score = scenario_score(claim_listed, ratio_listed, listed_adjustments)
         headline = params.headline_scenario
         adjustments = fail_adjustments if headline == "listing_fails" else listed_adjustments
         scenarios = [
-            Scenario(id="listed", label="Listed: convertible instruments convert", score=listed_score, band=band_for(listed_score), headline=headline == "listed",
-                     note=f"Remaining claim {fmt_money(profile, claim_listed, claim_decimals)}."),
-            Scenario(id="listing_fails", label="Listing fails: redemption rights revive", score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
-                     note=f"Claim {approx}{fmt_money(profile, claim_fail, claim_decimals)}, {ratio_fail:.2f}× {denom_label}."),
+            Scenario(id="listed", label=_LISTED, score=listed_score, band=band_for(listed_score), headline=headline == "listed",
+                     note=Message("redemption_overhang.scenario.listed_note", "Remaining claim {claim}.", claim=fmt_money(profile, claim_listed, claim_decimals))),
+            Scenario(id="listing_fails", label=_FAILS, score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
+                     note=Message("redemption_overhang.scenario.fails_note", "Claim {claim}, {ratio:ratio} {denominator}.", claim=claim_text, ratio=ratio_fail,
+                                  denominator=denom_label)),
         ]
         ratio_sources = claim_sources + [s for s in denom_sources if s not in claim_sources]
         metrics = [
-            Metric(id="claim_ratio_listing_fails", label=f"Claim if the listing fails / {denom_label}", value=ratio_fail, unit="×", grid=grid,
+            Metric(id="claim_ratio_listing_fails", label=Message("redemption_overhang.metric.fails", "Claim if the listing fails / {denominator}", denominator=denom_label),
+                   value=ratio_fail, unit="×", grid=grid,
                    score=fail_score, weight=1.0 if headline == "listing_fails" else 0.0, sources=ratio_sources,
-                   display=f"{'≈ ' if estimated else '≥ ' if at_least else ''}{ratio_fail:.2f}×",
+                   display=(Message("redemption_overhang.about_ratio", "≈ {ratio:ratio}", ratio=ratio_fail) if estimated
+                            else Message("redemption_overhang.at_least_ratio", "≥ {ratio:ratio}", ratio=ratio_fail) if at_least
+                            else Message("redemption_overhang.ratio", "{ratio:ratio}", ratio=ratio_fail)),
                    path="capital_structure.instruments[0].amount" if len(amounts) == 1 else None),
-            Metric(id="claim_ratio_listed", label=f"Claim once listed / {denom_label}", value=ratio_listed, unit="×", grid=grid,
-                   score=listed_score, weight=1.0 if headline == "listed" else 0.0, sources=ratio_sources, display=f"{ratio_listed:.2f}×"),
+            Metric(id="claim_ratio_listed", label=Message("redemption_overhang.metric.listed", "Claim once listed / {denominator}", denominator=denom_label),
+                   value=ratio_listed, unit="×", grid=grid, score=listed_score, weight=1.0 if headline == "listed" else 0.0, sources=ratio_sources,
+                   display=Message("redemption_overhang.ratio", "{ratio:ratio}", ratio=ratio_listed)),
         ]
-        evidence.append(Evidence(statement=f"Denominator: {denom_label}, {fmt_obs(profile, denominator)}.", **cited(denominator, sources=denom_sources)))
+        evidence.append(Evidence(statement=Message("redemption_overhang.denominator", "Denominator: {denominator}, {amount}.", denominator=denom_label,
+                                                   amount=fmt_obs(profile, denominator)), **cited(denominator, sources=denom_sources)))
 
         ocf_period, ocf = latest(profile, lambda p: p.operating_cash_flow)
         annual_ocf = ocf.base * 12 / ocf_period.months if ocf is not None and ocf.unit.currency == currency else 0.0  # type: ignore[union-attr]
         capacity = denominator.base + annual_ocf
         if claim_fail > capacity:
             # State the parts, so the total is not read as the denominator alone.
-            parts = f"{denom_label} of {fmt_obs(profile, denominator)}" + (" (standing in for cash, which is not on file)" if proxy else "")
+            parts = (Message("redemption_overhang.parts.proxy", "{denominator} of {amount} (standing in for cash, which is not on file)",
+                             denominator=denom_label, amount=fmt_obs(profile, denominator)) if proxy else
+                     Message("redemption_overhang.parts.denominator", "{denominator} of {amount}", denominator=denom_label, amount=fmt_obs(profile, denominator)))
             if ocf is None:
-                parts += "; no operating cash flow is on file"
+                parts = Message("redemption_overhang.parts.no_ocf", "{parts}; no operating cash flow is on file", parts=parts)
             else:
-                flow = "operating cash flow" if annual_ocf >= 0 else "operating cash outflow"
+                flow = (Message("redemption_overhang.flow.inflow", "operating cash flow") if annual_ocf >= 0
+                        else Message("redemption_overhang.flow.outflow", "operating cash outflow"))
                 year = fmt_money(profile, abs(annual_ocf), _written(profile, [ocf]))  # type: ignore[list-item]
-                parts += f" {'plus' if annual_ocf >= 0 else 'less'} " + (
-                    f"{flow} for {ocf_period.id}, {year}" if ocf_period.months == 12  # type: ignore[union-attr]
-                    else f"a year of {flow} at the {ocf_period.id} rate, {year} ({fmt_obs(profile, ocf)} in {ocf_period.id}, annualised)")  # type: ignore[union-attr]
+                plus = annual_ocf >= 0
+                if ocf_period.months == 12:  # type: ignore[union-attr]
+                    parts = (Message("redemption_overhang.parts.plus_year", "{parts} plus {flow} for {period:period}, {amount}", parts=parts, flow=flow,
+                                     period=ocf_period.id, amount=year) if plus else  # type: ignore[union-attr]
+                             Message("redemption_overhang.parts.less_year", "{parts} less {flow} for {period:period}, {amount}", parts=parts, flow=flow,
+                                     period=ocf_period.id, amount=year))  # type: ignore[union-attr]
+                else:
+                    rate = dict(parts=parts, flow=flow, period=ocf_period.id, amount=year, observed=fmt_obs(profile, ocf))  # type: ignore[union-attr]
+                    parts = (Message("redemption_overhang.parts.plus_rate",
+                                     "{parts} plus a year of {flow} at the {period:period} rate, {amount} ({observed} in {period:period}, annualised)", **rate) if plus else
+                             Message("redemption_overhang.parts.less_rate",
+                                     "{parts} less a year of {flow} at the {period:period} rate, {amount} ({observed} in {period:period}, annualised)", **rate))
             flags.append(RedFlag(
-                id="redemption_claim_exceeds_resources", title="Redemption claim exceeds the means to pay it",
-                detail=f"If the listing fails, a claim of {approx}{fmt_money(profile, claim_fail, claim_decimals)} falls due against "
-                       f"{fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))}: {parts}.",  # type: ignore[list-item]
+                id="redemption_claim_exceeds_resources", title=Message("redemption_overhang.flag.title", "Redemption claim exceeds the means to pay it"),
+                detail=Message("redemption_overhang.flag.detail", "If the listing fails, a claim of {claim} falls due against {capacity}: {parts}.",
+                               claim=claim_text, parts=parts,
+                               capacity=fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))),  # type: ignore[list-item]
                 sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),  # type: ignore[union-attr]
             ))
         score = fail_score if headline == "listing_fails" else listed_score
-        narrative = (f"If the listing fails, {approx}{fmt_money(profile, claim_fail, claim_decimals)} of redemption claims fall due, "
-                     f"{ratio_fail:.2f}× {denom_label}; if it succeeds, {fmt_money(profile, claim_listed, claim_decimals)} remains. "
-                     f"The headline uses the {headline.replace('_', ' ')} scenario. Scored {score:.1f} ({band_for(score)}).")
+        narrative = Message("redemption_overhang.narrative",
+                            "If the listing fails, {claim} of redemption claims fall due, {ratio:ratio} {denominator}; if it succeeds, {remaining} remains. "
+                            "The headline uses the {headline} scenario. {scored}", claim=claim_text, ratio=ratio_fail, denominator=denom_label,
+                            remaining=fmt_money(profile, claim_listed, claim_decimals), headline=Value.term("scenario", headline), scored=_scored(score))
         return RubricResult(score=score, band=band_for(score), coverage=coverage, metrics=metrics, adjustments=adjustments, evidence=evidence,
                             red_flags=flags, data_gaps=gaps, scenarios=scenarios, narrative=narrative)
 
@@ -208,32 +254,44 @@ class RedemptionOverhang(Rubric):
         out = []
         ncl = value(profile, cs.net_current_liabilities) if cs else None
         if ncl is not None and ncl.base > 0:
-            evidence.append(Evidence(statement=f"Net current liabilities of {fmt_obs(profile, ncl)}: short-term obligations exceed short-term assets.", **cited(ncl)))
-            out.append(Adjustment(label="Net current liabilities", points=params.net_current_liabilities_points))
+            evidence.append(Evidence(statement=Message("redemption_overhang.net_current_liabilities",
+                                                       "Net current liabilities of {amount}: short-term obligations exceed short-term assets.",
+                                                       amount=fmt_obs(profile, ncl)), **cited(ncl)))
+            out.append(Adjustment(label=Message("redemption_overhang.adjustment.net_current_liabilities", "Net current liabilities"),
+                                  points=params.net_current_liabilities_points))
         ratio = value(profile, cs.liabilities_to_assets) if cs else None
         if ratio is not None:
-            evidence.append(Evidence(statement=f"Liabilities are {fmt_obs(profile, ratio)} of assets" + (" — more than the company owns." if ratio.value > 100 else "."), **cited(ratio)))
+            statement = (Message("redemption_overhang.liabilities_over_assets", "Liabilities are {ratio} of assets — more than the company owns.",
+                                 ratio=fmt_obs(profile, ratio)) if ratio.value > 100 else
+                         Message("redemption_overhang.liabilities_to_assets", "Liabilities are {ratio} of assets.", ratio=fmt_obs(profile, ratio)))
+            evidence.append(Evidence(statement=statement, **cited(ratio)))
         current = latest_stage(profile)
         if current is not None and current.filing.status == "filed":
             if current.post_hearing:
                 # Doubtful good news never lowers the risk: only a verified report of the hearing earns the credit.
                 reports = [m for m in current.milestones if m.kind in ("hearing_passed", "phip_published")]
                 if any(not m.unverified for m in reports):
-                    evidence.append(Evidence(statement=f"The latest filing ({current.filing.id}) has passed its hearing: {current.describe()}.", **cited(*current.milestones)))
-                    out.append(Adjustment(label=f"Latest filing past its hearing ({current.filing.id})", points=params.hearing_passed_points))
+                    evidence.append(Evidence(statement=Message("redemption_overhang.hearing_passed", "The latest filing ({filing}) has passed its hearing: {stage}.",
+                                                               filing=current.filing.id, stage=current.describe()), **cited(*current.milestones)))
+                    out.append(Adjustment(label=Message("redemption_overhang.adjustment.hearing_passed", "Latest filing past its hearing ({filing})",
+                                                        filing=current.filing.id), points=params.hearing_passed_points))
                 else:
-                    evidence.append(Evidence(statement=f"The latest filing ({current.filing.id}) is reported past its hearing, but no report of it is "
-                                                       "verified: shown, not credited (an unverified report never lowers the risk).",
+                    evidence.append(Evidence(statement=Message("redemption_overhang.hearing_unverified",
+                                                               "The latest filing ({filing}) is reported past its hearing, but no report of it is "
+                                                               "verified: shown, not credited (an unverified report never lowers the risk).",
+                                                               filing=current.filing.id),
                                              sources=sorted({m.source for m in reports})))  # not a citation the score rests on
             if current.sponsor_open:
-                out.append(Adjustment(label=f"Sponsor or coordinator resigned, none appointed since ({current.filing.id})", points=params.sponsor_resigned_points))
+                out.append(Adjustment(label=Message("redemption_overhang.adjustment.sponsor_resigned", "Sponsor or coordinator resigned, none appointed since ({filing})",
+                                                    filing=current.filing.id), points=params.sponsor_resigned_points))
         return out
 
     @staticmethod
     def _from_existence(profile: Profile, params: "RedemptionOverhang.Params", instruments: list[Instrument], evidence: list[Evidence],
                         gaps: list[DataGap], coverage: float) -> RubricResult:
         """No amount and no net liabilities: score the listing-fails scenario from the instruments' existence and trigger."""
-        gaps.append(DataGap(field="capital_structure.net_liabilities", reason="Neither the instruments' amounts nor net liabilities are on file; the score rests on their existence and trigger."))
+        gaps.append(DataGap(field="capital_structure.net_liabilities", reason=Message(
+            "redemption_overhang.gap.existence", "Neither the instruments' amounts nor net liabilities are on file; the score rests on their existence and trigger.")))
         revive = [inst for inst in instruments if inst.trigger in ("listing_failure", "deadline")]
         base = params.undisclosed_claim_score if revive else params.undisclosed_claim_score / 2
         adjustments = RedemptionOverhang._balance_sheet_and_process(profile, params, evidence)
@@ -241,17 +299,19 @@ class RedemptionOverhang(Rubric):
         listed_score = round(clamp(base), 2) if any(not inst.converts_at_listing for inst in instruments) else 0.0
         headline = params.headline_scenario
         scenarios = [
-            Scenario(id="listed", label="Listed: convertible instruments convert", score=listed_score, band=band_for(listed_score), headline=headline == "listed",
-                     note="Amounts not disclosed."),
-            Scenario(id="listing_fails", label="Listing fails: redemption rights revive", score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
-                     note="Amounts not disclosed; scored from the instruments' existence and trigger."),
+            Scenario(id="listed", label=_LISTED, score=listed_score, band=band_for(listed_score), headline=headline == "listed",
+                     note=Message("redemption_overhang.scenario.listed_undisclosed", "Amounts not disclosed.")),
+            Scenario(id="listing_fails", label=_FAILS, score=fail_score, band=band_for(fail_score), headline=headline == "listing_fails",
+                     note=Message("redemption_overhang.scenario.fails_undisclosed", "Amounts not disclosed; scored from the instruments' existence and trigger.")),
         ]
         score = fail_score if headline == "listing_fails" else listed_score
-        metric = Metric(id="undisclosed_instruments", label="Redeemable instruments, amount not disclosed", value=float(len(instruments)), unit="instruments",
-                        score=score, note=f"undisclosed_claim_score {params.undisclosed_claim_score:g}",
+        metric = Metric(id="undisclosed_instruments", label=Message("redemption_overhang.metric.undisclosed", "Redeemable instruments, amount not disclosed"),
+                        value=float(len(instruments)), unit=Message("unit.instruments", "instruments"),
+                        score=score, note=Message("redemption_overhang.undisclosed_note", "undisclosed_claim_score {score}", score=params.undisclosed_claim_score),
                         sources=sorted({s for inst in instruments for s in inst.sources}))
-        narrative = (f"{len(instruments)} redeemable instrument(s) whose amount is not disclosed; scored from their existence and trigger, "
-                     f"with lower confidence. Scored {score:.1f} ({band_for(score)}).")
+        narrative = Message("redemption_overhang.narrative.undisclosed",
+                            "{count} redeemable instrument(s) whose amount is not disclosed; scored from their existence and trigger, "
+                            "with lower confidence. {scored}", count=len(instruments), scored=_scored(score))
         return RubricResult(score=score, band=band_for(score), coverage=coverage, metrics=[metric], evidence=evidence, data_gaps=gaps,
                             adjustments=adjustments if headline == "listing_fails" else [], scenarios=scenarios, narrative=narrative)
 
@@ -260,15 +320,23 @@ class RedemptionOverhang(Rubric):
         cs = profile.capital_structure
         cash = value(profile, cs.cash) if cs else None
         if cash is not None:
-            return cash, "cash and short-term investments", [cash.source], False  # type: ignore[return-value]
+            return cash, Message("redemption_overhang.denominator.cash", "cash and short-term investments"), [cash.source], False  # type: ignore[return-value]
         period, cash = latest(profile, lambda p: p.cash)
         if cash is not None:
-            return cash, f"cash at {period.id}", [cash.source], False  # type: ignore[union-attr,return-value]
+            return cash, Message("redemption_overhang.denominator.cash_at", "cash at {period:period}", period=period.id), [cash.source], False  # type: ignore[union-attr,return-value]
         years = series(profile, lambda p: p.revenue, annual_only=True)
         if years:
             period, revenue = years[-1]
-            return revenue, f"{period.id} revenue", [revenue.source], True  # type: ignore[return-value]
+            return revenue, Message("redemption_overhang.denominator.revenue", "{period:period} revenue", period=period.id), [revenue.source], True  # type: ignore[return-value]
         return None, "", [], True
+
+
+_LISTED = Message("redemption_overhang.scenario.listed", "Listed: convertible instruments convert")
+_FAILS = Message("redemption_overhang.scenario.fails", "Listing fails: redemption rights revive")
+
+
+def _scored(score: float) -> Message:
+    return Message("rubric.scored", "Scored {score:score} ({band}).", score=score, band=Value.band(band_for(score)))
 
 
 def _written(profile: Profile, observations: list[MoneyObservation]) -> int:

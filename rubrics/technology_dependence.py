@@ -9,12 +9,15 @@ from riskscore.rubric import (
     DataGap,
     Evidence,
     GridParam,
+    Message,
     Metric,
     Period,
     Profile,
     Rubric,
     RubricParams,
     RubricResult,
+    Text,
+    Value,
     cited,
     fmt_obs,
     path,
@@ -86,39 +89,58 @@ class TechnologyDependence(Rubric):
                 s = params.control_score[key]
                 if s > worst_score:
                     worst_score, worst = s, (tech, key)
-                provider = f" from {tech.provider}" if tech.provider else ""
+                where = f"technology.core[{tech.name}]"
+                name = Text(tech.name, path=f"{where}.name")
+                parts = [Message("technology_dependence.control", "{name}: control {control}", name=name, control=Value.term("control", tech.control))]
+                if tech.provider:
+                    parts.append(Message("technology_dependence.provider", " from {provider}", provider=Text(tech.provider, path=f"{where}.provider")))
                 if tech.provider_relation and tech.provider_relation != "unrelated":
-                    provider += f" (the company's {tech.provider_relation.replace('_', ' ')})"
+                    parts.append(Message("technology_dependence.provider_relation", " (the company's {relation})",
+                                         relation=Value.term("provider_relation", tech.provider_relation)))
                 if tech.contract_end is not None:
                     months = months_between(profile.as_of, tech.contract_end.end)
-                    provider += f"; contract ends {tech.contract_end}"
+                    parts.append(Message("technology_dependence.contract_ends", "; contract ends {date}", date=Value.date(tech.contract_end)))
                     if months <= params.contract_window_months:
-                        adjustments.append(Adjustment(label=f"Contract for {tech.name} ends {tech.contract_end}" + (" (ended)" if months < 0 else ""),
-                                                      points=params.contract_end_points))
-                alt = f"; alternatives: {', '.join(tech.alternatives)}" if tech.alternatives else "; no alternative provider on file"
-                fallback = {True: "; fallback tested", False: "; no tested fallback", None: ""}[tech.fallback_tested]
-                evidence.append(Evidence(statement=f"{tech.name}: control {tech.control.replace('_', ' ')}{provider}{alt}{fallback}." + (f" {tech.description}" if tech.description else ""), **cited(tech)))
+                        label = (Message("technology_dependence.contract_ended", "Contract for {name} ends {date} (ended)", name=name, date=Value.date(tech.contract_end))
+                                 if months < 0 else
+                                 Message("technology_dependence.contract_end", "Contract for {name} ends {date}", name=name, date=Value.date(tech.contract_end)))
+                        adjustments.append(Adjustment(label=label, points=params.contract_end_points))
+                parts.append(Message("technology_dependence.alternatives", "; alternatives: {alternatives}", alternatives=Value.join(
+                    [Text(a, path=f"{where}.alternatives[{i}]") for i, a in enumerate(tech.alternatives)])) if tech.alternatives
+                    else Message("technology_dependence.no_alternative", "; no alternative provider on file"))
+                if tech.fallback_tested is not None:
+                    parts.append(Message("technology_dependence.fallback_tested", "; fallback tested") if tech.fallback_tested
+                                 else Message("technology_dependence.no_fallback", "; no tested fallback"))
+                parts.append(Message("technology_dependence.end", "."))
+                if tech.description:
+                    parts.append(Message("technology_dependence.description", " {description}", description=Text(tech.description, path=f"{where}.description")))
+                evidence.append(Evidence(statement=Value.join(parts, ""), **cited(tech)))
             tech, key = worst  # type: ignore[misc]
-            scale = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in params.control_score.items())
-            metrics.append(Metric(id="core_technology_control", label=f"Control of core technology ({tech.name})", value=None, display=key.replace("_", " "),
+            scale = Value.join([Message("technology_dependence.scale_entry", "{key} {score}", key=Value.term("control", k), score=v)
+                                for k, v in params.control_score.items()])
+            metrics.append(Metric(id="core_technology_control", label=Message("technology_dependence.metric.control_named", "Control of core technology ({name})",
+                                                                              name=Text(tech.name, path=f"technology.core[{tech.name}].name")),
+                                  value=None, display=Value.term("control", key),
                                   score=worst_score, weight=params.control_weight, sources=tech.sources, note=scale))
         else:
-            metrics.append(Metric(id="core_technology_control", label="Control of core technology", value=None, weight=params.control_weight))
-            gaps.append(DataGap(field="technology.core", reason="No core technology and its control is on file."))
+            metrics.append(Metric(id="core_technology_control", label=Message("technology_dependence.metric.control", "Control of core technology"),
+                                  value=None, weight=params.control_weight))
+            gaps.append(DataGap(field="technology.core", reason=Message("technology_dependence.gap.core", "No core technology and its control is on file.")))
 
         intensities = _rnd_intensity(profile)
         if intensities:
             period, pct, observations = intensities[-1]
             srcs = sources_of(observations)
             grid = params.rnd_intensity_grid
-            metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=pct, unit="%", period=period.id,
+            metrics.append(Metric(id="rnd_intensity", label=_RND, value=pct, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(pct), 2), weight=params.rnd_intensity_weight, sources=srcs,
                                   path=path(period, "rnd_expense" if period.rnd_expense is not None else "rnd_share")))
-            history = ", ".join(f"{v:.1f}% ({p.id})" for p, v, _ in intensities)
-            evidence.append(Evidence(statement=f"R&D intensity over the periods on file: {history}.", **cited(*(o for *_, obs in intensities for o in obs))))
+            history = Value.join([Message("technology_dependence.point", "{value:percent} ({period:period})", value=v, period=p.id) for p, v, _ in intensities])
+            evidence.append(Evidence(statement=Message("technology_dependence.history", "R&D intensity over the periods on file: {history}.", history=history),
+                                     **cited(*(o for *_, obs in intensities for o in obs))))
         else:
-            metrics.append(Metric(id="rnd_intensity", label="R&D expense / revenue", value=None, unit="%", grid=params.rnd_intensity_grid, weight=params.rnd_intensity_weight))
-            gaps.append(DataGap(field="periods[*].rnd_expense", reason="No period gives R&D expense with revenue."))
+            metrics.append(Metric(id="rnd_intensity", label=_RND, value=None, unit="%", grid=params.rnd_intensity_grid, weight=params.rnd_intensity_weight))
+            gaps.append(DataGap(field="periods[*].rnd_expense", reason=Message("technology_dependence.gap.rnd", "No period gives R&D expense with revenue.")))
 
         spend = series(profile, lambda p: p.rnd_expense)
         if len(spend) > 1:
@@ -126,9 +148,12 @@ class TechnologyDependence(Rubric):
             a0, a1 = first.base * 12 / p0.months, last.base * 12 / p1.months
             if a0 > 0:
                 fall = round(100 * (a0 - a1) / a0, 9)
-                evidence.append(Evidence(statement=f"R&D expense went from {fmt_obs(profile, first)} ({p0.id}) to {fmt_obs(profile, last)} ({p1.id}); annualised, {-fall:+.0f}%.", **cited(first, last)))
+                evidence.append(Evidence(statement=Message("technology_dependence.spend", "R&D expense went from {first} ({p0:period}) to {last} ({p1:period}); annualised, {change:signed_percent0}.",
+                                                           first=fmt_obs(profile, first), p0=p0.id, last=fmt_obs(profile, last), p1=p1.id, change=-fall),
+                                         **cited(first, last)))
                 if fall > params.rnd_fall_threshold:
-                    adjustments.append(Adjustment(label=f"R&D spending fell {fall:.0f}% annualised ({p0.id}→{p1.id})", points=params.rnd_fall_points))
+                    adjustments.append(Adjustment(label=Message("technology_dependence.fell", "R&D spending fell {fall:percent0} annualised ({p0:period}→{p1:period})",
+                                                                fall=fall, p0=p0.id, p1=p1.id), points=params.rnd_fall_points))
 
         result = RubricResult.from_metrics(metrics, adjustments, evidence=evidence, data_gaps=gaps)
         return result.model_copy(update={"narrative": _narrative(result)})
@@ -146,15 +171,18 @@ def _rnd_intensity(profile: Profile) -> list[tuple[Period, float, list]]:  # per
     return out
 
 
+_RND = Message("technology_dependence.metric.rnd", "R&D expense / revenue")
+
+
 def _narrative(result: RubricResult) -> str:
     if result.score is None:
-        return "Nothing is on file about the core technology or R&D, so this aspect is not scored."
+        return Message("technology_dependence.narrative.none", "Nothing is on file about the core technology or R&D, so this aspect is not scored.")
     control = next((m for m in result.metrics if m.id == "core_technology_control" and m.score is not None), None)
     rnd = next((m for m in result.metrics if m.id == "rnd_intensity" and m.value is not None), None)
     parts = []
     if control:
-        parts.append(f"core technology control: {control.display}")
+        parts.append(Message("technology_dependence.narrative.control", "core technology control: {control}", control=control.display or ""))
     if rnd:
-        parts.append(f"R&D at {rnd.value:.1f}% of revenue ({rnd.period})")
-    text = "; ".join(parts)
-    return f"{text[:1].upper()}{text[1:]}. Scored {result.score:.1f} ({result.band})."
+        parts.append(Message("technology_dependence.narrative.rnd", "R&D at {value:percent} of revenue ({period:period})", value=rnd.value, period=rnd.period or ""))
+    return Message("technology_dependence.narrative", "{parts}. {scored}", parts=Value.join(parts, "; ", capitalize=True),
+                   scored=Message("rubric.scored", "Scored {score:score} ({band}).", score=result.score, band=Value.band(result.band)))

@@ -164,9 +164,10 @@ def test_private_import_check_finds_the_old_trend_memo_imports() -> None:
 # from a later one (the README's "Architecture" shows the same list).
 LAYERS: list[tuple[str, ...]] = [
     ("riskscore", "riskscore.errors", "riskscore.io", "riskscore.inputfile"),
-    # report.format is the one number formatter: it needs only units, and every layer
-    # presents numbers through it, so it sits with the profile layer although it lives in report/.
-    ("riskscore.profile", "riskscore.report.format"),
+    # report.format is the one number formatter and report.i18n the one message type: they need
+    # only units, and every layer writes its figures and sentences through them, so they sit
+    # with the profile layer although they live in report/.
+    ("riskscore.profile", "riskscore.report.format", "riskscore.report.i18n"),
     ("riskscore.scoring",),
     ("riskscore.rubric", "riskscore.scale", "riskscore.facts", "riskscore.evidence", "riskscore.units"),  # author facade, shims
     ("riskscore.analysis",),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from riskscore.profile.model import Filing, Milestone, Profile
+from riskscore.report.i18n import Message, Text, Value
 
 _ORDER = {"hearing_passed": 1, "phip_published": 2, "listed": 3}
 _LABELS = {"filed": "filed", "hearing_passed": "hearing passed", "phip_published": "PHIP published", "listed": "listed",
@@ -45,15 +46,24 @@ class Stage:
         return resigned and not remaining
 
     def describe(self) -> str:
-        """``hearing passed (2026-01); PHIP published 2026-02; sponsor appointed: X (2026-01)``."""
+        """``hearing passed (2026-01); PHIP published 2026-02; sponsor appointed: X (2026-01)``.
+
+        A :class:`~riskscore.report.i18n.Message`: a Chinese memo writes it in Chinese (ids ``stage.*``)."""
         parts = []
         for m in self.milestones:
-            text = f"{_LABELS.get(m.kind, m.kind.replace('_', ' '))}{': ' + m.party if m.party else ''} {m.date}"
-            parts.append(text + (" (unverified)" if m.unverified else ""))
-        head = _LABELS[self.kind] if self.kind in _LABELS else self.kind
+            label, date = _label(m.kind), Value.date(m.date)
+            text = (Message("stage.milestone_party", "{label}: {party} {date}", label=label, party=Text(m.party), date=date) if m.party
+                    else Message("stage.milestone", "{label} {date}", label=label, date=date))
+            parts.append(Message("stage.unverified", "{text} (unverified)", text=text) if m.unverified else text)
+        head: str = _label(self.kind)
         if self.kind in _ORDER and all(m.unverified for m in self.milestones if m.kind == self.kind):
-            head += " (unverified)"   # every report of the stage reached is doubtful
-        return head + (f" — {'; '.join(parts)}" if parts else "")
+            head = Message("stage.unverified", "{text} (unverified)", text=head)   # every report of the stage reached is doubtful
+        return Message("stage.with_milestones", "{head} — {parts}", head=head, parts=Value.join(parts, "; ")) if parts else head
+
+
+def _label(kind: str) -> Message:
+    """A stage or milestone kind as a message (``stage.<kind>``)."""
+    return Message(f"stage.{kind}", _LABELS.get(kind, kind.replace("_", " ")))
 
 
 def stage(profile: Profile, filing: Filing) -> Stage:

@@ -17,6 +17,11 @@ Style:
 * **bounds**: ``about`` (约), ``more than`` (多/超), ``less than`` (不足) before the figure;
 * a missing value is an em dash, ``—``.
 
+Chinese (``lang="zh"``) follows Chinese financial writing: money as ``13.70亿元``,
+``3,030万元``, ``1.20十亿美元``; bounds ``约`` / ``超过`` / ``不足``; ``2.8个百分点``;
+``4.55倍``; dates ``2025年6月30日``; periods ``2025年上半年``, ``2024财年``. Digits, decimals and
+rounding are the same in both languages, so the two memos never disagree on a figure.
+
 Rounding is Python's own, correctly rounded from the stored binary value (as ``f"{x:.1f}"``
 does), so a rubric's own f-string and the memo never disagree; a result that rounds to zero
 is written without a minus sign (``0.0``, or ``+0.0`` for a signed change). NaN and infinities are refused: a figure that is not a
@@ -42,6 +47,12 @@ MISSING = "—"
 
 Bound = Literal["exact", "about", "at_least", "at_most"]
 BOUND_WORDS: dict[str, str] = {"exact": "", "about": "about ", "at_least": "more than ", "at_most": "less than "}
+BOUND_WORDS_ZH: dict[str, str] = {"exact": "", "about": "约", "at_least": "超过", "at_most": "不足"}
+LANGS: tuple[str, ...] = ("en", "zh")
+"""The languages documents are written in: English (the default) and Simplified Chinese."""
+
+CURRENCY_ZH: dict[str, str] = {"RMB": "元", "USD": "美元", "HKD": "港元", "EUR": "欧元", "GBP": "英镑", "SGD": "新加坡元", "JPY": "日元"}
+SCALE_ZH: dict[str, str] = {"": "", "thousand": "千", "万": "万", "million": "百万", "亿": "亿", "bn": "十亿"}
 
 
 def _finite(value: float) -> float:
@@ -88,35 +99,69 @@ def share(fraction: float | None, decimals: int = 0) -> str:
     return MISSING if fraction is None else percent(100 * _finite(fraction), decimals)
 
 
-def pp(value: float, decimals: int = 1) -> str:
-    """Percentage points: ``2.8 pp``."""
-    return number(value, decimals) + " pp"
+def pp(value: float, decimals: int = 1, *, lang: str = "en") -> str:
+    """Percentage points: ``2.8 pp`` (``2.8个百分点``)."""
+    return number(value, decimals) + ("个百分点" if lang == "zh" else " pp")
 
 
-def ratio(value: float | None, decimals: int = 2) -> str:
-    """A multiple: ``4.55×``."""
-    return MISSING if value is None else number(value, decimals) + "×"
+def ratio(value: float | None, decimals: int = 2, *, lang: str = "en") -> str:
+    """A multiple: ``4.55×`` (``4.55倍``)."""
+    return MISSING if value is None else number(value, decimals) + ("倍" if lang == "zh" else "×")
 
 
-def bounded(text: str, bound: str = "exact") -> str:
-    """``text`` after its bound's word: ``about RMB 0.2 亿``, ``more than RMB 250 亿``."""
-    return BOUND_WORDS[bound] + text
+def bounded(text: str, bound: str = "exact", *, lang: str = "en") -> str:
+    """``text`` after its bound's word: ``about RMB 0.2 亿``, ``more than RMB 250 亿`` (``约0.2亿元``, ``超过250亿元``)."""
+    return (BOUND_WORDS_ZH if lang == "zh" else BOUND_WORDS)[bound] + text
 
 
-def money(amount: float, unit: Unit | str, decimals: int = 2) -> str:
-    """An amount written in ``unit``: ``money(13.7, 'RMB 亿')`` -> ``RMB 13.70 亿``."""
+def money(amount: float, unit: Unit | str, decimals: int = 2, *, lang: str = "en") -> str:
+    """An amount written in ``unit``: ``money(13.7, 'RMB 亿')`` -> ``RMB 13.70 亿`` (``13.70亿元``)."""
     unit = unit if isinstance(unit, Unit) else Unit.parse(unit)
+    if lang == "zh":
+        return f"{number(amount, decimals)}{SCALE_ZH.get(unit.scale, unit.scale)}{CURRENCY_ZH.get(unit.currency, unit.currency)}"
     scale = f" {unit.scale}" if unit.scale else ""
     return f"{unit.currency} {number(amount, decimals)}{scale}"
 
 
-def money_base(base: float, unit: Unit | str, decimals: int = 2) -> str:
+def money_base(base: float, unit: Unit | str, decimals: int = 2, *, lang: str = "en") -> str:
     """An amount in base currency units (yuan, dollars), shown in ``unit``: ``(1.37e9, 'RMB 亿')`` -> ``RMB 13.70 亿``."""
     unit = unit if isinstance(unit, Unit) else Unit.parse(unit)
-    return money(_finite(base) / unit.factor, unit, decimals)
+    return money(_finite(base) / unit.factor, unit, decimals, lang=lang)
 
 
-def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit) -> str:
+_PERIOD_PARTS_ZH = {"H1": "上半年", "H2": "下半年", "Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度",
+                    "-9M": "前九个月"}
+
+
+def period(period_id: str, *, lang: str = "en") -> str:
+    """A period id as documents show it: ``2025H1`` (``2025年上半年``), ``FY2024`` (``2024财年``).
+
+    Anything that is not a period id (a range such as ``FY2022→2025H1`` is written part by part)
+    is returned as it is."""
+    if lang != "zh":
+        return period_id
+    if "→" in period_id or "–" in period_id:
+        sep = "→" if "→" in period_id else "–"
+        return sep.join(period(part, lang=lang) for part in period_id.split(sep))
+    if period_id.startswith("FY") and period_id[2:].isdigit():
+        return f"{period_id[2:]}财年"
+    year, part = period_id[:4], period_id[4:]
+    if year.isdigit() and part in _PERIOD_PARTS_ZH:
+        return f"{year}年{_PERIOD_PARTS_ZH[part]}"
+    return period_id
+
+
+def date(text: str, *, lang: str = "en") -> str:
+    """A (partial) ISO date as documents show it: ``2025-06-30`` (``2025年6月30日``), ``2024-01`` (``2024年1月``)."""
+    if lang != "zh":
+        return text
+    parts = text.split("-")
+    if not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 3 or len(parts[0]) != 4:
+        return text
+    return "".join(f"{int(p)}{suffix}" if i else f"{p}{suffix}" for i, (p, suffix) in enumerate(zip(parts, ("年", "月", "日"))))
+
+
+def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit, *, lang: str = "en") -> str:
     """An observation at its written precision, with its bound; money in the ``presentation`` unit.
 
     Money written in another scale of the same currency is shown in the presentation unit
@@ -125,13 +170,13 @@ def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit
     from riskscore.profile.model import PercentObservation
 
     if isinstance(obs, PercentObservation):
-        return bounded(percent(obs.value, obs.decimals), obs.bound)
+        return bounded(percent(obs.value, obs.decimals), obs.bound, lang=lang)
     if obs.unit == presentation:
-        return bounded(money(obs.amount, presentation, obs.decimals), obs.bound)
+        return bounded(money(obs.amount, presentation, obs.decimals, lang=lang), obs.bound, lang=lang)
     if obs.unit.currency == presentation.currency:
-        shown = money_base(obs.base, presentation, max(2, obs.decimals))
-        return bounded(f"{shown} ({money(obs.amount, obs.unit, obs.decimals)})", obs.bound)
-    return bounded(money(obs.amount, obs.unit, obs.decimals), obs.bound)
+        shown = money_base(obs.base, presentation, max(2, obs.decimals), lang=lang)
+        return bounded(f"{shown} ({money(obs.amount, obs.unit, obs.decimals, lang=lang)})", obs.bound, lang=lang)
+    return bounded(money(obs.amount, obs.unit, obs.decimals, lang=lang), obs.bound, lang=lang)
 
 
 def cell(obs: "MoneyObservation | PercentObservation", presentation: Unit) -> str:

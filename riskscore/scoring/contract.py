@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
+from riskscore.report.i18n import Str
 from riskscore.scoring.scale import Band, Grid, band_for, clamp
 
 if TYPE_CHECKING:
@@ -71,26 +72,26 @@ class Metric(_Frozen):
     """
 
     id: str = Field(description="Slug, unique within the rubric, e.g. 'largest_share'.")
-    label: str = Field(description="As the memo prints it, e.g. 'Largest customer share'.")
+    label: Str = Field(description="As the memo prints it, e.g. 'Largest customer share'.")
     value: float | None = Field(description="None when the profile does not hold it.")
-    unit: str = Field(default="", description="Printed after the value, e.g. '%' or 'months'.")
+    unit: Str = Field(default="", description="Printed after the value, e.g. '%' or 'months'.")
     period: str | None = Field(default=None, description="Id of the period the value is from, e.g. 'FY2024'.")
     date: str | None = Field(default=None, description="Date the value is from, when it belongs to a day rather than a period "
                              "(an event): ISO 8601, as precise as the source, e.g. '2022-06' or '2022-06-30'.")
     grid: Grid | None = Field(default=None, description="The grid the value was scored on (the memo shows it).")
     score: float | None = Field(default=None, description="0-100; None when the value is missing.")
     weight: float = Field(default=1.0, ge=0, description="Weight within the rubric.")
-    display: str | None = Field(default=None, description="The value as the memo prints it, when not a plain number.")
+    display: Str | None = Field(default=None, description="The value as the memo prints it, when not a plain number.")
     path: str | None = Field(default=None, description="Profile path of the figure the metric is read from, e.g. "
                              "'periods[2025H1].customers.largest_share' (what-if and sensitivity analysis move it).")
-    note: str | None = None
+    note: Str | None = None
     sources: list[str] = Field(default_factory=list, description="Source ids of the figures the value is computed from.")
 
 
 class Adjustment(_Frozen):
     """Points added to (positive) or taken from (negative) the metric mean, with the reason as ``label``."""
 
-    label: str = Field(description="The reason, as the memo prints it.")
+    label: Str = Field(description="The reason, as the memo prints it.")
     points: float = Field(description="Added to the mean of the metric scores (negative lowers it); the result is clamped to 0-100.")
 
 
@@ -109,7 +110,7 @@ class Evidence(_Frozen):
     between disagreeing observations (:func:`riskscore.rubric.value`).
     """
 
-    statement: str = Field(description="One sentence with the figures, as the memo prints it.")
+    statement: Str = Field(description="One sentence with the figures, as the memo prints it.")
     sources: list[str] = Field(default_factory=list, description="Source ids of the profile it rests on.")
     citations: list[Citation] = Field(default_factory=list, description="The quotes behind the statement (see riskscore.rubric.cited).")
 
@@ -122,8 +123,8 @@ class RedFlag(_Frozen):
     """
 
     id: str = Field(description="Slug, prefixed with the rubric id by convention; engine.red_flag_floors is keyed by it.")
-    title: str
-    detail: str = Field(description="What was found, with the figures.")
+    title: Str
+    detail: Str = Field(description="What was found, with the figures.")
     sources: list[str] = Field(default_factory=list, description="Source ids of the profile it rests on.")
 
 
@@ -131,18 +132,18 @@ class DataGap(_Frozen):
     """Something the rubric needed and the profile does not hold: its profile path and why it matters."""
 
     field: str = Field(description="Profile path of what is missing, e.g. 'periods[2025H1].customers.top5_share'.")
-    reason: str = Field(description="Why the rubric needs it, as the memo prints it.")
+    reason: Str = Field(description="Why the rubric needs it, as the memo prints it.")
 
 
 class Scenario(_Frozen):
     """An alternative outcome the rubric scored; ``headline`` marks the one its score uses."""
 
     id: str
-    label: str
+    label: Str
     score: float
     band: Band
     headline: bool = Field(default=False, description="True for the one scenario the rubric's score uses.")
-    note: str | None = None
+    note: Str | None = None
 
 
 class RubricResult(_Frozen):
@@ -164,7 +165,7 @@ class RubricResult(_Frozen):
     red_flags: list[RedFlag] = Field(default_factory=list)
     data_gaps: list[DataGap] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
-    narrative: str = Field(default="", description="A few sentences the memo prints at the top of the rubric's section.")
+    narrative: Str = Field(default="", description="A few sentences the memo prints at the top of the rubric's section.")
 
     @field_serializer("coverage", when_used="json")
     def _coverage_percent(self, coverage: float) -> float:

@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serial
 
 from riskscore.profile import evidence as ev
 from riskscore.profile.model import Profile
+from riskscore.report.i18n import Message, Str, Value
 from riskscore.scoring.config import Config, EngineSettings
 from riskscore.scoring.contract import Rubric, RubricParams, RubricResult, declares_red_flag
 from riskscore.scoring.registry import LoadFailure, params_for
@@ -88,8 +89,8 @@ class RubricOutcome(_Model):
 class FlagReport(_Model):
     rubric: str
     id: str
-    title: str
-    detail: str
+    title: Str
+    detail: Str
     floor: float
     sources: list[str]
 
@@ -100,11 +101,11 @@ class ObservationReport(_Model):
     value: float = Field(description="The figure as written, in ``unit``.")
     unit: str = Field(description="'%' for a percentage (0-100), else the money unit as written, e.g. 'RMB 亿'.")
     bound: Literal["exact", "about", "at_least", "at_most"] = Field(description="'about' for 约, 'at_least' for 多/超, 'at_most' for 不足.")
-    display: str = Field(description="As the memo prints it: the written precision and bound, money in the profile's presentation unit.")
+    display: Str = Field(description="As the memo prints it: the written precision and bound, money in the profile's presentation unit.")
     source: str
     source_kind: str
     filing: str | None = None
-    note: str | None = None
+    note: Str | None = None
 
 
 class ConflictReport(_Model):
@@ -116,7 +117,7 @@ class ConflictReport(_Model):
 class GapReport(_Model):
     rubric: str
     field: str
-    reason: str
+    reason: Str
 
 
 class ScoreRange(_Model):
@@ -169,7 +170,7 @@ class Assessment(_Model):
     score_range: ScoreRange
     confidence: Confidence = Field(description="sufficient, provisional or insufficient, from coverage and the score range "
                                    "(thresholds engine.insufficient_coverage, engine.provisional_coverage, engine.provisional_max_bands).")
-    confidence_reasons: list[str] = Field(description="Why the confidence is what it is, one sentence each.")
+    confidence_reasons: list[Str] = Field(description="Why the confidence is what it is, one sentence each.")
     other_policy: PolicyAlternative = Field(description="The scores under the missing-data policy not in force.")
     plugin_failures: list[LoadFailure] = Field(
         default_factory=list, description="Rubric plugins that failed to load, so were not run: name, origin, error.")
@@ -300,11 +301,12 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
     adjusted = None if indicated is None else round(max(indicated, floor or 0.0), 2)
     drivers = [o.id for o in sorted(outcomes, key=lambda o: (-o.contribution, o.id)) if o.status == "scored"]
     gaps = [GapReport(rubric=o.id, field=g.field, reason=g.reason) for o in outcomes for g in (o.result.data_gaps if o.result else [])]
-    gaps += [GapReport(rubric=o.id, field="", reason=f"Not scored: {o.error}") for o in outcomes if o.status == "error"]
+    gaps += [GapReport(rubric=o.id, field="", reason=Message("engine.not_scored_error", "Not scored: {error}", error=o.error or ""))
+             for o in outcomes if o.status == "error"]
 
     score_range = _score_range(raw, used, floor)
     # Unverified facts (a doubtful report the profile marks `unverified`) behind a scored rubric's evidence
-    unverified = [o.title for o in outcomes if o.status == "scored" and o.result
+    unverified = [Message(f"{o.id}.title", o.title.replace("{", "{{").replace("}", "}}")) for o in outcomes if o.status == "scored" and o.result
                   and any(c.unverified for e in o.result.evidence for c in e.citations)]
     confidence, reasons = _confidence(coverage, score_range, engine, unverified)
     return check_invariant(Assessment(
@@ -409,23 +411,32 @@ def bands_between(low: float, high: float) -> list[Band]:
 
 
 def _confidence(coverage: float, score_range: ScoreRange, engine: EngineSettings,
-                unverified: list[str] | None = None) -> tuple[Confidence, list[str]]:
+                unverified: list[Message] | None = None) -> tuple[Confidence, list[str]]:
     reasons: list[str] = []
-    share = f"{100 * coverage:.0f}% of the weight is backed by evidence"
+    share = 100 * coverage
     if coverage < engine.insufficient_coverage:
-        return "insufficient", [f"{share}, below the {100 * engine.insufficient_coverage:g}% an assessment needs (engine.insufficient_coverage)."]
+        return "insufficient", [Message("engine.confidence.insufficient",
+                                        "{share:num0}% of the weight is backed by evidence, below the {threshold}% an assessment needs "
+                                        "(engine.insufficient_coverage).", share=share, threshold=100 * engine.insufficient_coverage)]
     if coverage < engine.provisional_coverage:
-        reasons.append(f"{share}, below the {100 * engine.provisional_coverage:g}% a sufficient assessment needs (engine.provisional_coverage).")
+        reasons.append(Message("engine.confidence.low_coverage",
+                               "{share:num0}% of the weight is backed by evidence, below the {threshold}% a sufficient assessment needs "
+                               "(engine.provisional_coverage).", share=share, threshold=100 * engine.provisional_coverage))
     spanned = len(score_range.bands)
     if spanned > engine.provisional_max_bands:
-        reasons.append(f"The score range, {score_range.low:.1f} to {score_range.high:.1f}, spans {spanned} bands "
-                       f"({', '.join(score_range.bands)}); more than {engine.provisional_max_bands} makes it provisional (engine.provisional_max_bands).")
+        reasons.append(Message("engine.confidence.wide_range",
+                               "The score range, {low:num1} to {high:num1}, spans {spanned} bands ({bands}); more than {max} makes it "
+                               "provisional (engine.provisional_max_bands).", low=score_range.low, high=score_range.high, spanned=spanned,
+                               bands=[Value.band(b) for b in score_range.bands], max=engine.provisional_max_bands))
     if unverified:
-        reasons.append(f"The evidence of {', '.join(unverified)} includes facts marked unverified (a doubtful report); "
-                       "a score that rests partly on them is provisional.")
+        reasons.append(Message("engine.confidence.unverified",
+                               "The evidence of {rubrics} includes facts marked unverified (a doubtful report); "
+                               "a score that rests partly on them is provisional.", rubrics=unverified))
     if reasons:
         return "provisional", reasons
-    return "sufficient", [f"{share}, and the score range stays within {spanned} band{'s' if spanned != 1 else ''}."]
+    return "sufficient", [Message("engine.confidence.sufficient" if spanned == 1 else "engine.confidence.sufficient_bands",
+                                  "{share:num0}% of the weight is backed by evidence, and the score range stays within {spanned} band"
+                                  + ("." if spanned == 1 else "s."), share=share, spanned=spanned)]
 
 
 def _other_policy(used: _Used, floor: float | None, engine: EngineSettings) -> PolicyAlternative:

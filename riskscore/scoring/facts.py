@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from riskscore.profile import evidence, paths
 from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
 from riskscore.report import format as fmt
+from riskscore.report.i18n import Value
 
 Obs = TypeVar("Obs", MoneyObservation, PercentObservation)
 
@@ -46,20 +47,22 @@ def fmt_pct(value: float, decimals: int = 1) -> str:
 
 
 def fmt_money(profile: Profile, base: float, decimals: int = 2, currency: str | None = None) -> str:
-    """An amount in base units, in the profile's presentation unit: ``RMB 13.70 亿``.
+    """An amount in base units, in the profile's presentation unit: ``RMB 13.70 亿`` (in a Chinese memo ``13.70亿元``).
 
     An amount in another ``currency`` than the presentation unit's is shown in that
-    currency, unscaled, rather than mislabelled.
+    currency, unscaled, rather than mislabelled. The result is a string that a Chinese
+    memo writes the Chinese way (a :class:`riskscore.report.i18n.Value`).
     """
     unit = profile.presentation_unit
     if currency is not None and currency != unit.currency:
-        return fmt.money(base, currency, 0)
-    return fmt.money_base(base, unit, decimals)
+        return Value.money(base, currency, 0)
+    return Value.money_base(base, unit, decimals)
 
 
 def fmt_obs(profile: Profile, obs: MoneyObservation | PercentObservation) -> str:
-    """An observation as written (its own precision and bound), in the presentation unit when it is money."""
-    return fmt.observation(obs, profile.presentation_unit)
+    """An observation as written (its own precision and bound), in the presentation unit when it is money
+    (a string that a Chinese memo writes the Chinese way: ``约0.2亿元``)."""
+    return Value.observation(obs, profile.presentation_unit)
 
 
 def ratio_pct(numerator: MoneyObservation, denominator: MoneyObservation) -> float | None:
