@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from riskscore.analysis.peers import Peer
     from riskscore.analysis.trend import Trend
     from riskscore.profile.model import Profile
+    from riskscore.report.i18n import Translator
     from riskscore.report.memo import Memo
     from riskscore.scoring.contract import Rubric
     from riskscore.scoring.engine import Assessment
@@ -51,6 +52,7 @@ class MemoOptions:
     calibration: str | None = None   # a file written by `riskscore calibrate`
     sensitivity: bool = False
     paper: str = "a4"                # the page the HTML memo prints on: "a4" or "letter"
+    lang: str = "en"                 # en or zh: the language of the memo (the model is the same)
 
 
 @dataclass
@@ -103,7 +105,7 @@ class Pipeline:
     # ------------------------------------------------------------------ memo settings
 
     def memo_options(self, *, peers: str | None = None, precedents: int | None = None, calibration: str | Path | None = None,
-                     sensitivity: bool = False, paper: str | None = None) -> MemoOptions:
+                     sensitivity: bool = False, paper: str | None = None, lang: str | None = None) -> MemoOptions:
         """The configuration's ``[memo]`` settings, with whatever the caller gives taking precedence."""
         memo = self.config.memo
         return MemoOptions(
@@ -112,7 +114,24 @@ class Pipeline:
             calibration=str(calibration) if calibration else memo.calibration,
             sensitivity=sensitivity,
             paper=paper or memo.paper,
+            lang=lang or memo.lang,
         )
+
+    def translator(self, lang: str, profile: Profile | None = None, source: Path | None = None) -> Translator:
+        """Translations into ``lang``: riskscore's catalogue, each selected rubric's, and the profile's own texts
+        from its translation file (``<profile>.<lang>.po`` beside ``source``, when there is one). English loads nothing."""
+        from riskscore.report.i18n import Translator, catalogue
+
+        if lang == "en":
+            return Translator()
+        texts: dict[str, str] = {}
+        if source is not None and profile is not None:
+            from riskscore.profile.load import profile_texts
+
+            sidecar = Path(source).with_suffix(f".{lang}.po")
+            if sidecar.is_file():
+                texts = profile_texts(profile, sidecar)
+        return Translator(lang, catalogue(lang, self.rubrics), texts)
 
     def peers(self, spec: str, profile: Profile, source: Path | None = None) -> list[Peer]:
         """The peers a peer set names, scored (each peer file is loaded and scored once per pipeline).
@@ -169,9 +188,10 @@ class Pipeline:
             from riskscore.report import render as rendering
 
             model = self.memo(profile, assessment, options, source)
+            tr = self.translator(options.lang if options is not None else self.config.memo.lang, profile, source)
             for fmt in MEMO_FORMATS:
                 if fmt in wanted:
-                    documents[fmt] = rendering.render(model, fmt)
+                    documents[fmt] = rendering.render(model, fmt, tr)
         if "json" in wanted:
             documents["json"] = assessment.model_dump_json(indent=2) + "\n"
         return {fmt: documents[fmt] for fmt in wanted}
@@ -185,11 +205,13 @@ class Pipeline:
         fitted = self.calibration(opts.calibration) if opts.calibration else None
         return follow(profile, self.config, self.rubrics, peers=peer_list, peer_set=opts.peers, calibration=fitted)
 
-    def render_trend(self, trend: Trend, formats: Iterable[MemoFormat]) -> dict[str, str]:
+    def render_trend(self, trend: Trend, formats: Iterable[MemoFormat], lang: str | None = None, profile: Profile | None = None,
+                     source: Path | None = None) -> dict[str, str]:
         """The trend memo in each format (``md``, ``html``), all rendered before any is written."""
         from riskscore.report import render as rendering
 
-        return {fmt: rendering.render_trend(trend, fmt, self.config.memo.paper) for fmt in dict.fromkeys(formats)}
+        tr = self.translator(lang or self.config.memo.lang, profile, source)
+        return {fmt: rendering.render_trend(trend, fmt, self.config.memo.paper, tr) for fmt in dict.fromkeys(formats)}
 
     # ------------------------------------------------------------------ write
 

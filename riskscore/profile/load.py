@@ -204,6 +204,39 @@ def load_profile_with_lines(path: str | Path, max_bytes: int | None = None) -> t
         raise InputError(str(path), problems_from(exc, data, node)) from None
 
 
+def profile_texts(profile: Profile, path: str | Path) -> dict[str, str]:
+    """The translations of a profile's own texts (filing notes, event descriptions, the sector…) from a gettext
+    ``.po`` file beside it (``companies/wedoctor.zh.po``): each ``msgid`` is a text exactly as the profile writes
+    it, each ``msgstr`` its translation. A ``msgid`` that is no text of the profile is refused, so that a
+    translation cannot go stale silently when the profile changes."""
+    from riskscore.report.i18n import read_po
+
+    name = str(path)
+    try:
+        texts = read_po(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(name, [Problem("", f"cannot read: {exc}")]) from None
+    except ValueError as exc:
+        raise InputError(name, [Problem("", str(exc))]) from None
+    known: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            known.add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    walk(profile.model_dump())
+    stale = [msgid for msgid in texts if msgid not in known]
+    if stale:
+        raise InputError(name, [Problem(f"msgid {m[:60]!r}", "is not a text of the profile (changed or removed there?)") for m in stale])
+    return texts
+
+
 @dataclass(frozen=True)
 class Unmatched:
     """An input of :func:`expand_inputs` that named no profile file, and why."""

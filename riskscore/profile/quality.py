@@ -33,6 +33,7 @@ from riskscore.profile import evidence as ev
 from riskscore.profile import paths
 from riskscore.profile.model import QUALITY_CHECKS, MoneyObservation, Period, Profile
 from riskscore.report import format as fmt
+from riskscore.report.i18n import Message, Text, Value
 
 _CHECK_ORDER = QUALITY_CHECKS
 
@@ -96,10 +97,12 @@ def _segments(profile: Profile) -> list[Finding]:
             total = sum(o.value for _, o in stated)
             complete = len(stated) == len(top)
             if high < 100 - 1e-9 and complete or low > 100 + 1e-9:
-                names = " + ".join(f"{s.name} {fmt.observation(o, profile.presentation_unit)}" for s, o in stated)
+                names = Value.join([Message("quality.segment_share", "{name} {share}", name=Text(s.name, s.name_zh),
+                                            share=Value.observation(o, profile.presentation_unit)) for s, o in stated], " + ")
                 written = max(o.decimals for _, o in stated)
                 out.append(Finding("segments", paths.period(period.id, "segments"),
-                                   f"top-level segment shares add up to {fmt.percent(total, written)}, not 100% ({names}): a segment is missing or a share is wrong",
+                                   Message("quality.segments", "top-level segment shares add up to {total}, not 100% ({names}): a segment is missing or a share is wrong",
+                                           total=fmt.percent(total, written), names=names),
                                    tuple(ev.sources_of(o for _, o in stated))))
         for parent in top:
             children = [(s, ev.value(profile, s.share)) for s in period.segments if s.parent == parent.name]
@@ -111,8 +114,9 @@ def _segments(profile: Profile) -> list[Finding]:
                 if high < p_low - 1e-9 or low > p_high + 1e-9:
                     written = max(o.decimals for _, o in children)  # type: ignore[union-attr]
                     out.append(Finding("segments", paths.join(["periods", paths.Item(period.id), "segments", paths.Item(parent.name)]),
-                                       f"the sub-segments of {parent.name} add up to {fmt.percent(sum(o.value for _, o in children), written)}, "  # type: ignore[union-attr]
-                                       f"not its {fmt.observation(parent_share, profile.presentation_unit)}",
+                                       Message("quality.sub_segments", "the sub-segments of {parent} add up to {total}, not its {share}",
+                                               parent=Text(parent.name, parent.name_zh), total=fmt.percent(sum(o.value for _, o in children), written),  # type: ignore[union-attr]
+                                               share=Value.observation(parent_share, profile.presentation_unit)),
                                        tuple(ev.sources_of([parent_share] + [o for _, o in children]))))  # type: ignore[list-item]
         total = ev.value(profile, period.revenue)
         revenues = [(s, ev.value(profile, s.revenue)) for s in top]
@@ -121,7 +125,7 @@ def _segments(profile: Profile) -> list[Finding]:
             low = sum(_interval(o)[0] for _, o in known)
             if low > _interval(total)[1] + 1e-6:
                 out.append(Finding("segments", paths.period(period.id, "segments"),
-                                   "segment revenues add up to more than total revenue", tuple(ev.sources_of([total] + [o for _, o in known]))))
+                                   Message("quality.segment_revenues", "segment revenues add up to more than total revenue"), tuple(ev.sources_of([total] + [o for _, o in known]))))
     return out
 
 
@@ -157,9 +161,12 @@ def _growth(profile: Profile) -> list[Finding]:
                 computed = 100 * (current.base / previous.base - 1)
                 out.append(Finding(
                     "growth", paths.period(period.id, "revenue_growth"),
-                    f"stated growth {fmt.observation(stated, profile.presentation_unit)} ({stated.source}) does not match revenue "
-                    f"{fmt.observation(current, profile.presentation_unit)} ({period.id}, {current.source}) "
-                    f"over {fmt.observation(previous, profile.presentation_unit)} ({before.id}, {previous.source}): {fmt.percent(computed)}",  # type: ignore[union-attr]
+                    Message("quality.growth", "stated growth {stated} ({stated_source}) does not match revenue {current} ({period:period}, {current_source}) "
+                            "over {previous} ({before:period}, {previous_source}): {computed:percent}",
+                            stated=Value.observation(stated, profile.presentation_unit), stated_source=stated.source,
+                            current=Value.observation(current, profile.presentation_unit), period=period.id, current_source=current.source,
+                            previous=Value.observation(previous, profile.presentation_unit), before=before.id, previous_source=previous.source,  # type: ignore[union-attr]
+                            computed=computed),
                     tuple(ev.sources_of([stated, current, previous])),
                 ))
     return out
@@ -189,11 +196,12 @@ def _cumulative(profile: Profile) -> list[Finding]:
     out = []
     for claim in profile.cumulative:
         first, last = _span(profile, claim.start)[0], _span(profile, claim.end)[1]
-        label = f"cumulative {claim.figure} {claim.start}–{claim.end}"
+        label = Message("quality.cumulative_location", "cumulative {figure} {start}–{end}", figure=claim.figure, start=claim.start, end=claim.end)
         claimed = ev.value(profile, claim.value)
         assert claimed is not None
         if first > last:
-            out.append(Finding("cumulative", label, f"starts ({claim.start}) after it ends ({claim.end})", (claimed.source,)))
+            out.append(Finding("cumulative", label, Message("quality.cumulative_order", "starts ({start:period}) after it ends ({end:period})",
+                                                            start=claim.start, end=claim.end), (claimed.source,)))
             continue
         candidates = []
         for period in profile.periods:
@@ -219,7 +227,8 @@ def _cumulative(profile: Profile) -> list[Finding]:
                 gaps.append([month, month])
         missing = [_gap_text(a, b, profile.fiscal_year_end_month) for a, b in gaps]
         sources = tuple(ev.sources_of([claimed] + values))
-        what = f"{claimed.source} gives {fmt.bounded(fmt.money(claimed.amount, claimed.unit, claimed.decimals), claimed.bound)}"
+        what = Message("quality.cumulative_claim", "{source} gives {amount}", source=claimed.source,
+                       amount=Value("bounded_money", claimed.amount, str(claimed.unit), claimed.decimals, claimed.bound))
         # A sum is written to the precision of its most precise term (two places when terms are in another scale).
         written = max([claimed.decimals] + [o.decimals if o.unit == claimed.unit else 2 for o in values])
         factor = claimed.unit.factor
@@ -228,26 +237,32 @@ def _cumulative(profile: Profile) -> list[Finding]:
         high = sum(_interval(o)[1] for o in values) / factor
         c_low, c_high = (x / factor for x in _interval(claimed))
         if not values:
-            out.append(Finding("cumulative", label, f"{what}; none of the periods it covers has the figure on file", sources, "info"))
+            out.append(Finding("cumulative", label, Message("quality.cumulative_none", "{what}; none of the periods it covers has the figure on file", what=what),
+                               sources, "info"))
         elif not missing:
             if high < c_low - 1e-9 or low > c_high + 1e-9:
-                out.append(Finding("cumulative", label, f"{what}; the periods it covers add up to {fmt.money(total, claimed.unit, written)}", sources))
+                out.append(Finding("cumulative", label, Message("quality.cumulative_sum", "{what}; the periods it covers add up to {total}", what=what,
+                                                                total=Value.money(total, claimed.unit, written)), sources))
         else:
             # The periods on file may already go beyond the claim in its own direction
             # (more loss than the claimed total loss): the claim is then contradicted.
             beyond = high < c_low - 1e-9 if claimed.base < 0 else low > c_high + 1e-9
-            detail = (f"the periods on file alone add up to {fmt.money(total, claimed.unit, written)}" if beyond
-                      else f"cannot be checked fully, {', '.join(missing)} not on file; the periods on file add up to {fmt.money(total, claimed.unit, written)}")
-            out.append(Finding("cumulative", label, f"{what}; {detail}", sources, "warning" if beyond else "info"))
+            summed = Value.money(total, claimed.unit, written)
+            if beyond:
+                detail = Message("quality.cumulative_beyond", "{what}; the periods on file alone add up to {total}", what=what, total=summed)
+            else:
+                detail = Message("quality.cumulative_partial", "{what}; cannot be checked fully, {missing} not on file; the periods on file add up to {total}",
+                                 what=what, missing=Value.join([Value.period(m) for m in missing]), total=summed)
+            out.append(Finding("cumulative", label, detail, sources, "warning" if beyond else "info"))
     return out
 
 
 # stated ratio field, numerator, label of the numerator
 _STATED_RATIOS = (
-    ("gross_margin", "gross_profit", "gross profit"),
-    ("net_margin", "net_profit", "net profit"),
-    ("adjusted_net_margin", "adjusted_net_profit", "adjusted net profit"),
-    ("rnd_share", "rnd_expense", "R&D expense"),
+    ("gross_margin", "gross_profit", Message("quality.concept.gross_profit", "gross profit")),
+    ("net_margin", "net_profit", Message("quality.concept.net_profit", "net profit")),
+    ("adjusted_net_margin", "adjusted_net_profit", Message("quality.concept.adjusted_net_profit", "adjusted net profit")),
+    ("rnd_share", "rnd_expense", Message("quality.concept.rnd_expense", "R&D expense")),
 )
 
 
@@ -277,9 +292,11 @@ def _stated_margins(profile: Profile) -> list[Finding]:
             s_low, s_high = _interval(stated)
             if s_high < bounds[0] - 1e-9 or s_low > bounds[1] + 1e-9:
                 derived = 100 * amount.base / revenue.base
-                sign = " (the signs differ)" if stated.value * derived < 0 else ""
+                values = dict(stated=Value.observation(stated, profile.presentation_unit), source=stated.source, concept=label, derived=derived)
                 out.append(Finding("stated_margin", paths.period(period.id, stated_field),
-                                   f"stated {fmt.observation(stated, profile.presentation_unit)} ({stated.source}) does not match {label} over revenue: {fmt.percent(derived)}{sign}",
+                                   Message("quality.stated_ratio_signs", "stated {stated} ({source}) does not match {concept} over revenue: {derived:percent} "
+                                           "(the signs differ)", **values) if stated.value * derived < 0 else
+                                   Message("quality.stated_ratio", "stated {stated} ({source}) does not match {concept} over revenue: {derived:percent}", **values),
                                    tuple(ev.sources_of([stated, amount, revenue]))))
     return out
 
@@ -295,8 +312,8 @@ def _balance_sheet_ratio(profile: Profile) -> list[Finding]:
     s_low, s_high = _interval(stated)
     if s_high < bounds[0] - 1e-9 or s_low > bounds[1] + 1e-9:
         return [Finding("stated_margin", "capital_structure.liabilities_to_assets",
-                        f"stated {stated.value:g}% ({stated.source}) does not match total liabilities over total assets: "
-                        f"{100 * liabilities.base / assets.base:.1f}%", tuple(ev.sources_of([stated, liabilities, assets])))]
+                        Message("quality.liabilities_to_assets", "stated {stated} ({source}) does not match total liabilities over total assets: {derived}",
+                                stated=f"{stated.value:g}%", source=stated.source, derived=f"{100 * liabilities.base / assets.base:.1f}%"), tuple(ev.sources_of([stated, liabilities, assets])))]
     return []
 
 
@@ -314,8 +331,9 @@ def _stated_shares(profile: Profile) -> list[Finding]:
             s_low, s_high = _share(share)
             if s_high < bounds[0] - 1e-9 or s_low > bounds[1] + 1e-9:
                 out.append(Finding("stated_share", paths.join(["periods", paths.Item(period.id), "segments", paths.Item(seg.name), "share"]),
-                                   f"stated {fmt.observation(share, profile.presentation_unit)} ({share.source}) does not match the segment's "
-                                   f"revenue over total revenue: {fmt.percent(100 * revenue.base / total.base)}", tuple(ev.sources_of([share, revenue, total]))))
+                                   Message("quality.stated_share", "stated {stated} ({source}) does not match the segment's revenue over total revenue: "
+                                           "{derived:percent}", stated=Value.observation(share, profile.presentation_unit), source=share.source,
+                                           derived=100 * revenue.base / total.base), tuple(ev.sources_of([share, revenue, total]))))
     return out
 
 
@@ -334,6 +352,11 @@ _LABELS = {"net_liabilities": "net liabilities", "total_liabilities": "total lia
            "operating_profit": "operating profit", "revenue": "revenue", "gross_profit": "gross profit"}
 
 
+def _concept(name: str) -> Message:
+    """A figure's concept as a message (``quality.concept.<field>``)."""
+    return Message(f"quality.concept.{name}", _LABELS[name])
+
+
 def _concepts(profile: Profile) -> list[Finding]:
     blocks: list[tuple[str, Any]] = [(paths.period(p.id), p) for p in profile.periods]
     if profile.capital_structure is not None:
@@ -349,8 +372,10 @@ def _concepts(profile: Profile) -> list[Finding]:
                     same = a.unit.currency == b.unit.currency and abs(a.base - b.base) <= 1e-9 * abs(a.base)
                     if a.source != b.source and a.base != 0 and same:  # the same amount as written, not merely within rounding
                         out.append(Finding("concept", where,
-                                           f"the same amount, {fmt.money(a.amount, a.unit, a.decimals)}, is {_LABELS[first]} in {a.source} and {_LABELS[second]} in {b.source}: "
-                                           "both cannot be right (one source names the concept wrongly)", (a.source, b.source)))
+                                           Message("quality.concept", "the same amount, {amount}, is {first} in {first_source} and {second} in {second_source}: "
+                                                   "both cannot be right (one source names the concept wrongly)", amount=Value.money(a.amount, a.unit, a.decimals),
+                                                   first=_concept(first), first_source=a.source, second=_concept(second), second_source=b.source),
+                                           (a.source, b.source)))
     return out
 
 
@@ -363,9 +388,12 @@ def _disagreements(profile: Profile) -> list[Finding]:
         filed = [o for o in selection.observations if o.filing]
         restated = any(a.filing != b.filing and not ev.agree(a, b) for i, a in enumerate(filed) for b in filed[i + 1:])
         kind = "restatement" if restated else "disagreement"
-        shown = "; ".join(f"{fmt.observation(o, unit)} ({o.source}{', ' + o.filing if o.filing else ''})" for o in selection.observations)
-        text = (f"the filings give different values: {shown}" if kind == "restatement" else f"sources disagree: {shown}")
-        text += f"; the engine uses {fmt.observation(selection.chosen, unit)} ({selection.chosen.source})"
+        shown = Value.join([Message("quality.observed", "{value} ({source})", value=Value.observation(o, unit),
+                                    source=o.source + (", " + o.filing if o.filing else "")) for o in selection.observations], "; ")
+        text = Message("quality.restatement" if kind == "restatement" else "quality.disagreement",
+                       ("the filings give different values: {shown}" if kind == "restatement" else "sources disagree: {shown}")
+                       + "; the engine uses {chosen} ({source})", shown=shown, chosen=Value.observation(selection.chosen, unit),
+                       source=selection.chosen.source)
         # Disagreeing sources are recorded on purpose (both kept); they inform, they are not errors.
         out.append(Finding(kind, where, text, tuple(ev.sources_of(selection.observations)), "info"))
     return out
@@ -377,11 +405,13 @@ def _superseded(profile: Profile) -> list[Finding]:
     out = []
     for selection in ev.selections(profile):
         for old in selection.superseded:
-            by = (f"{old.source} corrects it" if old.superseded_by == old.source else f"superseded by {old.superseded_by}"
-                  if old.superseded_by else f"filing {old.filing} was amended")
+            by = (Message("quality.superseded.corrects", "{source} corrects it", source=old.source) if old.superseded_by == old.source else
+                  Message("quality.superseded.by", "superseded by {source}", source=old.superseded_by) if old.superseded_by else
+                  Message("quality.superseded.amended", "filing {filing} was amended", filing=old.filing))
             out.append(Finding("superseded", profile.describe_loc(selection.location),
-                               f"{fmt.observation(old, unit)} ({old.source}{', ' + old.filing if old.filing else ''}) is superseded ({by}); "
-                               f"the engine uses {fmt.observation(selection.chosen, unit)} ({selection.chosen.source}"
-                               f"{', ' + selection.chosen.filing if selection.chosen.filing else ''})",
+                               Message("quality.superseded", "{old} ({old_source}) is superseded ({by}); the engine uses {chosen} ({chosen_source})",
+                                       old=Value.observation(old, unit), old_source=old.source + (", " + old.filing if old.filing else ""), by=by,
+                                       chosen=Value.observation(selection.chosen, unit),
+                                       chosen_source=selection.chosen.source + (", " + selection.chosen.filing if selection.chosen.filing else "")),
                                tuple(ev.sources_of([old, selection.chosen])), "info"))
     return out

@@ -12,11 +12,13 @@ charts can share one page.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 from riskscore.report import format as fmt
 
@@ -24,6 +26,26 @@ WIDTH = 760.0
 # Latin first, then Chinese fonts for macOS, Windows and Linux: labels such as "Revenue (RMB 亿)" need one.
 FONT = ("system-ui, -apple-system, Segoe UI, Helvetica, Arial, PingFang SC, Hiragino Sans GB, Microsoft YaHei, "
         "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, WenQuanYi Micro Hei, sans-serif")
+FONT_ZH = ("system-ui, -apple-system, PingFang SC, Hiragino Sans GB, Microsoft YaHei, Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, "
+           "WenQuanYi Micro Hei, Segoe UI, Helvetica, Arial, sans-serif")
+"""Chinese charts name CJK fonts first, so the labels never fall back to a font without the characters."""
+
+_LANGUAGE: contextvars.ContextVar[tuple[Callable[[str], str], str]] = contextvars.ContextVar(
+    "riskscore_chart_language", default=(lambda text: text, FONT))
+
+
+@contextlib.contextmanager
+def language(gettext: Callable[[str], str], lang: str = "en") -> Iterator[None]:
+    """Charts drawn inside this block write their own words with ``gettext`` and, for Chinese, a CJK font stack."""
+    token = _LANGUAGE.set((gettext, FONT_ZH if lang == "zh" else FONT))
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def _(text: str) -> str:
+    return _LANGUAGE.get()[0](text)
 BAND_COLOURS = {"Low": "#2e7d32", "Moderate": "#9e9d24", "Elevated": "#f9a825", "High": "#ef6c00", "Severe": "#c62828"}
 NOT_SCORED = "#9e9e9e"
 SERIES_COLOURS = ("#1f4e79", "#e07b00", "#6a1b9a")
@@ -38,6 +60,7 @@ class ScoreBar:
     score: float | None   # 0-100 risk score, None = not scored
     weight_pct: float     # normalised weight in percent (0-100), e.g. 20.0
     band: str | None      # "Low" | "Moderate" | "Elevated" | "High" | "Severe" | None
+    band_label: str | None = None  # the band as the document names it (a translation), when not the band itself
 
 
 @dataclass(frozen=True)
@@ -113,7 +136,7 @@ def _svg(title: str, height: float, body: Sequence[str]) -> str:
     children.append(_text(12, 22, title, size=14, font_weight="600"))
     children.extend(body)
     return _el("svg", *children, xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {WIDTH:.0f} {height:.0f}",
-               width="100%", role="img", aria_label=title, font_family=FONT)
+               width="100%", role="img", aria_label=title, font_family=_LANGUAGE.get()[1])
 
 
 def _text_width(text: str, size: float) -> float:
@@ -144,9 +167,10 @@ def _band_colour(band: str | None, score: float) -> str:
     return BAND_COLOURS[names[min(4, max(0, int(score // 20)))]]
 
 
-def score_weight_chart(bars: Sequence[ScoreBar], title: str = "Rubric scores and weights") -> str:
+def score_weight_chart(bars: Sequence[ScoreBar], title: str | None = None) -> str:
     """One row per rubric, in the given order: label, 0-100 score bar coloured by band with the
     score at its end (or a grey "not scored" placeholder), and a "weight N%" column."""
+    title = _("Rubric scores and weights") if title is None else title
     x0, plot_w, row_h, bar_h, top = 220.0, 400.0, 28.0, 14.0, 54.0
     bottom = top + row_h * max(1, len(bars))
     to_x = lambda score: x0 + plot_w * max(0.0, min(100.0, score)) / 100  # noqa: E731
@@ -157,30 +181,30 @@ def score_weight_chart(bars: Sequence[ScoreBar], title: str = "Rubric scores and
             body.append(_line(to_x(tick), top - 4, to_x(tick), bottom, GRID, class_="gridline"))
     body.append(_line(x0, top - 4, x0, bottom, AXIS))
     if not bars:
-        body.append(_text(x0 + plot_w / 2, top + row_h / 2 + 4, "no data on file", anchor="middle", fill=MUTED))
+        body.append(_text(x0 + plot_w / 2, top + row_h / 2 + 4, _("no data on file"), anchor="middle", fill=MUTED))
     for i, bar in enumerate(bars):
         body.append(_score_row(bar, top + i * row_h + (row_h - bar_h) / 2, bar_h, x0, plot_w, to_x))
     legend_y = bottom + 22
-    body.append(_legend([(c, n) for n, c in BAND_COLOURS.items()] + [(NOT_SCORED, "not scored")], 12, legend_y))
+    body.append(_legend([(c, _(n)) for n, c in BAND_COLOURS.items()] + [(NOT_SCORED, _("not scored"))], 12, legend_y))
     return _svg(title, legend_y + 14, body)
 
 
 def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x) -> str:  # type: ignore[no-untyped-def]
     """One rubric row as a ``<g class="score-row">`` with a tooltip title."""
     mid = y + h / 2 + 4
-    weight = f"weight {fmt.label(bar.weight_pct)}%"
+    weight = _("weight {weight}%").format(weight=fmt.label(bar.weight_pct))
     parts = [_text(12, mid, _fit(bar.label, x0 - 24, 11))]
     if _finite(bar.score):
         colour = _band_colour(bar.band, bar.score)  # type: ignore[arg-type]
-        band = bar.band or "no band"
-        tip = f"{bar.label}: score {fmt.score(bar.score)} ({band}), {weight}"
+        band = bar.band_label or (_(bar.band) if bar.band else _("no band"))
+        tip = _("{label}: score {score} ({band}), {weight}").format(label=bar.label, score=fmt.score(bar.score), band=band, weight=weight)
         parts.append(_el("rect", x=x0, y=y, width=to_x(bar.score) - x0, height=h, fill=colour, class_="score-bar"))
         parts.append(_text(to_x(bar.score) + 5, mid, fmt.score(bar.score), font_weight="600"))  # the table's text: one value, one text
     else:
-        tip = f"{bar.label}: not scored, {weight}"
+        tip = _("{label}: not scored, {weight}").format(label=bar.label, weight=weight)
         parts.append(_el("rect", x=x0, y=y, width=plot_w, height=h, fill=NOT_SCORED, fill_opacity="0.15",
                          stroke=NOT_SCORED, stroke_dasharray="3 2", class_="score-bar"))
-        parts.append(_text(x0 + 6, mid, "not scored", fill=MUTED, font_style="italic"))
+        parts.append(_text(x0 + 6, mid, _("not scored"), fill=MUTED, font_style="italic"))
     parts.append(_text(WIDTH - 12, mid, weight, anchor="end", fill=MUTED))
     return _el("g", _el("title", _esc(tip)), *parts, class_="score-row")
 
@@ -232,9 +256,10 @@ def _nice_scale(values: Sequence[float]) -> tuple[float, float, list[float], int
     return ticks[0], ticks[-1], ticks, max(0, -math.floor(math.log10(step) + 1e-9))
 
 
-def period_panels(panels: Sequence[Panel], title: str = "Key metrics across periods") -> str:
+def period_panels(panels: Sequence[Panel], title: str | None = None) -> str:
     """Small multiples: 1×N for fewer than 3 panels, otherwise two columns (2×2 for four).
     Each panel is a ``<g class="panel">``."""
+    title = _("Key metrics across periods") if title is None else title
     pad, gap, header, panel_h = 12.0, 16.0, 34.0, 250.0
     cols = max(1, len(panels) if len(panels) < 3 else 2)
     rows = max(1, math.ceil(len(panels) / cols))
@@ -289,7 +314,7 @@ def _panel(panel: Panel, w: float, h: float) -> str:
     seen = dict.fromkeys(p for s in data for p in s)
     periods = [p for p in panel.periods if p in seen] + [p for p in seen if p not in set(panel.periods)]
     if not periods:
-        parts.append(_text(w / 2, h / 2, "no data on file", anchor="middle", fill=MUTED))
+        parts.append(_text(w / 2, h / 2, _("no data on file"), anchor="middle", fill=MUTED))
         return "".join(parts)
     top = 48.0
     if len(panel.series) > 1:
@@ -327,8 +352,8 @@ def _panel(panel: Panel, w: float, h: float) -> str:
             parts.extend(_line_series(values, to_x, to_y, colour, panel.unit, is_interim, labels, texts[k]))
     parts.extend(_place_labels(labels, top - 2, bottom + 1))
     if any(is_interim(p) for p in periods):
-        marker = "Hatched bar" if hatched else "Hollow marker"
-        parts.append(_text(10, h - 8, f"{marker} = interim period; H1 = half-year", size=9, fill=MUTED, class_="interim-note"))
+        note = _("Hatched bar = interim period; H1 = half-year") if hatched else _("Hollow marker = interim period; H1 = half-year")
+        parts.append(_text(10, h - 8, note, size=9, fill=MUTED, class_="interim-note"))
     return "".join(parts)
 
 
@@ -413,8 +438,9 @@ class PeerRow:
     band: str | None = None        # the company's band, for its colour
 
 
-def peer_chart(rows: Sequence[PeerRow], title: str = "Rubric scores among peers") -> str:
+def peer_chart(rows: Sequence[PeerRow], title: str | None = None) -> str:
     """One 0-100 strip per rubric: peers as grey dots, the company as a coloured dot."""
+    title = _("Rubric scores among peers") if title is None else title
     row_h, top, x0, plot_w = 26.0, 44.0, 190.0, 500.0
     to_x = lambda v: x0 + max(0.0, min(100.0, v)) / 100 * plot_w  # noqa: E731
     body = []
@@ -430,7 +456,7 @@ def peer_chart(rows: Sequence[PeerRow], title: str = "Rubric scores among peers"
         if row.company is not None and _finite(row.company):
             body.append(_el("circle", cx=to_x(row.company), cy=y, r=6, fill=_band_colour(row.band, row.company), stroke=INK, stroke_width=1, class_="company"))
         else:
-            body.append(_text(x0 + plot_w + 8, y + 4, "not scored", size=9, fill=MUTED))
+            body.append(_text(x0 + plot_w + 8, y + 4, _("not scored"), size=9, fill=MUTED))
     legend_y = top + row_h * len(rows) + 18
-    body.append(_legend([(NOT_SCORED, "peers"), (INK, "this company (coloured by band)")], x0, legend_y, size=10))
+    body.append(_legend([(NOT_SCORED, _("peers")), (INK, _("this company (coloured by band)"))], x0, legend_y, size=10))
     return _svg(title, legend_y + 16, body)

@@ -140,6 +140,8 @@ def period(period_id: str, *, lang: str = "en") -> str:
     is returned as it is."""
     if lang != "zh":
         return period_id
+    if " to " in period_id:
+        return "至".join(period(part, lang=lang) for part in period_id.split(" to "))
     if "→" in period_id or "–" in period_id:
         sep = "→" if "→" in period_id else "–"
         return sep.join(period(part, lang=lang) for part in period_id.split(sep))
@@ -148,7 +150,7 @@ def period(period_id: str, *, lang: str = "en") -> str:
     year, part = period_id[:4], period_id[4:]
     if year.isdigit() and part in _PERIOD_PARTS_ZH:
         return f"{year}年{_PERIOD_PARTS_ZH[part]}"
-    return period_id
+    return date(period_id, lang=lang)  # a date where a period would be (an event's month), else as it is
 
 
 def date(text: str, *, lang: str = "en") -> str:
@@ -179,19 +181,19 @@ def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit
     return bounded(money(obs.amount, obs.unit, obs.decimals, lang=lang), obs.bound, lang=lang)
 
 
-def cell(obs: "MoneyObservation | PercentObservation", presentation: Unit) -> str:
+def cell(obs: "MoneyObservation | PercentObservation", presentation: Unit, *, lang: str = "en") -> str:
     """An observation under a header that names the unit (``Revenue (RMB 亿)``): the figure as
-    :func:`observation` writes it, without the currency and scale: ``54.96``, ``about 0.2``,
-    ``77.6%``. Money in another currency keeps its unit (``USD 1.20 bn``)."""
+    :func:`observation` writes it, without the currency and scale: ``54.96``, ``about 0.2``
+    (``约0.2``), ``77.6%``. Money in another currency keeps its unit (``USD 1.20 bn``)."""
     from riskscore.profile.model import PercentObservation
 
     if isinstance(obs, PercentObservation):
-        return bounded(percent(obs.value, obs.decimals), obs.bound)
+        return bounded(percent(obs.value, obs.decimals), obs.bound, lang=lang)
     if obs.unit == presentation:
-        return bounded(number(obs.amount, obs.decimals), obs.bound)
+        return bounded(number(obs.amount, obs.decimals), obs.bound, lang=lang)
     if obs.unit.currency == presentation.currency:
-        return bounded(number(_finite(obs.base) / presentation.factor, max(2, obs.decimals)), obs.bound)
-    return bounded(money(obs.amount, obs.unit, obs.decimals), obs.bound)
+        return bounded(number(_finite(obs.base) / presentation.factor, max(2, obs.decimals)), obs.bound, lang=lang)
+    return bounded(money(obs.amount, obs.unit, obs.decimals, lang=lang), obs.bound, lang=lang)
 
 
 def metric(m: "Metric", decimals: int | None = None) -> str:

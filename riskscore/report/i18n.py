@@ -245,6 +245,28 @@ class Value(Localizable):
         return cls("join", tuple(items), sep, capitalize)
 
     @classmethod
+    def cell(cls, obs: "MoneyObservation | PercentObservation", presentation: object) -> "Value":
+        """An observation under a header that names its unit (:func:`riskscore.report.format.cell`): ``about 0.2`` (``约0.2``)."""
+        return cls("cell", obs, str(presentation))
+
+    @classmethod
+    def pp(cls, value: float) -> "Value":
+        """Percentage points: ``0.6 pp`` (``0.6个百分点``)."""
+        return cls("pp", value)
+
+    @classmethod
+    def bounded(cls, text: str, bound: str = "exact") -> "Value":
+        """``text`` (a figure) after its bound's word: ``more than 3.3%`` (``超过3.3%``)."""
+        return cls("bounded", text, bound)
+
+    @classmethod
+    def lower_first(cls, text: str, always: bool = False) -> "Value":
+        """``text`` with its English first letter in lower case, to run on inside a sentence: ``Core segment gross margin`` ->
+        ``core segment gross margin`` (only when the second letter is lower case too, so ``R&D`` and ``IFRS`` stay, unless
+        ``always``). Other languages have no capitals to lower."""
+        return cls("lower_first", text, always)
+
+    @classmethod
     def term(cls, vocabulary: str, key: str) -> "Value":
         """A word from a fixed vocabulary (filing status, source kind…): message id ``vocabulary.key``, English ``key``."""
         return cls("term", vocabulary, key)
@@ -257,7 +279,18 @@ def _term(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
     return tr.lookup(f"{vocabulary}.{key}") or str(key).replace("_", " ")
 
 
-_ZH_SEPARATORS = {", ": "、", "; ": "；", " + ": " + ", " or ": "或", " to ": "至"}
+def _unit(text: str, lang: str) -> str:
+    """A money unit: ``RMB 亿`` (``亿元``)."""
+    if lang != "zh":
+        return text
+    from riskscore.profile.units import Unit
+
+    unit = Unit.parse(text)
+    return fmt.SCALE_ZH.get(unit.scale, unit.scale) + fmt.CURRENCY_ZH.get(unit.currency, unit.currency)
+
+
+_ZH_SEPARATORS = {", ": "、", "; ": "；", " + ": " + ", " or ": "或", " to ": "至", " and ": "，", " ": ""}
+"""How an English separator is written in Chinese: sentences run on without a space, a list takes 、."""
 
 
 def _join(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
@@ -275,6 +308,25 @@ def _band(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
     return tr.lookup(f"band.{args[0]}") or str(args[0])
 
 
+def _text_of(value: Any, tr: "Translator | None") -> str:
+    return value.localize(tr) if tr is not None and isinstance(value, Localizable) else str(value)
+
+
+def _lower_first(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
+    text, always = args
+    shown = _text_of(text, tr)
+    if lang != "en" or not shown or not (always or shown[1:2].islower()):
+        return shown
+    return shown[0].lower() + shown[1:]
+
+
+def _cell(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
+    from riskscore.profile.units import Unit
+
+    obs, unit = args
+    return fmt.cell(obs, Unit.parse(unit), lang=lang)
+
+
 def _observation(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
     from riskscore.profile.units import Unit
 
@@ -284,14 +336,20 @@ def _observation(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> s
 
 _VALUE_KINDS: dict[str, Callable[[tuple[Any, ...], str, "Translator | None"], str]] = {
     "date": lambda a, lang, tr: fmt.date(a[0], lang=lang),
-    "period": lambda a, lang, tr: fmt.period(a[0], lang=lang),
+    "period": lambda a, lang, tr: fmt.period(a[0], lang=lang),  # a range of months ("2018-01 to 2018-06") is written as is
     "money": lambda a, lang, tr: fmt.money(a[0], a[1], a[2], lang=lang),
     "money_base": lambda a, lang, tr: fmt.money_base(a[0], a[1], a[2], lang=lang),
+    "bounded_money": lambda a, lang, tr: fmt.bounded(fmt.money(a[0], a[1], a[2], lang=lang), a[3], lang=lang),
     "bounded_money_base": lambda a, lang, tr: fmt.bounded(fmt.money_base(a[0], a[1], a[2], lang=lang), a[3], lang=lang),
     "observation": _observation,
+    "cell": _cell,
+    "pp": lambda a, lang, tr: fmt.pp(a[0], lang=lang),
+    "bounded": lambda a, lang, tr: fmt.bounded(_text_of(a[0], tr), a[1], lang=lang),
+    "lower_first": _lower_first,
     "band": _band,
     "term": _term,
     "join": _join,
+    "unit": lambda a, lang, tr: _unit(a[0], lang),
 }
 
 

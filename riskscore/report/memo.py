@@ -13,10 +13,12 @@ from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure
 from riskscore.profile.listing import stage
 from riskscore.profile.quality import check_profile
 from riskscore.report import format as fmt
+from riskscore.report.i18n import Message, Text, Value
 from riskscore.scoring import facts
 
 if TYPE_CHECKING:
     from riskscore.analysis.peers import Peer, Precedent, Rank
+    from riskscore.scoring.contract import Metric
     from riskscore.analysis.trend import Trend
     from riskscore.analysis.whatif import Crossing, Sensitivity
     from riskscore.scoring.config import Config
@@ -287,25 +289,29 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         return Cited(text, tuple(sorted({numbers[s] for s in source_ids if s in numbers})), tuple(quotes),
                      any(c.unverified for c in citations))
 
+    unit = profile.presentation_unit
+
     classes = {r.id: r for r in rubrics}
     sections = [_section(o, classes.get(o.id), cite) for o in assessment.rubrics]
     total = sum(o.contribution for o in assessment.rubrics) or 1.0
     drivers = [
-        Driver(o.title, fmt.score(o.contribution), fmt.percent(100 * o.contribution / total, 0))
+        Driver(rubric_title(o.id, o.title), fmt.score(o.contribution), fmt.percent(100 * o.contribution / total, 0))
         for o in sorted(assessment.rubrics, key=lambda o: (-o.contribution, o.id))
         if o.status == "scored"
     ][:3]
     floor_note = None
     if assessment.floor_applied is not None:
-        floor_note = (f"Red flags floor the score at {fmt.plain(assessment.floor_applied)}; "
-                      f"the indicated score was {fmt.score(assessment.indicated_score)}.")
+        floor_note = Message("memo.floor_applied", "Red flags floor the score at {floor:plain}; the indicated score was {indicated:score}.",
+                             floor=assessment.floor_applied, indicated=assessment.indicated_score)
     elif assessment.red_flags:
-        floor_note = f"Red flags set a floor of {fmt.plain(max(f.floor for f in assessment.red_flags))}, below the indicated score, so the score stands."
+        floor_note = Message("memo.floor_below", "Red flags set a floor of {floor:plain}, below the indicated score, so the score stands.",
+                             floor=max(f.floor for f in assessment.red_flags))
 
     conflicts = []
     for c in assessment.conflicts:
         chosen = cite(_observed(c.chosen), [c.chosen.source])
-        others = [cite(_observed(o) + (f" — {o.note}" if o.note else ""), [o.source]) for o in c.others]
+        others = [cite(Message("memo.observed_note", "{observed} — {note}", observed=_observed(o), note=Text(o.note)) if o.note else _observed(o), [o.source])
+                  for o in c.others]
         conflicts.append(Conflict(c.field, chosen, others))
 
     floors = "".join(f"; {k}: {fmt.plain(v)}" for k, v in sorted(config.engine.red_flag_floors.items()))
@@ -313,43 +319,51 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
         company=profile.company.name,
         company_zh=profile.company.name_zh,
         profile_id=profile.id,
-        as_of=profile.as_of.isoformat(),
-        domicile=profile.company.domicile,
-        sector=profile.company.sector,
-        presentation_unit=str(profile.presentation_unit),
-        filings=[FilingRow(str(f.known_date), f.exchange, stage(profile, f).describe(), ", ".join(f.periods_reported), f.note or "")
+        as_of=Value.date(profile.as_of.isoformat()),
+        domicile=_text(profile.company.domicile),
+        sector=_text(profile.company.sector),
+        presentation_unit=Value("unit", str(unit)),
+        filings=[FilingRow(Value.date(f.known_date), f.exchange, stage(profile, f).describe(), Value.join([Value.period(p) for p in f.periods_reported]),
+                           _text(f.note) or "")
                  for f in sorted(profile.filings, key=lambda f: f.known_date.start)],
         adjusted_score=fmt.score(assessment.adjusted_score),
-        adjusted_band=assessment.adjusted_band or "Not scored",
+        adjusted_band=Value.band(assessment.adjusted_band),
         indicated_score=fmt.score(assessment.indicated_score),
-        indicated_band=assessment.indicated_band or "Not scored",
+        indicated_band=Value.band(assessment.indicated_band),
         floor_note=floor_note,
         coverage=fmt.share(assessment.coverage),
-        missing_data_policy=assessment.missing_data_policy,
+        missing_data_policy=Value.term("policy", assessment.missing_data_policy),
         drivers=drivers,
-        red_flags=[cite(f"{f.title} ({_title(assessment, f.rubric)}): {f.detail}", f.sources) for f in assessment.red_flags],
+        red_flags=[cite(Message("memo.red_flag", "{title} ({rubric}): {detail}", title=f.title, rubric=_title(assessment, f.rubric), detail=f.detail), f.sources)
+                   for f in assessment.red_flags],
         rubrics=sections,
         conflicts=conflicts,
         data_gaps=[GapRow(_title(assessment, g.rubric), g.field, g.reason) for g in assessment.data_gaps],
         quality=[QualityRow(QUALITY_LABELS[f.check], f.field, cite(f.message, f.sources)) for f in check_profile(profile)],
-        scenarios=[_scenario_line(o.title, o.result.scenarios) for o in assessment.rubrics if o.result and o.result.scenarios],
+        scenarios=[_scenario_line(rubric_title(o.id, o.title), o.result.scenarios) for o in assessment.rubrics if o.result and o.result.scenarios],
         methodology_version=assessment.methodology_version,
         config_files=list(config.files),
         engine_settings=[
-            Setting("Missing data", f"{config.engine.missing_data}"
-                    + (f" (neutral score {fmt.plain(config.engine.neutral_score)})" if config.engine.missing_data == "neutral" else "")),
-            Setting("Red-flag floor", fmt.plain(config.engine.red_flag_floor) + floors),
-            Setting("Confidence", f"insufficient below {fmt.share(config.engine.insufficient_coverage)} of the weight backed by evidence; "
-                                  f"provisional below {fmt.share(config.engine.provisional_coverage)}, or when the score range spans more than "
-                                  f"{config.engine.provisional_max_bands} band(s), or when a scored rubric's evidence includes facts marked unverified; "
-                                  "sufficient otherwise"),
-            Setting("Source ranking", "by the primary document: a figure quoted from a filing ranks as that filing (a prospectus), else as its "
-                                      "source's kind (prospectus > regulator, exchange > research > media); then the document itself before a source "
-                                      "quoting it; verified before unverified; then the newer filing, the newer source, the more precise figure. "
-                                      "Superseded figures (an amendment or a correction) never win"),
+            Setting(Message("memo.setting.missing_data", "Missing data"),
+                    Message("memo.setting.neutral", "{policy} (neutral score {score:plain})", policy=Value.term("policy", config.engine.missing_data),
+                            score=config.engine.neutral_score)
+                    if config.engine.missing_data == "neutral" else Value.term("policy", config.engine.missing_data)),
+            Setting(Message("memo.setting.floor", "Red-flag floor"), fmt.plain(config.engine.red_flag_floor) + floors),
+            Setting(Message("memo.setting.confidence", "Confidence"),
+                    Message("memo.setting.confidence_unverified", "insufficient below {insufficient:share} of the weight backed by evidence; "
+                            "provisional below {provisional:share}, or when the score range spans more than {bands} band(s), or when a scored "
+                            "rubric's evidence includes facts marked unverified; sufficient otherwise",
+                            insufficient=config.engine.insufficient_coverage, provisional=config.engine.provisional_coverage,
+                            bands=config.engine.provisional_max_bands)),
+            Setting(Message("memo.setting.ranking", "Source ranking"),
+                    Message("memo.setting.ranking_primary", "by the primary document: a figure quoted from a filing ranks as that filing (a prospectus), "
+                            "else as its source's kind (prospectus > regulator, exchange > research > media); then the document itself before a source "
+                            "quoting it; verified before unverified; then the newer filing, the newer source, the more precise figure. "
+                            "Superseded figures (an amendment or a correction) never win")),
         ],
-        sources=[SourceRef(numbers[s.id], s.id, s.title, s.publisher, str(s.date), s.kind, s.language, s.file, s.url, s.note) for s in profile.sources],
-        notes=list(profile.notes),
+        sources=[SourceRef(numbers[s.id], s.id, _text(s.title) or "", _text(s.publisher) or "", Value.date(s.date), Value.term("source_kind", s.kind),
+                           Value.term("language", s.language), s.file, s.url, _text(s.note)) for s in profile.sources],
+        notes=[Text(n) for n in profile.notes],
         key_metrics=_key_metrics(profile),
         period_order=[p.id for p in profile.periods_by_end()],
         sensitivity=_sensitivity(profile, assessment, config, rubrics) if sensitivity else [],
@@ -367,62 +381,86 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
     )
 
 
-_COUNT = {1: "One", 2: "Two", 3: "Three"}
+def _text(value: str | None) -> Text | None:
+    """A profile text, which a Chinese memo shows in the Chinese form the profile's translation file gives."""
+    return None if value is None else Text(value)
+
+
+def rubric_title(rubric_id: str, title: str) -> Message:
+    """A rubric's title as a message (``<id>.title``), so that a catalogue can translate it."""
+    return Message(f"{rubric_id}.title", _literal(title))
 
 
 def _reason(o: "RubricOutcome") -> str:
     """A rubric's score with the metric that weighs most in it: ``Margin, 77.4 (High): core segment gross margin 3.3% (2025H1)``."""
-    text = f"{o.title}, {fmt.score(o.score)} ({o.band})"
+    head = dict(title=rubric_title(o.id, o.title), score=o.score, band=Value.band(o.band))
     metrics = [m for m in (o.result.metrics if o.result else []) if m.score is not None and m.weight]
     if not metrics:
-        return text
+        return Message("memo.summary.reason", "{title}, {score:score} ({band})", **head)
     m = max(metrics, key=lambda m: m.weight * (m.score or 0.0))
-    label = m.label[0].lower() + m.label[1:] if m.label[1:2].islower() else m.label
-    return f"{text}: {label} {fmt.metric(m)}" + (f" ({m.period})" if m.period else "")
+    if m.period:
+        return Message("memo.summary.reason_metric_period", "{title}, {score:score} ({band}): {label} {value} ({period:period})", **head,
+                       label=Value.lower_first(m.label), value=_metric_value(m), period=m.period)
+    return Message("memo.summary.reason_metric", "{title}, {score:score} ({band}): {label} {value}", **head,
+                   label=Value.lower_first(m.label), value=_metric_value(m))
+
+
+_CARRY = {
+    1: ("memo.summary.carry_one", "One rubric carries {share:share} of the score: {reasons}."),
+    2: ("memo.summary.carry_two", "Two rubrics carry {share:share} of the score: {reasons}."),
+    3: ("memo.summary.carry_three", "Three rubrics carry {share:share} of the score: {reasons}."),
+}
 
 
 def _summary(profile: Profile, assessment: "Assessment") -> str:
     """The verdict, the three rubrics that carry it with the figure behind each, and the red flags, in one paragraph."""
-    name = profile.company.name
-    backed = f"{fmt.share(assessment.coverage)} of the weight backed by evidence"
+    name = Text(profile.company.name, profile.company.name_zh)
     if assessment.adjusted_score is None:
-        return f"{name} is not rated: no rubric could score the profile."
+        return Message("memo.summary.not_rated", "{name} is not rated: no rubric could score the profile.", name=name)
     if assessment.confidence == "insufficient":
-        opening = (f"{name} is not rated: only {backed}, too little to rate. The provisional score is "
-                   f"{fmt.score(assessment.adjusted_score)} ({assessment.adjusted_band}).")
+        opening = Message("memo.summary.insufficient", "{name} is not rated: only {coverage:share} of the weight backed by evidence, too little to rate. "
+                          "The provisional score is {score:score} ({band}).", name=name, coverage=assessment.coverage,
+                          score=assessment.adjusted_score, band=Value.band(assessment.adjusted_band))
     else:
-        opening = (f"{name} is rated {assessment.adjusted_band} risk, {fmt.score(assessment.adjusted_score)} of 100, "
-                   f"with {assessment.confidence} confidence ({backed}).")
+        opening = Message("memo.summary.rated", "{name} is rated {band} risk, {score:score} of 100, with {confidence} confidence "
+                          "({coverage:share} of the weight backed by evidence).", name=name, band=Value.band(assessment.adjusted_band),
+                          score=assessment.adjusted_score, confidence=Value.term("confidence", assessment.confidence), coverage=assessment.coverage)
     scored = sorted((o for o in assessment.rubrics if o.status == "scored"), key=lambda o: (-o.contribution, o.id))[:3]
     total = sum(o.contribution for o in assessment.rubrics) or 1.0
-    parts = [opening]
+    parts: list[str] = [opening]
     if scored:
         carry = sum(o.contribution for o in scored) / total
-        verb = "carries" if len(scored) == 1 else "carry"
-        parts.append(f"{_COUNT[len(scored)]} rubric{'s' if len(scored) > 1 else ''} {verb} {fmt.share(carry)} of the score: "
-                     + "; ".join(_reason(o) for o in scored) + ".")
+        parts.append(Message(*_CARRY[len(scored)], share=carry, reasons=Value.join([_reason(o) for o in scored], "; ")))
     flags = assessment.red_flags
     if flags:
         floor = max(f.floor for f in flags)
-        titles = "; ".join(dict.fromkeys(f.title[0].lower() + f.title[1:] for f in flags))
-        they = "they" if len(flags) > 1 else "it"
-        effect = (f"{they} lift{'' if len(flags) > 1 else 's'} the score from the indicated {fmt.score(assessment.indicated_score)} to a floor of {fmt.plain(floor)}"
-                  if assessment.floor_applied is not None else f"{they} set{'' if len(flags) > 1 else 's'} a floor of {fmt.plain(floor)}, below the score")
-        count = _COUNT.get(len(flags), str(len(flags)))
-        parts.append(f"{count} red flag{'s are' if len(flags) > 1 else ' is'} raised ({titles}); {effect}.")
+        titles = Value.join(list({str(f.title): Value.lower_first(f.title, always=True) for f in flags}.values()), "; ")
+        lifted = assessment.floor_applied is not None
+        if len(flags) == 1:
+            parts.append(Message("memo.summary.flag_lifts", "One red flag is raised ({titles}); it lifts the score from the indicated {indicated:score} "
+                                 "to a floor of {floor:plain}.", titles=titles, indicated=assessment.indicated_score, floor=floor) if lifted else
+                         Message("memo.summary.flag_sets", "One red flag is raised ({titles}); it sets a floor of {floor:plain}, below the score.",
+                                 titles=titles, floor=floor))
+        else:
+            count = {2: Message("memo.count.two", "Two"), 3: Message("memo.count.three", "Three")}.get(len(flags), str(len(flags)))
+            parts.append(Message("memo.summary.flags_lift", "{count} red flags are raised ({titles}); they lift the score from the indicated "
+                                 "{indicated:score} to a floor of {floor:plain}.", count=count, titles=titles, indicated=assessment.indicated_score,
+                                 floor=floor) if lifted else
+                         Message("memo.summary.flags_set", "{count} red flags are raised ({titles}); they set a floor of {floor:plain}, below the score.",
+                                 count=count, titles=titles, floor=floor))
     else:
-        parts.append("No red flag is raised.")
-    return " ".join(parts)
+        parts.append(Message("memo.summary.no_flag", "No red flag is raised."))
+    return Value.join(parts, " ")
 
 
-_FINANCIALS: tuple[tuple[str, str, bool], ...] = (  # (label, period field, money)
-    ("Revenue", "revenue", True),
-    ("Revenue growth, year on year", "revenue_growth", False),
-    ("Gross margin", "gross_margin", False),
-    ("Adjusted (non-IFRS) net result", "adjusted_net_profit", True),
-    ("IFRS net result", "net_profit", True),
-    ("Operating cash flow", "operating_cash_flow", True),
-    ("Cash at period end", "cash", True),
+_FINANCIALS: tuple[tuple[Message, str, bool], ...] = (  # (label, period field, money)
+    (Message("memo.financials.revenue", "Revenue"), "revenue", True),
+    (Message("memo.financials.revenue_growth", "Revenue growth, year on year"), "revenue_growth", False),
+    (Message("memo.financials.gross_margin", "Gross margin"), "gross_margin", False),
+    (Message("memo.financials.adjusted_net_profit", "Adjusted (non-IFRS) net result"), "adjusted_net_profit", True),
+    (Message("memo.financials.net_profit", "IFRS net result"), "net_profit", True),
+    (Message("memo.financials.operating_cash_flow", "Operating cash flow"), "operating_cash_flow", True),
+    (Message("memo.financials.cash", "Cash at period end"), "cash", True),
 )
 DERIVED_MARK = "†"
 
@@ -459,7 +497,7 @@ def _key_financials(profile: Profile, cite: Callable[[str, Iterable[str]], Cited
         for p in periods:
             obs = ev.value(profile, getattr(p, name))
             if obs is not None:
-                values[p.id] = fmt.cell(obs, unit)
+                values[p.id] = Value.cell(obs, unit)
                 sources.append(obs.source)
                 continue
             pair = None
@@ -474,12 +512,13 @@ def _key_financials(profile: Profile, cite: Callable[[str, Iterable[str]], Cited
                     sources += [pair[0].source, pair[1].source]
                     derived = True
         if values:
-            rows.append((f"{label} ({unit})" if is_money else label, values, sources))
+            rows.append((Message("memo.financials.with_unit", "{label} ({unit})", label=label, unit=Value("unit", str(unit))) if is_money else label,
+                         values, sources))
     shown = [p.id for p in periods if any(p.id in v for _, v, _ in rows)]
     table = [FinancialRow(label, [v.get(pid, fmt.MISSING) for pid in shown], cite("", srcs).refs) for label, v, srcs in rows]
-    note = (f"{DERIVED_MARK} computed here (growth from revenue a year earlier; gross margin from gross profit over revenue); "
-            "the other figures as the highest-ranked source states them.") if derived else ""
-    return {"key_periods": shown, "key_financials": table, "financials_note": note}
+    note = Message("memo.financials.note", "{mark} computed here (growth from revenue a year earlier; gross margin from gross profit over revenue); "
+                   "the other figures as the highest-ranked source states them.", mark=DERIVED_MARK) if derived else ""
+    return {"key_periods": [Value.period(pid) for pid in shown], "key_financials": table, "financials_note": note}
 
 
 class _VerdictFields(TypedDict):
@@ -499,31 +538,47 @@ def _verdict_change(profile: Profile, assessment: "Assessment", config: "Config"
         return empty
 
     def amount(value: float, unit: str, decimals: int) -> str:
-        return fmt.percent(value, decimals) if unit == "%" else fmt.money(value, unit, decimals)
+        return fmt.percent(value, decimals) if unit == "%" else Value.money(value, unit, decimals)
+
+    ids = {o.title: o.id for o in assessment.rubrics}  # the analysis names rubrics by title
+
+    def title(text: str) -> str:
+        return rubric_title(ids[text], text) if text in ids else text
 
     rows, distances = [], []
     for e in found.edges:
         up = e.direction == "up"
-        edge = f"{e.band}, {fmt.plain(e.edge)} and above" if up else f"{e.band}, below {fmt.plain(e.edge)}"
-        distances.append(f"{fmt.score(e.distance)} points {'below' if up else 'above'} {e.band} ({'' if up else 'below '}{fmt.plain(e.edge)})")
-        distance = f"{fmt.score(e.distance)} {'up' if up else 'down'}"
+        band = Value.band(e.band)
+        edge = (Message("memo.verdict.edge_up", "{band}, {edge:plain} and above", band=band, edge=e.edge) if up
+                else Message("memo.verdict.edge_down", "{band}, below {edge:plain}", band=band, edge=e.edge))
+        distances.append(Message("memo.verdict.below", "{distance:score} points below {band} ({edge:plain})", distance=e.distance, band=band, edge=e.edge)
+                         if up else
+                         Message("memo.verdict.above", "{distance:score} points above {band} (below {edge:plain})", distance=e.distance, band=band, edge=e.edge))
+        distance = (Message("memo.verdict.up", "{distance:score} up", distance=e.distance) if up
+                    else Message("memo.verdict.down", "{distance:score} down", distance=e.distance))
         if e.move is not None:
             m = e.move
             moved = m.crossing - m.current
-            by = fmt.pp(abs(moved)) if m.unit == "%" else fmt.percent(100 * abs(moved) / abs(m.current))
-            label = m.metric[0].lower() + m.metric[1:] if m.metric[1:2].islower() else m.metric
-            rows.append(EdgeRow(edge, distance, f"{m.rubric}: {label}" + (f", {m.period}" if m.period else ""), m.path,
-                                fmt.bounded(amount(m.current, m.unit, m.decimals), m.bound),
-                                f"{amount(m.crossing, m.unit, m.shown_decimals)} or {'more' if moved > 0 else 'less'} ({'up' if moved > 0 else 'down'} {by})",
-                                f"{fmt.score(m.score_after)} ({m.band_after})"))
+            by = Value.pp(abs(moved)) if m.unit == "%" else fmt.percent(100 * abs(moved) / abs(m.current))
+            label = Value.lower_first(m.metric)
+            figure = (Message("memo.verdict.figure_period", "{rubric}: {label}, {period:period}", rubric=title(m.rubric), label=label, period=m.period)
+                      if m.period else Message("memo.verdict.figure", "{rubric}: {label}", rubric=title(m.rubric), label=label))
+            to = (Message("memo.verdict.to_more", "{amount} or more (up {by})", amount=amount(m.crossing, m.unit, m.shown_decimals), by=by) if moved > 0
+                  else Message("memo.verdict.to_less", "{amount} or less (down {by})", amount=amount(m.crossing, m.unit, m.shown_decimals), by=by))
+            rows.append(EdgeRow(edge, distance, figure, m.path, Value.bounded(amount(m.current, m.unit, m.decimals), m.bound), to,
+                                Message("memo.verdict.after", "{score:score} ({band})", score=m.score_after, band=Value.band(m.band_after))))
         elif e.held_by:
-            held = ", ".join(e.held_by[:-1]) + (" and " if len(e.held_by) > 1 else "") + e.held_by[-1]
-            rows.append(EdgeRow(edge, distance, "", "", "", "", "", f"No single figure: red flags from {held} hold the score at "
-                                f"{fmt.plain(e.floor or 0)} or more, and no one figure clears them all."))
+            held = [title(t) for t in e.held_by]
+            holders = Message("memo.and", "{first} and {last}", first=Value.join(held[:-1]), last=held[-1]) if len(held) > 1 else held[0]
+            rows.append(EdgeRow(edge, distance, "", "", "", "", "", Message(
+                "memo.verdict.held", "No single figure: red flags from {holders} hold the score at {floor:plain} or more, and no one figure clears them all.",
+                holders=holders, floor=e.floor or 0)))
         else:
-            rows.append(EdgeRow(edge, distance, "", "", "", "", "", "No single figure found: none of the figures behind the most heavily "
-                                "weighted metrics, moved alone within its range, carries the score across."))
-    text = f"The headline, {fmt.score(found.score)} ({found.band}), sits " + " and ".join(distances) + "."
+            rows.append(EdgeRow(edge, distance, "", "", "", "", "", Message(
+                "memo.verdict.none", "No single figure found: none of the figures behind the most heavily weighted metrics, moved alone within its range, "
+                "carries the score across.")))
+    text = Message("memo.verdict.distance", "The headline, {score:score} ({band}), sits {distances}.", score=found.score, band=Value.band(found.band),
+                   distances=Value.join(distances, " and "))
     return {"verdict_distance": text, "verdict_edges": rows}
 
 
@@ -565,30 +620,38 @@ class _HonestyFields(TypedDict):
 def _honesty_fields(assessment: "Assessment", config: "Config") -> _HonestyFields:
     """Score range, confidence, the rubrics not scored with the facts that would fill them, and the other policy."""
     r = assessment.score_range
-    shown = (fmt.MISSING if r.low is None or r.high is None else
-             f"{fmt.score(r.low)}–{fmt.score(r.high)} ({' to '.join(dict.fromkeys([r.bands[0], r.bands[-1]]))})")
-    titles = {o.id: o.title for o in assessment.rubrics}
+    shown: str = (fmt.MISSING if r.low is None or r.high is None else
+                  Message("memo.range", "{low:score}–{high:score} ({bands})", low=r.low, high=r.high,
+                          bands=Value.join([Value.band(b) for b in dict.fromkeys([r.bands[0], r.bands[-1]])], " to ")))
+    titles = {o.id: rubric_title(o.id, o.title) for o in assessment.rubrics}
     if r.unscored:
-        note = (f"the adjusted score could be anywhere in {shown} if the {len(r.unscored)} rubric(s) not scored "
-                f"({', '.join(titles[i] for i in r.unscored)}) scored anywhere from 0 to 100 at their configured weights")
+        note = Message("memo.range_note", "the adjusted score could be anywhere in {range} if the {count} rubric(s) not scored "
+                       "({titles}) scored anywhere from 0 to 100 at their configured weights", range=shown, count=len(r.unscored),
+                       titles=Value.join([titles[i] for i in r.unscored]))
     else:
-        note = f"{shown}: every rubric scored, so the range is the score itself (figures missing inside a rubric show in its coverage, not here)"
+        note = Message("memo.range_note_all", "{range}: every rubric scored, so the range is the score itself (figures missing inside a rubric show "
+                       "in its coverage, not here)", range=shown)
     gaps: dict[str, list[str]] = {}
     for g in assessment.data_gaps:
-        gaps.setdefault(g.rubric, []).append(f"{g.field} — {g.reason.rstrip('.')}" if g.field else g.reason.rstrip("."))
+        gaps.setdefault(g.rubric, []).append(Message("memo.gap_line", "{field} — {reason}", field=g.field, reason=_unstopped(g.reason))
+                                             if g.field else _unstopped(g.reason))
     alt = assessment.other_policy
+    policy = Value.term("policy", alt.missing_data_policy)
     if alt.adjusted_score == assessment.adjusted_score:
-        other = f"The {alt.missing_data_policy} missing-data policy gives the same score, {fmt.score(alt.adjusted_score)}."
+        other = Message("memo.other_policy_same", "The {policy} missing-data policy gives the same score, {score:score}.", policy=policy, score=alt.adjusted_score)
     else:
-        how = "keeping each unscored rubric's weight at the neutral score" if alt.missing_data_policy == "neutral" else "spreading unscored rubrics' weight over the scored ones"
-        other = (f"The {alt.missing_data_policy} missing-data policy ({how}) would give {fmt.score(alt.adjusted_score)}"
-                 f" ({alt.adjusted_band or 'not scored'}) instead of {fmt.score(assessment.adjusted_score)}.")
+        how = (Message("memo.policy_how.neutral", "keeping each unscored rubric's weight at the neutral score") if alt.missing_data_policy == "neutral"
+               else Message("memo.policy_how.reallocate", "spreading unscored rubrics' weight over the scored ones"))
+        other = Message("memo.other_policy", "The {policy} missing-data policy ({how}) would give {score:score} ({band}) instead of {current:score}.",
+                        policy=policy, how=how, score=alt.adjusted_score, band=Value.band(alt.adjusted_band, "not scored"),
+                        current=assessment.adjusted_score)
     return {
         "confidence": assessment.confidence,
         "confidence_reasons": list(assessment.confidence_reasons),
         "score_range": shown,
         "range_note": note,
-        "missing": [(titles[i], "; ".join(gaps.get(i, ["the rubric recorded no data gap"])) + ".") for i in r.unscored],
+        "missing": [(titles[i], Message("memo.missing_facts", "{facts}.", facts=Value.join(
+            gaps.get(i, [Message("memo.no_gap_recorded", "the rubric recorded no data gap")]), "; "))) for i in r.unscored],
         "other_policy": other,
         "percentile_min_peers": config.memo.percentile_min_peers,
         "precedent_min_rubrics": config.memo.precedent_min_rubrics,
@@ -654,31 +717,43 @@ def _sensitivity(profile: Profile, assessment: "Assessment", config: "Config", r
 
 
 QUALITY_LABELS = {
-    "segments": "Segments add up",
-    "growth": "Stated growth",
-    "cumulative": "Cumulative figure",
-    "stated_margin": "Stated margin",
-    "stated_share": "Stated share",
-    "concept": "Same amount, two concepts",
-    "superseded": "Superseded",
-    "restatement": "Restatement",
-    "disagreement": "Sources disagree",
-    "stale_review": "Stale review",
+    "segments": Message("quality.label.segments", "Segments add up"),
+    "growth": Message("quality.label.growth", "Stated growth"),
+    "cumulative": Message("quality.label.cumulative", "Cumulative figure"),
+    "stated_margin": Message("quality.label.stated_margin", "Stated margin"),
+    "stated_share": Message("quality.label.stated_share", "Stated share"),
+    "concept": Message("quality.label.concept", "Same amount, two concepts"),
+    "superseded": Message("quality.label.superseded", "Superseded"),
+    "restatement": Message("quality.label.restatement", "Restatement"),
+    "disagreement": Message("quality.label.disagreement", "Sources disagree"),
+    "stale_review": Message("quality.label.stale_review", "Stale review"),
 }
+
+
+def _unstopped(text: str) -> str:
+    """``text`` without its closing full stop (a Message keeps its structure: only its English loses the stop)."""
+    if isinstance(text, Message) and text.default.endswith("."):
+        return Message(text.id, text.default[:-1], **dict(text.params))  # a Chinese translation keeps its own punctuation
+    return text.rstrip(".")
 
 
 def _scenario_line(title: str, scenarios: Sequence["Scenario"]) -> str:
     headline = next(s for s in scenarios if s.headline)
-    others = "; ".join(f"{s.label}: {fmt.score(s.score)} ({s.band})" for s in scenarios if not s.headline)
-    return f"{title} uses the “{headline.label}” scenario, {fmt.score(headline.score)} ({headline.band}); {others}."
+    others = Value.join([Message("memo.scenario_other", "{label}: {score:score} ({band})", label=s.label, score=s.score, band=Value.band(s.band))
+                         for s in scenarios if not s.headline], "; ")
+    return Message("memo.scenario_line", "{title} uses the “{label}” scenario, {score:score} ({band}); {others}.", title=title, label=headline.label,
+                   score=headline.score, band=Value.band(headline.band), others=others)
 
 
 def _observed(obs: "ObservationReport") -> str:
-    return f"{obs.display} ({obs.source_kind}{', filing ' + obs.filing if obs.filing else ''})"
+    if obs.filing:
+        return Message("memo.observed_filing", "{value} ({kind}, filing {filing})", value=obs.display, kind=Value.term("source_kind", obs.source_kind),
+                       filing=obs.filing)
+    return Message("memo.observed", "{value} ({kind})", value=obs.display, kind=Value.term("source_kind", obs.source_kind))
 
 
 def _title(assessment: "Assessment", rubric_id: str) -> str:
-    return next((o.title for o in assessment.rubrics if o.id == rubric_id), rubric_id)
+    return next((rubric_title(o.id, o.title) for o in assessment.rubrics if o.id == rubric_id), rubric_id)
 
 
 def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite: Callable[[str, Iterable[str]], Cited]) -> RubricSection:
@@ -688,27 +763,51 @@ def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite: Callable[[str
     weighted = result is not None and len({m.weight for m in result.metrics}) > 1
     for m in result.metrics if result else []:
         if m.grid:
-            grid = m.grid.describe(m.unit) if m.unit in ("%", "×") else m.grid.describe() + (f" ({m.unit})" if m.unit else "")
+            grid = (m.grid.describe(m.unit) if m.unit in ("%", "×") else
+                    Message("memo.grid_unit", "{grid} ({unit})", grid=m.grid.describe(), unit=m.unit) if m.unit else m.grid.describe())
         else:
             grid = m.note or ""
-        metrics.append(MetricRow(m.label, fmt.metric(m), m.period or m.date or "", grid, fmt.score(m.score), fmt.plain(m.weight) if weighted else fmt.MISSING))
+        when = Value.period(m.period) if m.period else Value.date(m.date) if m.date else ""
+        metrics.append(MetricRow(m.label, _metric_value(m), when, grid, fmt.score(m.score), fmt.plain(m.weight) if weighted else fmt.MISSING))
     scored = o.score is not None and o.status != "error"
     return RubricSection(
-        id=o.id, title=o.title, version=o.version, status=o.status,
-        score=fmt.score(o.score), band=o.band or "Not scored",
+        id=o.id, title=rubric_title(o.id, o.title), version=o.version, status=o.status,
+        score=fmt.score(o.score), band=Value.band(o.band),
         weight=fmt.share(o.weight, 1), configured_weight=fmt.plain(o.configured_weight),
         score_value=o.score if scored else None, weight_pct=100 * o.weight,
         contribution=fmt.score(o.contribution), coverage=fmt.share(o.coverage),
-        description=cls.description() if cls else "", method=cls.method() if cls else "",
+        description=Message(f"{o.id}.description", _literal(cls.description())) if cls else "",
+        method=Message(f"{o.id}.method", _literal(cls.method())) if cls else "",
         narrative=result.narrative if result else "",
         error=o.error,
         metrics=metrics,
-        adjustments=[f"{a.label}: {fmt.plain(a.points, sign=True)}" for a in (result.adjustments if result else [])],
+        adjustments=[Message("memo.adjustment", "{label}: {points}", label=a.label, points=fmt.plain(a.points, sign=True))
+                     for a in (result.adjustments if result else [])],
         evidence=[cite(e.statement, e.sources, e.citations) for e in (result.evidence if result else [])],
-        red_flags=[cite(f"{f.title}: {f.detail}", f.sources) for f in (result.red_flags if result else [])],
-        data_gaps=[f"{g.field}: {g.reason}" for g in (result.data_gaps if result else [])],
-        scenarios=[ScenarioRow(s.label, fmt.score(s.score), s.band, s.headline, s.note or "") for s in (result.scenarios if result else [])],
+        red_flags=[cite(Message("memo.rubric_flag", "{title}: {detail}", title=f.title, detail=f.detail), f.sources) for f in (result.red_flags if result else [])],
+        data_gaps=[Message("memo.rubric_gap", "{field}: {reason}", field=g.field, reason=g.reason) for g in (result.data_gaps if result else [])],
+        scenarios=[ScenarioRow(s.label, fmt.score(s.score), Value.band(s.band), s.headline, s.note or "") for s in (result.scenarios if result else [])],
     )
+
+
+def _literal(text: str) -> str:
+    """``text`` as a message's English, braces kept literally."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _metric_value(m: "Metric") -> str:
+    """:func:`riskscore.report.format.metric`, as a text a Chinese memo can translate."""
+    if m.display is not None:
+        return m.display
+    if m.value is None:
+        return Message("memo.not_on_file", "not on file")
+    if m.unit == "%":
+        return fmt.percent(m.value, 1)
+    if m.unit == "×":
+        return Message("memo.ratio", "{value:ratio}", value=m.value)
+    if m.unit:
+        return Message("memo.value_unit", "{value} {unit}", value=fmt.plain(m.value, 2), unit=m.unit)
+    return fmt.plain(m.value, 2)
 
 
 def _key_metrics(profile: Profile) -> list[KeyMetric]:
@@ -716,11 +815,11 @@ def _key_metrics(profile: Profile) -> list[KeyMetric]:
     unit = profile.presentation_unit
 
     def money(get: Callable[[Period], MoneyFigure | None]) -> list[tuple[str, float, str]]:
-        return [(p.id, o.base / unit.factor, fmt.cell(o, unit)) for p, o in facts.series(profile, get)
+        return [(p.id, o.base / unit.factor, Value.cell(o, unit)) for p, o in facts.series(profile, get)
                 if isinstance(o, MoneyObservation) and o.unit.currency == unit.currency]
 
     def pct(get: Callable[[Period], PercentFigure | None]) -> list[tuple[str, float, str]]:
-        return [(p.id, o.value, fmt.cell(o, unit)) for p, o in facts.series(profile, get) if isinstance(o, PercentObservation)]
+        return [(p.id, o.value, Value.cell(o, unit)) for p, o in facts.series(profile, get) if isinstance(o, PercentObservation)]
 
     def metric(title: str, unit_text: str, kind: str, series: list[tuple[str, list[tuple[str, float, str]]]]) -> KeyMetric:
         # The chart's value labels are the table's texts: one value, one text.
@@ -732,14 +831,19 @@ def _key_metrics(profile: Profile) -> list[KeyMetric]:
     def core_margin(period: Period) -> PercentFigure | None:
         return next((s.gross_margin for s in period.segments if s.name == core_name and not s.parent), None)
 
-    margin_series: list[tuple[str, list[tuple[str, float, str]]]] = [("Consolidated", pct(lambda p: p.gross_margin))]
+    margin_series: list[tuple[str, list[tuple[str, float, str]]]] = [(Message("memo.chart.consolidated", "Consolidated"), pct(lambda p: p.gross_margin))]
     if core_name:
-        margin_series.append((core_name, pct(core_margin)))
+        core_zh = next((s.name_zh for p in profile.periods for s in p.segments if s.name == core_name and s.name_zh), None)
+        margin_series.append((Text(core_name, core_zh), pct(core_margin)))
+    shown_unit = Value("unit", str(unit))
     return [
-        metric(f"Revenue ({unit})", "", "bar", [("Revenue", money(lambda p: p.revenue))]),
-        metric("Gross margin", "%", "line", margin_series),
-        metric("Largest customer share of revenue", "%", "line", [("Largest customer", pct(lambda p: p.customers.largest_share if p.customers else None))]),
-        metric(f"Adjusted net result ({unit})", "", "bar", [("Adjusted net result", money(lambda p: p.adjusted_net_profit))]),
+        metric(Message("memo.chart.revenue_unit", "Revenue ({unit})", unit=shown_unit), "", "bar",
+               [(Message("memo.chart.revenue", "Revenue"), money(lambda p: p.revenue))]),
+        metric(Message("memo.chart.gross_margin", "Gross margin"), "%", "line", margin_series),
+        metric(Message("memo.chart.largest_customer_share", "Largest customer share of revenue"), "%", "line",
+               [(Message("memo.chart.largest_customer", "Largest customer"), pct(lambda p: p.customers.largest_share if p.customers else None))]),
+        metric(Message("memo.chart.adjusted_unit", "Adjusted net result ({unit})", unit=shown_unit), "", "bar",
+               [(Message("memo.chart.adjusted", "Adjusted net result"), money(lambda p: p.adjusted_net_profit))]),
     ]
 
 

@@ -3,17 +3,25 @@
 
 Jinja2 is imported here and only here, so commands that do not render never pay for it.
 HTML is autoescaped; Markdown escapes the characters that would break its tables.
+
+Languages: the templates mark their words for Jinja2's i18n extension (``{% trans %}``,
+``_()``), and the memo model's texts are :class:`~riskscore.report.i18n.Localizable`. A
+document in another language is the same model translated by a
+:class:`~riskscore.report.i18n.Translator` (:func:`~riskscore.report.i18n.localize`), so
+the two documents cannot disagree on a figure. English uses no catalogue.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from riskscore.report.memo import Memo
+from riskscore.report.i18n import BANDS, Translator, Value, localize
+from riskscore.report.memo import Memo, rubric_title
 
 if TYPE_CHECKING:
     from riskscore.analysis.trend import Trend
@@ -39,7 +47,7 @@ def _cite_md(refs: tuple[int, ...]) -> str:
 
 def _quotes_md(cited: object) -> str:
     """An evidence line's unverified mark and quote footnotes: `` *(unverified)*[^q1][^q2]``."""
-    mark = " *(unverified)*" if getattr(cited, "unverified", False) else ""
+    mark = f" *{_gettext('(unverified)')}*" if getattr(cited, "unverified", False) else ""
     return mark + "".join(f"[^q{q.number}]" for q in getattr(cited, "quotes", ()))
 
 
@@ -118,9 +126,9 @@ def _css_string(text: object) -> str:
 PAPER = {"a4": "A4", "letter": "letter"}
 
 
-def page_css(running: str, as_of: str, paper: str = "a4") -> str:
+def page_css(running: str, as_of: str, paper: str = "a4", tr: Translator | None = None) -> str:
     """The printed page: its size, a running header (the document and its company; the as-of date)
-    and footer (page x of y) in the page-margin boxes."""
+    and footer (page x of y, in the translator's language) in the page-margin boxes."""
     if paper not in PAPER:
         raise ValueError(f"paper must be one of {', '.join(PAPER)}; got {paper!r}")
     box = ('font: 8pt/1.2 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, "PingFang SC", "Microsoft YaHei", '
@@ -128,8 +136,20 @@ def page_css(running: str, as_of: str, paper: str = "a4") -> str:
     return (f"@page {{ size: {PAPER[paper]}; margin: 16mm 14mm 16mm 14mm;\n"
             f"  @top-left {{ content: {_css_string(running)}; {box} }}\n"
             f"  @top-right {{ content: {_css_string(as_of)}; {box} }}\n"
-            f'  @bottom-right {{ content: "Page " counter(page) " of " counter(pages); {box} }}\n'
+            f"  @bottom-right {{ content: {_page_counter(tr)}; {box} }}\n"
             f"}}")
+
+
+def _page_counter(tr: Translator | None) -> str:
+    """``"Page " counter(page) " of " counter(pages)``, its words from the translator (``%(page)s`` and ``%(pages)s`` mark the counters)."""
+    words = (tr or Translator()).gettext("Page %(page)s of %(pages)s")
+    out = []
+    for part in re.split(r"(%\(pages?\)s)", words):
+        if part in ("%(page)s", "%(pages)s"):
+            out.append(f"counter({part[2:-2]})")
+        elif part:
+            out.append(_css_string(part))
+    return " ".join(out)
 
 
 def _bytecode_cache():  # type: ignore[no-untyped-def]
@@ -144,7 +164,7 @@ def _bytecode_cache():  # type: ignore[no-untyped-def]
     base = os.environ.get("RISKSCORE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "riskscore"
     )
-    directory = os.path.join(base, f"templates-jinja{jinja2.__version__}")
+    directory = os.path.join(base, f"templates-jinja{jinja2.__version__}-i18n")
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError:
@@ -152,8 +172,19 @@ def _bytecode_cache():  # type: ignore[no-untyped-def]
     return jinja2.FileSystemBytecodeCache(directory)
 
 
-@functools.lru_cache(maxsize=2)
-def _environment(fmt: Format):  # type: ignore[no-untyped-def]
+_TRANSLATOR: contextvars.ContextVar[Translator] = contextvars.ContextVar("riskscore_translator", default=Translator())
+
+
+def _gettext(message: str) -> str:
+    return _TRANSLATOR.get().gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _TRANSLATOR.get().ngettext(singular, plural, n)
+
+
+@functools.lru_cache(maxsize=4)
+def _environment(fmt: Format, lang: str = "en"):  # type: ignore[no-untyped-def]
     import jinja2
 
     env = jinja2.Environment(
@@ -165,13 +196,27 @@ def _environment(fmt: Format):  # type: ignore[no-untyped-def]
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    # The translator of the document being rendered (a context variable: renders on other threads keep theirs).
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["md"] = _md
     env.filters["md_text"] = _md_text
     env.filters["cite_md"] = _cite_md
     env.filters["quotes_md"] = _quotes_md
     env.filters["markdown"] = _markdown
+    env.globals["html_lang"] = "zh-CN" if lang == "zh" else "en"
+    env.globals["band_keys"] = _band_keys(lang)  # a translated band's name -> the band, for its CSS class
     return env
+
+
+def _band_keys(lang: str) -> dict[str, str]:
+    if lang == "en":
+        return {}
+    from riskscore.report.i18n import catalogue
+
+    tr = Translator(lang, catalogue(lang))
+    return {Value.band(b).localize(tr): b for b in BANDS}
 
 
 @functools.lru_cache(maxsize=1)
@@ -179,42 +224,70 @@ def _css() -> str:
     return (TEMPLATES / "memo.css").read_text(encoding="utf-8")
 
 
-def render(memo: Memo, fmt: Format) -> str:
-    """The memo as Markdown or self-contained HTML."""
-    env = _environment(fmt)
+def render(memo: Memo, fmt: Format, tr: Translator | None = None) -> str:
+    """The memo as Markdown or self-contained HTML, in the translator's language (English without one)."""
+    tr = tr if tr is not None else Translator()
+    token = _TRANSLATOR.set(tr)
+    try:
+        return _render(memo, fmt, tr)
+    finally:
+        _TRANSLATOR.reset(token)
+
+
+def _render(memo: Memo, fmt: Format, tr: Translator) -> str:
+    env = _environment(fmt, tr.lang)
+    doc = localize(memo, tr)
     if fmt == "md":
-        return env.get_template("memo.md.j2").render(memo=memo)
+        return env.get_template("memo.md.j2").render(memo=doc)
     from markupsafe import Markup
 
     from riskscore.report import charts
 
-    bars = [charts.ScoreBar(s.title, s.score_value, s.weight_pct, None if s.band == "Not scored" else s.band) for s in memo.rubrics]
-    panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts, labels) for (name, pts), labels in zip(k.series, k.labels or [[] for _ in k.series]) if pts],
-                           k.kind, memo.period_order)
-              for k in memo.key_metrics]
-    peer_chart = None
-    if memo.peer_ranks:
-        scores = [r for r in memo.peer_ranks if r.is_score]
-        bands = {s.title: s.band for s in memo.rubrics}
-        peer_chart = Markup(charts.peer_chart([charts.PeerRow(r.label, r.company_value, r.peer_values, bands.get(r.label)) for r in scores]))
-    running = f"IPO listing-risk memo: {memo.company}" + (f" ({memo.company_zh})" if memo.company_zh else "")
-    return mark_chinese(env.get_template("memo.html.j2").render(
-        memo=memo,
+    # Colours come from the model's bands (English keys); every label from the translated document.
+    with charts.language(tr.gettext, tr.lang):
+        bars = [charts.ScoreBar(d.title, s.score_value, s.weight_pct, None if s.band == "Not scored" else str(s.band),
+                                band_label=d.band if tr.lang != "en" else None)
+                for s, d in zip(memo.rubrics, doc.rubrics)]
+        panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts, labels) for (name, pts), labels in zip(k.series, k.labels or [[] for _ in k.series])
+                                                 if pts], k.kind, memo.period_order)
+                  for k in doc.key_metrics]
+        peer_chart = None
+        if memo.peer_ranks:
+            scores = [r for r in doc.peer_ranks if r.is_score]
+            bands = {d.title: str(s.band) for s, d in zip(memo.rubrics, doc.rubrics)}
+            peer_chart = Markup(charts.peer_chart([charts.PeerRow(r.label, r.company_value, r.peer_values, bands.get(r.label)) for r in scores]))
+        score_chart = Markup(charts.score_weight_chart(bars))
+        metrics_chart = Markup(charts.period_panels(panels))
+    company = f"{doc.company_zh} ({doc.company})" if tr.lang == "zh" and doc.company_zh else (
+        doc.company + (f" ({doc.company_zh})" if doc.company_zh else ""))
+    running = tr.gettext("IPO listing-risk memo: %(company)s") % {"company": company}
+    html = env.get_template("memo.html.j2").render(
+        memo=doc,
         peer_chart=peer_chart,
         css=Markup(_css()),
-        page_css=Markup(page_css(running, f"As of {memo.as_of}", memo.paper)),
-        score_chart=Markup(charts.score_weight_chart(bars)),
-        metrics_chart=Markup(charts.period_panels(panels)),
-    ))
+        page_css=Markup(page_css(running, tr.gettext("As of %(date)s") % {"date": doc.as_of}, memo.paper, tr)),
+        score_chart=score_chart,
+        metrics_chart=metrics_chart,
+    )
+    return _marked(html, tr)
 
 
-def render_trend(trend: "Trend", fmt: Format, paper: str = "a4") -> str:
-    """The trend memo (:func:`riskscore.analysis.trend.follow`) as Markdown or self-contained HTML."""
+def render_trend(trend: "Trend", fmt: Format, paper: str = "a4", tr: Translator | None = None) -> str:
+    """The trend memo (:func:`riskscore.analysis.trend.follow`) as Markdown or self-contained HTML, in the translator's language."""
+    tr = tr if tr is not None else Translator()
+    token = _TRANSLATOR.set(tr)
+    try:
+        return _render_trend(trend, fmt, paper, tr)
+    finally:
+        _TRANSLATOR.reset(token)
+
+
+def _render_trend(trend: "Trend", fmt: Format, paper: str, tr: Translator) -> str:
     from riskscore.report.memo import build_trend_memo
 
-    env = _environment(fmt)
+    env = _environment(fmt, tr.lang)
     template = env.get_template(f"trend.{fmt}.j2")
-    document = build_trend_memo(trend)
+    document = localize(build_trend_memo(trend), tr)
     if fmt == "md":
         return template.render(trend=document)
     from markupsafe import Markup
@@ -223,6 +296,7 @@ def render_trend(trend: "Trend", fmt: Format, paper: str = "a4") -> str:
     from riskscore.report import format as formatting
 
     keys = [p.date.isoformat() for p in trend.points]
+    _ = tr.gettext
 
     def series(name: str, values: list[float | None]) -> charts.Series:
         kept = [(k, v) for k, v in zip(keys, values) if v is not None]
@@ -231,18 +305,29 @@ def render_trend(trend: "Trend", fmt: Format, paper: str = "a4") -> str:
     adjusted = [p.assessment.adjusted_score for p in trend.points]
     indicated = [p.assessment.indicated_score for p in trend.points]
     # With no red-flag floor lifting it, the adjusted score is the indicated one: one line, not two on top of each other.
-    overall = ([series("Adjusted = indicated", adjusted)] if adjusted == indicated
-               else [series("Adjusted", adjusted), series("Indicated", indicated)])
-    title = "Overall score" + (": adjusted = indicated" if len(overall) == 1 else "")
+    overall = ([series(_("Adjusted = indicated"), adjusted)] if adjusted == indicated
+               else [series(_("Adjusted"), adjusted), series(_("Indicated"), indicated)])
+    title = _("Overall score: adjusted = indicated") if len(overall) == 1 else _("Overall score")
     panels = [charts.Panel(title, "", overall, "line", keys, interims=False, scale=(0, 100), dated=True)]
     chunks = [c for c in (trend.rubrics[:3], trend.rubrics[3:6]) if c]
     for n, chunk in enumerate(chunks, start=1):
-        panels.append(charts.Panel("Rubric scores" + (f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""), "", [
-            series(title, [next((o.score for o in p.assessment.rubrics if o.id == rid and o.status == "scored"), None) for p in trend.points])
+        heading = _("Rubric scores (%(n)s of %(count)s)") % {"n": n, "count": len(chunks)} if len(chunks) > 1 else _("Rubric scores")
+        panels.append(charts.Panel(heading, "", [
+            series(localize(rubric_title(rid, title), tr), [next((o.score for o in p.assessment.rubrics if o.id == rid and o.status == "scored"), None)
+                                                           for p in trend.points])
             for rid, title in chunk
         ], "line", keys, interims=False, scale=(0, 100), dated=True))
-    chart = charts.period_panels(panels, title="Scores at each filing")
+    with charts.language(tr.gettext, tr.lang):
+        chart = charts.period_panels(panels, title=_("Scores at each filing"))
     last = trend.points[-1].date.isoformat() if trend.points else ""
-    running = f"Listing risk across filings: {trend.company}" + (f" ({trend.company_zh})" if trend.company_zh else "")
-    return mark_chinese(template.render(trend=document, css=Markup(_css()), chart=Markup(chart),
-                                        page_css=Markup(page_css(running, f"Latest point {last}" if last else "", paper))))
+    company = f"{trend.company_zh} ({trend.company})" if tr.lang == "zh" and trend.company_zh else (
+        trend.company + (f" ({trend.company_zh})" if trend.company_zh else ""))
+    running = _("Listing risk across filings: %(company)s") % {"company": company}
+    latest = _("Latest point %(date)s") % {"date": localize(Value.date(last), tr)} if last else ""
+    return _marked(template.render(trend=document, css=Markup(_css()), chart=Markup(chart),
+                                   page_css=Markup(page_css(running, latest, paper, tr))), tr)
+
+
+def _marked(html: str, tr: Translator) -> str:
+    """An English document marks its runs of Chinese (:func:`mark_chinese`); a Chinese one is Chinese throughout (``lang="zh-CN"``)."""
+    return html if tr.lang == "zh" else mark_chinese(html)

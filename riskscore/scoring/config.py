@@ -70,6 +70,7 @@ class MemoSettings(BaseModel):
     precedent_min_rubrics: int = Field(default=3, ge=1, le=50, description="A peer is a precedent only when it shares this many scored rubrics with the company.")
     percentile_min_peers: int = Field(default=5, ge=1, le=1000, description="Fewer peers with a figure than this: the memo lists their values instead of a percentile.")
     paper: Literal["a4", "letter"] = Field(default="a4", description="Paper size the HTML memo prints on: a4 or letter.")
+    lang: Literal["en", "zh"] = Field(default="en", description="Language memos are written in: en (English) or zh (Simplified Chinese); --lang overrides.")
 
 
 class CalibrationSettings(BaseModel):
