@@ -69,6 +69,7 @@ class BatchSettings:
     rubrics_dirs: tuple[str, ...] = ()
     max_bytes: int | None = None
     discover_config: bool = True  # look for riskscore.toml when config_path is None (the CLI does)
+    lang: str | None = None       # language of the memos (None: memo.lang); zh writes <id>.zh.md / .zh.html, the JSON is the same
 
 
 @dataclass(slots=True)
@@ -227,12 +228,14 @@ def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
         raise InputError(path, [Problem("id", f"{profile.id!r} is reserved for the batch's own files ({', '.join(sorted(RESERVED_STEMS))}); choose another id")])
     stem = safe_name(profile.id)  # as loaded, before any rubric runs
     assessment = pipeline.assess(profile)
-    documents = pipeline.render(profile, assessment, [f for f in FORMATS if f in settings.formats], source=Path(path))
+    options = pipeline.memo_options(lang=settings.lang)
+    documents = pipeline.render(profile, assessment, [f for f in FORMATS if f in settings.formats], options, source=Path(path))
+    language = "" if options.lang == "en" else f".{options.lang}"
     temps: dict[str, str] = {}
     name = ""
     try:
         for fmt, text in documents.items():
-            name = f"{stem}.{fmt}"
+            name = f"{stem}{language if fmt != 'json' else ''}.{fmt}"
             temps[name] = _write_temp(settings.out, name, text, _STATE["token"], index)
     except OSError as exc:  # disk full, permissions: this profile fails, the batch goes on
         for tmp in temps.values():

@@ -223,6 +223,15 @@ def _num(v: float | None) -> str:
     return formatting.score(v)
 
 
+LangOption = Annotated[Optional[Literal["en", "zh"]], typer.Option(
+    "--lang", metavar="[en|zh]", help="Language of the memo: en or zh (default: memo.lang, en); zh writes <id>.zh.md / .html.", show_default=False)]
+
+
+def _suffix(lang: str) -> str:
+    """What a memo's file name carries for its language: nothing for English, ``.zh`` for Chinese."""
+    return "" if lang == "en" else f".{lang}"
+
+
 @app.command(cls=_Command, short_help="Write the risk memo for a profile (Markdown and/or HTML).",
              epilog=_example("riskscore memo companies/wedoctor.yaml --format all --out reports",
                              "riskscore memo companies/wedoctor.yaml --peers tag:health-tech --sensitivity"))
@@ -239,16 +248,17 @@ def memo(
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Write the risk memo for a profile as Markdown and/or self-contained HTML."""
 
     def build() -> tuple[Pipeline, Assessment, dict[Path, str]]:
         pipeline, prof, assessment = _prepare(profile, config, rubric_set, rubrics_dir)
-        options = pipeline.memo_options(peers=peers, precedents=precedents, calibration=calibration, sensitivity=with_sensitivity, paper=paper)
+        options = pipeline.memo_options(peers=peers, precedents=precedents, calibration=calibration, sensitivity=with_sensitivity, paper=paper, lang=lang)
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
         documents = pipeline.render(prof, assessment, formats, options, source=profile)
-        return pipeline, assessment, {out / f"{assessment.profile_id}.{f}": text for f, text in documents.items()}  # the id as loaded
+        return pipeline, assessment, {out / f"{assessment.profile_id}{_suffix(options.lang)}.{f}": text for f, text in documents.items()}  # the id as loaded
 
     pipeline, assessment, documents = _guard(build)
     if out.exists() and not out.is_dir():
@@ -348,6 +358,7 @@ def batch(
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Score many profiles: one memo/result per profile plus summary.csv and summary.json.
 
@@ -359,7 +370,7 @@ def batch(
 
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
     settings = BatchSettings(out=out, formats=formats, config_path=str(config) if config else None, rubric_set=rubric_set,
-                             rubrics_dirs=tuple(str(d) for d in rubrics_dir or ()), max_bytes=max_bytes)
+                             rubrics_dirs=tuple(str(d) for d in rubrics_dir or ()), max_bytes=max_bytes, lang=lang)
     progress, finish = _batch_progress(quiet)
     try:
         report = _guard(lambda: run_batch(inputs, settings, workers, summary_format or (), progress))
@@ -416,6 +427,7 @@ def trend(
     config: ConfigOption = None,
     rubric_set: RubricSetOption = None,
     rubrics_dir: RubricsDirOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Score a company at each of its filings on what was known then, and explain each move.
 
@@ -431,8 +443,9 @@ def trend(
         stem = prof.id  # as loaded, before any rubric runs: output names never come from a mutated profile
         formats: tuple[Literal["md", "html"], ...] = ("md", "html") if fmt == "all" else (fmt,)
         followed = pipeline.trend(prof, source=path)
-        documents = pipeline.render_trend(followed, formats)
-        return pipeline, followed, {out / f"{stem}-trend.{f}": text for f, text in documents.items()}
+        language = lang or pipeline.config.memo.lang
+        documents = pipeline.render_trend(followed, formats, language, prof, path)
+        return pipeline, followed, {out / f"{stem}-trend{_suffix(language)}.{f}": text for f, text in documents.items()}
 
     pipeline, followed, documents = _guard(build)
     _write_documents(documents, quiet)
