@@ -60,6 +60,9 @@ SUMMARY_FORMATS = ("parquet", "xlsx")
 _SUMMARY_ENGINES = {"parquet": ("pyarrow", "pip install pyarrow"), "xlsx": ("openpyxl", "pip install openpyxl")}
 
 
+LANGS = ("en", "zh")  # the languages a memo is written in (riskscore.report.format.LANGS)
+
+
 @dataclass(frozen=True)
 class BatchSettings:
     out: Path
@@ -524,8 +527,9 @@ def _remove_stale_outputs(outcome: Outcome, out: Path, written_by: dict[str, tup
     for stem in sorted({safe_name(i) for i in ids if i}):
         if stem in written_by and written_by[stem][0] != outcome.path:
             continue
-        for fmt in FORMATS:
-            target = out / f"{stem}.{fmt}"
+        # the memos in every language (<id>.md, <id>.zh.md) and the JSON result
+        for name in [f"{stem}.{fmt}" for fmt in FORMATS] + [f"{stem}.{lang}.{fmt}" for lang in LANGS[1:] for fmt in FORMATS if fmt != "json"]:
+            target = out / name
             if os.path.lexists(target) and (target.is_symlink() or not target.is_dir()):  # never a directory: not ours
                 try:
                     target.unlink()

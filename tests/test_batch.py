@@ -640,11 +640,11 @@ def test_interrupt_in_render_leaves_only_complete_files(three_good: list[Path], 
     real = riskscore.report.render.render
     calls = []
 
-    def render_then_interrupt(memo, fmt):  # type: ignore[no-untyped-def]
+    def render_then_interrupt(memo, fmt, *rest):  # type: ignore[no-untyped-def]
         calls.append(fmt)
         if len(calls) == 3:  # the second profile's first document
             raise KeyboardInterrupt
-        return real(memo, fmt)
+        return real(memo, fmt, *rest)
 
     monkeypatch.setattr(riskscore.report.render, "render", render_then_interrupt)
     out = tmp_path / "out"

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import math
 import string
 import sys
 from pathlib import Path
@@ -117,6 +118,9 @@ def _render(template: str, params: Mapping[str, Any], specs: Mapping[str, str], 
 def _param(value: Any, spec: str | None, lang: str, tr: "Translator | None") -> str:
     if isinstance(value, Localizable):
         return value.localize(tr) if tr is not None else str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        # Written as Python writes it: the engine's invariant check, not a sentence, is where a NaN is refused.
+        return str(value)
     if spec is not None:
         if spec not in SPECS:
             raise ValueError(f"unknown placeholder spec {spec!r}; use one of {', '.join(SPECS)}")
