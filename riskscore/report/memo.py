@@ -38,6 +38,7 @@ class SourceRef:
     file: str | None
     url: str | None
     note: str | None
+    lang_code: str = "en"  # the source's language as a code (``zh``): the ``lang`` of its quotes
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,7 @@ def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rub
                             "Superseded figures (an amendment or a correction) never win")),
         ],
         sources=[SourceRef(numbers[s.id], s.id, _text(s.title) or "", _text(s.publisher) or "", Value.date(s.date), Value.term("source_kind", s.kind),
-                           Value.term("language", s.language), s.file, s.url, _text(s.note)) for s in profile.sources],
+                           Value.term("language", s.language), s.file, s.url, _text(s.note), s.language) for s in profile.sources],
         notes=[Text(n) for n in profile.notes],
         key_metrics=_key_metrics(profile),
         period_order=[p.id for p in profile.periods_by_end()],
