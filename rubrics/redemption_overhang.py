@@ -111,7 +111,7 @@ class RedemptionOverhang(Rubric):
             parts.append(Message("redemption_overhang.converts", "converts at listing.") if inst.converts_at_listing
                          else Message("redemption_overhang.does_not_convert", "does not convert at listing."))
             if inst.description:
-                parts.append(Message("redemption_overhang.description", " {description}", description=Text(inst.description, path=f"{where}.description")))
+                parts.append(Message("redemption_overhang.instrument_description", " {description}", description=Text(inst.description, path=f"{where}.description")))
             evidence.append(Evidence(
                 statement=Value.join(parts, ""),
                 **cited(obs, inst),

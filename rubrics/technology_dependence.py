@@ -113,7 +113,7 @@ class TechnologyDependence(Rubric):
                                  else Message("technology_dependence.no_fallback", "; no tested fallback"))
                 parts.append(Message("technology_dependence.end", "."))
                 if tech.description:
-                    parts.append(Message("technology_dependence.description", " {description}", description=Text(tech.description, path=f"{where}.description")))
+                    parts.append(Message("technology_dependence.tech_description", " {description}", description=Text(tech.description, path=f"{where}.description")))
                 evidence.append(Evidence(statement=Value.join(parts, ""), **cited(tech)))
             tech, key = worst  # type: ignore[misc]
             scale = Value.join([Message("technology_dependence.scale_entry", "{key} {score}", key=Value.term("control", k), score=v)

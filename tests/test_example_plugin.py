@@ -118,3 +118,16 @@ def test_the_example_s_own_tests_pass(plugin_env: dict[str, str]) -> None:
     result = run(plugin_env, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "tests"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout and "skipped" not in result.stdout
+
+
+def test_the_chinese_memo_uses_the_plugin_s_own_catalogue(plugin_env: dict[str, str], assessment: dict, tmp_path: Path) -> None:
+    """The plugin ships locale/zh.po beside its module: its title and description appear in Chinese,
+    and a message it did not translate still renders (in English) rather than failing."""
+    result = run(plugin_env, "-m", "riskscore", "memo", str(WEDOCTOR), "--format", "md", "--lang", "zh", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    memo = (tmp_path / "wedoctor.zh.md").read_text(encoding="utf-8")
+    going = next(o for o in assessment["rubrics"] if o["id"] == "going_concern")
+    assert f"### 持续经营：{going['score']:.1f}" in memo or f"### 持续经营: {going['score']:.1f}" in memo
+    assert "| 持续经营（`going_concern`） | 0.1.0 |" in memo or "| 持续经营 (`going_concern`) | 0.1.0 |" in memo
+    assert "### Going concern" not in memo
+    assert "ISA 570所述" in memo  # the description, from the plugin's catalogue

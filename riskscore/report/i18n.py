@@ -360,8 +360,9 @@ _VALUE_KINDS: dict[str, Callable[[tuple[Any, ...], str, "Translator | None"], st
 class Text(Localizable):
     """Text from the profile, with its Chinese form when known.
 
-    ``zh`` is the profile's own Chinese form (``name_zh``); ``path`` is the profile path the
-    text was read from, looked up in the profile's translation file when ``zh`` is not given.
+    ``zh`` is the profile's own Chinese form (``name_zh``); otherwise the profile's translation
+    file (``companies/<id>.zh.po``: msgid the text as the profile writes it) gives it. ``path``,
+    the profile path the text was read from, is kept for messages and may key a translation too.
     Without either, a Chinese document shows the text as the profile wrote it.
     """
 
@@ -382,7 +383,7 @@ class Text(Localizable):
             return self.zh
         if self.path is not None and self.path in tr.profile_texts:
             return tr.profile_texts[self.path]
-        return str(self)
+        return tr.profile_texts.get(str(self), str(self))
 
 
 def text(value: str | None, zh: str | None = None, path: str | None = None) -> Text | None:
