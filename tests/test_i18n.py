@@ -219,3 +219,10 @@ def test_english_loads_no_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     pipeline = Pipeline.open()
     profile = pipeline.load(WEDOCTOR)
     pipeline.render(profile, pipeline.assess(profile), ["md"], source=WEDOCTOR)
+
+
+@pytest.mark.parametrize("fmt_", ["md", "html"])
+def test_committed_chinese_reports_are_fresh(fmt_: str) -> None:
+    """reports/wedoctor.zh.* must be what `riskscore memo companies/wedoctor.yaml --format all --lang zh --out reports` writes today."""
+    committed = (ROOT / "reports" / f"wedoctor.zh.{fmt_}").read_text(encoding="utf-8")
+    assert _zh_memo(fmt_) == committed, "reports/wedoctor.zh.* is stale: regenerate it and commit the result"
