@@ -25,7 +25,7 @@ runner = CliRunner()
 # Words a Chinese memo may show in Latin letters: names, units, standards, identifiers.
 ALLOWED = {
     "IPO", "HKEX", "ASC", "ISA", "ISS", "MSCI", "IFRS", "CSRC", "GL", "AI", "B2G", "RMB", "USD", "HKD", "OFweek", "One",
-    "WeDoctor", "Holdings", "Limited", "Qwen", "pts", "txt", "html", "toml",
+    "WeDoctor", "Holdings", "Limited", "Qwen", "Choice", "pts", "txt", "html", "toml",
 }
 
 
@@ -190,8 +190,15 @@ def test_the_chinese_memo_is_byte_identical_across_runs_and_written_beside_the_e
 
 
 def test_the_chinese_memo_shows_the_same_figures() -> None:
-    en, zh = rendering.render, _zh_memo("md")
-    for figure in ("79.9", "77.6%", "87.0", "53.2", "91.6", "73.8", "77.4", "100.0"):
+    """Every figure the English memo writes (scores, shares, amounts: ``80.6``, ``77.6%``, ``-40.52``) is in the Chinese one."""
+    pipeline = Pipeline.open()
+    profile = pipeline.load(WEDOCTOR)
+    en = pipeline.render(profile, pipeline.assess(profile), ["md"], source=WEDOCTOR)["md"]
+    zh = _zh_memo("md")
+    figures = lambda text: set(re.findall(r"-?\d[\d,]*\.\d+%?", text))  # noqa: E731
+    assert len(figures(en)) > 50
+    assert sorted(figures(en) - figures(zh)) == []
+    for figure in ("80.6", "77.6%", "87.0", "53.2", "91.6", "78.8", "77.4", "100.0"):
         assert figure in zh
 
 
