@@ -376,3 +376,92 @@ def test_invalid_result_does_not_hide_the_other_checks() -> None:
     assert "does not validate" in text
     assert "score is not deterministic on profile 'sample-co'" in text
     assert "cites unknown source ids ['ghost']" in text
+
+
+# --------------------------------------------------------------------------- languages
+
+
+class Bilingual(Rubric):
+    """Bilingual: every text a message, every message translated.
+
+    Scores 25 when a period is on file, with a Chinese catalogue for all it says.
+    """
+
+    id = "bilingual"
+    title = "Bilingual"
+    version = "1.0"
+    default_weight = 5
+    contract_version = 1
+    messages = {"zh": {
+        "bilingual.title": "双语", "bilingual.description": "双语：全部为消息。", "bilingual.method": "有期间时评25分。",
+        "bilingual.periods": "收录{count}个期间，最近为{period:period}。", "bilingual.gap": "没有期间。",
+    }}
+
+    def score(self, profile, params):  # type: ignore[no-untyped-def]
+        from riskscore.rubric import Message
+
+        if not profile.periods:
+            return RubricResult(data_gaps=[DataGap(field="periods", reason=Message("bilingual.gap", "No period on file."))])
+        text = Message("bilingual.periods", "{count} periods on file, the latest {period:period}.", count=len(profile.periods),
+                       period=profile.periods_by_end()[-1].id)
+        return RubricResult(score=25, band=band_for(25), narrative=text, evidence=[Evidence(statement=text, sources=[profile.sources[0].id])])
+
+
+def test_a_rubric_whose_messages_render_in_both_languages_passes() -> None:
+    check_rubric(Bilingual, [WEDOCTOR])
+
+
+def test_a_rubric_without_a_catalogue_renders_in_english_and_passes() -> None:
+    class EnglishOnly(Bilingual):
+        """English only: messages, but no catalogue.
+
+        Falls back to English in a Chinese memo.
+        """
+
+        messages = {}
+
+    check_rubric(EnglishOnly)
+    check_rubric(Good)  # plain strings, no catalogue: English in every memo
+
+
+@pytest.mark.parametrize(("translations", "expected"), [
+    ({"bilingual.periods": "收录{count}个期间，截至{as_of}。"},
+     "narrative on profile 'sample-co' does not render in Chinese (bilingual.periods): KeyError: 'message parameter {as_of} not given'"),
+    ({"bilingual.periods": "收录{count个期间。"},
+     "the Chinese translation of 'bilingual.periods' is not a valid message text"),
+    ({"bilingual.periods": None},
+     "the Chinese catalogue leaves untranslated on profile 'sample-co': bilingual.periods"),
+    ({"bilingual.method": None, "bilingual.gap": None},
+     "the Chinese catalogue leaves untranslated on the empty sample profile: bilingual.gap, bilingual.method"),
+])
+def test_a_catalogue_that_does_not_fit_its_messages_fails(translations: dict, expected: str) -> None:
+    zh = {k: v for k, v in {**Bilingual.messages["zh"], **translations}.items() if v is not None}
+    broken = type("Broken", (Bilingual,), {"__doc__": Bilingual.__doc__, "messages": {"zh": zh}})
+    failures = contract_failures(broken)
+    assert any(expected in f for f in failures), failures
+
+
+def test_a_rubric_that_ships_a_catalogue_must_not_return_plain_sentences() -> None:
+    class HalfTranslated(Bilingual):
+        """Half translated: a catalogue, and one plain English sentence.
+
+        The plain sentence cannot be translated.
+        """
+
+        def score(self, profile, params):  # type: ignore[no-untyped-def]
+            result = super().score(profile, params)
+            return result.model_copy(update={"narrative": "Plain English."}) if profile.periods else result
+
+    failures = contract_failures(HalfTranslated)
+    assert failures == ["narrative on profile 'sample-co' is a plain string, 'Plain English.': a rubric that ships a Chinese catalogue "
+                        "must return a Message (riskscore.rubric.Message) there, so that it can be translated"]
+
+
+@pytest.mark.parametrize("rubric", registry.select(load_config(None)), ids=lambda r: r.id)
+def test_every_builtin_rubric_renders_in_chinese_with_its_catalogue(rubric: type[Rubric]) -> None:
+    from riskscore.testing import language_failures
+
+    for path in (WEDOCTOR, GOLDEN):
+        profile = load_profile(path)
+        result = rubric().score(profile, registry.params_for(rubric, load_config(None)))
+        assert language_failures(rubric, result, profile.id) == []

@@ -20,7 +20,15 @@ an empty one) and on any profiles you pass, and raises :class:`ContractError` li
   (or ``None``) and the band the score implies; its evidence cites sources of the profile;
 - purity: the same profile gives the same result twice, and the profile is not mutated;
 - missing data: on a profile with no facts the rubric returns a result (no exception), and
-  a ``None`` score comes with at least one data gap saying what is missing.
+  a ``None`` score comes with at least one data gap saying what is missing;
+- languages: every text the memo prints from the result (narrative, metric label, unit,
+  display and note, adjustments, evidence, red flags, data gaps, scenarios) renders in every
+  memo language (English and Chinese) without an error, a translation using only its
+  message's placeholders. A rubric that ships a catalogue for a language (``locale/zh.po``
+  beside its module, or a ``messages`` attribute) must translate all of it: its title,
+  description and method, every message id its results use, and return no plain-string
+  sentence there (a plain string cannot be translated). A rubric that ships none renders in
+  English inside a Chinese memo, which passes.
 
 When ``score`` raises, the failure names the exception and the line of the rubric's source
 that raised it (``file:line``), plus the innermost frame when that lies outside the rubric.
@@ -140,11 +148,67 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
             failures.append(f"band {first.band!r} does not match score {first.score} on {label}")
         if not isinstance(second, RubricResult) or second.model_dump_json() != first.model_dump_json():
             failures.append(f"score is not deterministic on {label}: two runs gave different results")
+        failures += language_failures(rubric, first, label)
         known = {s.id for s in profile.sources}
         cited = ({s for m in first.metrics for s in m.sources} | {s for e in first.evidence for s in e.sources}
                  | {s for f in first.red_flags for s in f.sources})
         if cited - known:
             failures.append(f"the result on {label} cites unknown source ids {sorted(cited - known)} (metrics, evidence or red flags)")
+    return failures
+
+
+_LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
+
+
+def visible_texts(result: object) -> list[tuple[str, object]]:
+    """Every text of a ``RubricResult`` that the memo prints, with where it is (``metrics[0].label``)."""
+    out: list[tuple[str, object]] = [("narrative", getattr(result, "narrative", ""))]
+    fields = {"metrics": ("label", "unit", "display", "note"), "adjustments": ("label",), "evidence": ("statement",),
+              "red_flags": ("title", "detail"), "data_gaps": ("reason",), "scenarios": ("label", "note")}
+    for name, attrs in fields.items():
+        for i, item in enumerate(getattr(result, name, []) or []):
+            out += [(f"{name}[{i}].{attr}", getattr(item, attr)) for attr in attrs if getattr(item, attr, None)]
+    return out
+
+
+def language_failures(rubric: type, result: object, label: str = "the profile") -> list[str]:
+    """Texts of ``result`` that do not render in every memo language, and, for a rubric that ships a
+    catalogue, what it leaves untranslated (see the module's docstring)."""
+    import string
+
+    from riskscore.report.i18n import LANGS, Localizable, Translator, catalogue, rubric_catalogue
+
+    failures: list[str] = []
+    texts = visible_texts(result)
+    rid = getattr(rubric, "id", "rubric")
+    for lang in LANGS:
+        name = _LANGUAGE_NAMES.get(lang, lang)
+        try:
+            own = rubric_catalogue(rubric, lang) if lang != "en" else {}
+            tr = Translator(lang, catalogue(lang, [rubric]))
+        except (OSError, ValueError) as exc:  # a catalogue that does not parse
+            failures.append(f"the {name} catalogue does not load: {exc}")
+            continue
+        for msgid, text in sorted(own.items()):
+            try:
+                list(string.Formatter().parse(text))
+            except ValueError as exc:
+                failures.append(f"the {name} translation of {msgid!r} is not a valid message text ({exc}): {text[:60]!r}")
+        for where, text in texts:
+            if isinstance(text, Localizable):
+                try:
+                    text.localize(tr)
+                except Exception as exc:  # the point is to report it
+                    failures.append(f"{where} on {label} does not render in {name} ({', '.join(sorted(set(text.ids()))) or 'no message id'}): "
+                                    f"{type(exc).__name__}: {exc} — a translation may use only its message's placeholders")
+            elif own and isinstance(text, str) and any(c.isalpha() for c in text):
+                failures.append(f"{where} on {label} is a plain string, {str(text)[:60]!r}: a rubric that ships a {name} catalogue must "
+                                f"return a Message (riskscore.rubric.Message) there, so that it can be translated")
+        if own:
+            wanted = {f"{rid}.{key}" for key in ("title", "description", "method")} | tr.missing
+            missing = sorted(i for i in wanted if i not in tr.messages)
+            if missing:
+                failures.append(f"the {name} catalogue leaves untranslated on {label}: {', '.join(missing)}")
     return failures
 
 
