@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -131,3 +132,18 @@ def test_the_chinese_memo_uses_the_plugin_s_own_catalogue(plugin_env: dict[str, 
     assert "| 持续经营（`going_concern`） | 0.1.0 |" in memo or "| 持续经营 (`going_concern`) | 0.1.0 |" in memo
     assert "### Going concern" not in memo
     assert "ISA 570所述" in memo  # the description, from the plugin's catalogue
+    # Everything the plugin says is in its catalogue: its section and its method read in Chinese.
+    section = memo.split("### 持续经营：", 1)[1].split("\n#", 1)[0]
+    method = memo.split("### 持续经营——方法", 1)[1].split("\n#", 1)[0]
+    for text in (section, method):
+        words = set(re.findall(r"[A-Za-z]{3,}", re.sub(r"`[^`]*`|\[\^?q?\d+\]", " ", text)))
+        assert words <= {"ISA", "IFRS"}, words
+    assert "现金可支撑" in section and "净负债" in section
+
+
+def test_the_plugin_s_catalogue_passes_the_contract_kit_s_language_checks(plugin_env: dict[str, str]) -> None:
+    """The kit renders every message of the plugin in English and Chinese and finds nothing untranslated."""
+    code = ("from riskscore.testing import check_rubric; from riskscore_going_concern import GoingConcern; "
+            f"check_rubric(GoingConcern, [{str(WEDOCTOR)!r}]); print('ok')")
+    result = run(plugin_env, "-c", code)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stdout + result.stderr

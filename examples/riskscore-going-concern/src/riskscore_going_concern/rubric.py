@@ -11,6 +11,7 @@ from riskscore.rubric import (
     Evidence,
     Grid,
     GridParam,
+    Message,
     Metric,
     MoneyFigure,
     MoneyObservation,
@@ -20,6 +21,7 @@ from riskscore.rubric import (
     Rubric,
     RubricParams,
     RubricResult,
+    Value,
     band_for,
     clamp,
     fmt_money,
@@ -94,8 +96,8 @@ class GoingConcern(Rubric):
         gaps = [i.gap for i in indicators if i.gap is not None]
         assessed = [i for i in indicators if i.present is not None]
         if not assessed:
-            return RubricResult(coverage=0.0, metrics=metrics, data_gaps=gaps,
-                                narrative="No going-concern indicator can be assessed from the profile, so this aspect is not scored.")
+            return RubricResult(coverage=0.0, metrics=metrics, data_gaps=gaps, narrative=Message(
+                "going_concern.narrative.none", "No going-concern indicator can be assessed from the profile, so this aspect is not scored."))
 
         points = min(100.0, sum(i.metric.score or 0.0 for i in (net_liabilities, cash_flow, loss) if i.present))
         runway_score = runway.metric.score or 0.0
@@ -104,21 +106,36 @@ class GoingConcern(Rubric):
         flags = list(runway.flags)
         if params.red_flag_net_liabilities_with_cash_burn and net_liabilities.present and cash_flow.present:
             flags.append(RedFlag(
-                id="going_concern_net_liabilities_and_cash_burn", title="Net liabilities and operating cash outflow",
-                detail=f"Liabilities exceed assets and operations consumed cash in {cash_flow.metric.period}: "
-                       "without new financing the company may be unable to meet its obligations as they fall due.",
+                id="going_concern_net_liabilities_and_cash_burn",
+                title=Message("going_concern.flag.net_liabilities_and_cash_burn", "Net liabilities and operating cash outflow"),
+                detail=Message("going_concern.flag.net_liabilities_and_cash_burn.detail",
+                               "Liabilities exceed assets and operations consumed cash in {period:period}: "
+                               "without new financing the company may be unable to meet its obligations as they fall due.",
+                               period=cash_flow.metric.period or ""),
                 sources=sources_of([*net_liabilities.observations, *cash_flow.observations]),
             ))
 
         present = [i.name for i in assessed if i.present]
-        parts = [f"{len(present)} of the {len(assessed)} indicators assessed {'are' if len(present) != 1 else 'is'} present" + (f" ({', '.join(present)})" if present else "")]
+        counts = dict(present=len(present), assessed=len(assessed))
+        if present:
+            found = (Message("going_concern.present_one", "{present} of the {assessed} indicators assessed is present ({names})", **counts,
+                             names=Value.join(present)) if len(present) == 1 else
+                     Message("going_concern.present_names", "{present} of the {assessed} indicators assessed are present ({names})", **counts,
+                             names=Value.join(present)))
+        else:
+            found = Message("going_concern.present_none", "{present} of the {assessed} indicators assessed are present", **counts)
+        parts: list[str] = [found]
         if runway.metric.value is not None:
-            parts.append(f"cash runway of {runway.metric.display}")
+            parts.append(Message("going_concern.narrative.runway", "cash runway of {runway}", runway=runway.metric.display or ""))
         elif runway.present is False:
-            parts.append(f"no cash burn in {runway.metric.period}")
+            parts.append(Message("going_concern.narrative.no_burn", "no cash burn in {period:period}", period=runway.metric.period or ""))
         missing = [i.name for i in indicators if i.present is None]
-        narrative = (f"{'; '.join(parts)}. Indicator points {points:g}, runway score {runway_score:g}: scored {score:.1f} ({band_for(score)})."
-                     + (f" Not assessed: {', '.join(missing)}." if missing else ""))
+        narrative = Message("going_concern.narrative", "{parts}. Indicator points {points}, runway score {runway}: scored {score:score} ({band}).",
+                            parts=Value.join(parts, "; "), points=f"{points:g}", runway=f"{runway_score:g}", score=score,
+                            band=Value.band(band_for(score)))
+        if missing:
+            narrative = Message("going_concern.narrative.not_assessed", "{narrative} Not assessed: {missing}.", narrative=narrative,
+                                missing=Value.join(missing))
         return RubricResult(
             score=score, band=band_for(score), coverage=round(len(assessed) / len(indicators), 4),
             metrics=metrics, evidence=evidence, red_flags=flags, data_gaps=gaps, narrative=narrative,
@@ -155,21 +172,30 @@ class _Indicator:
 def _net_liabilities(profile: Profile, params: GoingConcern.Params) -> _Indicator:
     cs = profile.capital_structure
     obs = _value(profile, cs.net_liabilities) if cs is not None else None
-    rule = f"+{params.net_liabilities_points:g} if above 0"
+    rule = Message("going_concern.rule.above", "+{points} if above 0", points=f"{params.net_liabilities_points:g}")
+    name = Message("going_concern.indicator.net_liabilities", "net liabilities")
+    label = Message("going_concern.metric.net_liabilities", "Net liabilities")
     if obs is None:
-        return _Indicator("net liabilities", Metric(id="net_liabilities", label="Net liabilities", value=None, note=rule), None,
-                          gap=DataGap(field="capital_structure.net_liabilities", reason="Net liabilities are not on file; the net-liability indicator is not assessed."))
+        return _Indicator(name, Metric(id="net_liabilities", label=label, value=None, note=rule), None,
+                          gap=DataGap(field="capital_structure.net_liabilities", reason=Message(
+                              "going_concern.gap.net_liabilities", "Net liabilities are not on file; the net-liability indicator is not assessed.")))
     assert cs is not None
     present = obs.base > 0
-    at = f" at the end of {cs.period}" if cs.period else ""
     shown = fmt_obs(profile, obs)
-    evidence = [Evidence(statement=f"Liabilities exceed assets by {shown}{at}." if present else f"Net liabilities of {shown}{at}: liabilities do not exceed assets.",
-                         sources=[obs.source])]
+    if cs.period:
+        statement = (Message("going_concern.net_liabilities_at", "Liabilities exceed assets by {amount} at the end of {period:period}.",
+                             amount=shown, period=cs.period) if present else
+                     Message("going_concern.no_net_liabilities_at", "Net liabilities of {amount} at the end of {period:period}: liabilities do not exceed assets.",
+                             amount=shown, period=cs.period))
+    else:
+        statement = (Message("going_concern.net_liabilities", "Liabilities exceed assets by {amount}.", amount=shown) if present else
+                     Message("going_concern.no_net_liabilities", "Net liabilities of {amount}: liabilities do not exceed assets.", amount=shown))
+    evidence = [Evidence(statement=statement, sources=[obs.source])]
     if present:
         evidence += _converting_instruments(profile, obs)
-    metric = Metric(id="net_liabilities", label="Net liabilities", value=obs.amount, unit=str(obs.unit), period=cs.period, display=shown,
+    metric = Metric(id="net_liabilities", label=label, value=obs.amount, unit=Value("unit", str(obs.unit)), period=cs.period, display=shown,
                     score=params.net_liabilities_points if present else 0.0, note=rule, sources=[obs.source])
-    return _Indicator("net liabilities", metric, present, tuple(evidence), observations=(obs,))
+    return _Indicator(name, metric, present, tuple(evidence), observations=(obs,))
 
 
 def _converting_instruments(profile: Profile, net_liabilities: MoneyObservation) -> list[Evidence]:
@@ -181,27 +207,32 @@ def _converting_instruments(profile: Profile, net_liabilities: MoneyObservation)
     if not amounts or any(a.unit.currency != currency for a in amounts) or net_liabilities.unit.currency != currency:
         return []
     total = sum(a.base for a in amounts)
-    shown = fmt_money(profile, total, max(a.decimals for a in amounts))
-    more = "more than " if any(a.bound == "at_least" for a in amounts) else ""
+    bound = "at_least" if any(a.bound == "at_least" for a in amounts) else "exact"
+    shown = Value.bounded_money_base(total, profile.presentation_unit, max(a.decimals for a in amounts), bound)
     return [Evidence(
-        statement=f"Instruments that convert to equity at listing amount to {more}{shown}, "
-                  f"{more}{100 * total / net_liabilities.base:.0f}% of the net liabilities; redeemable preferred shares are usually carried "
-                  "as liabilities under IFRS. The indicator is scored on the net liabilities as stated.",
+        statement=Message("going_concern.converting", "Instruments that convert to equity at listing amount to {amount}, {share} of the net "
+                          "liabilities; redeemable preferred shares are usually carried as liabilities under IFRS. The indicator is scored on "
+                          "the net liabilities as stated.", amount=shown, share=Value.bounded(f"{100 * total / net_liabilities.base:.0f}%", bound)),
         sources=sources_of([*amounts, net_liabilities]),
     )]
 
 
 def _operating_cash_flow(profile: Profile, params: GoingConcern.Params, period: Period | None, obs: MoneyObservation | None) -> _Indicator:
-    rule = f"+{params.negative_operating_cash_flow_points:g} if below 0"
+    rule = Message("going_concern.rule.below", "+{points} if below 0", points=f"{params.negative_operating_cash_flow_points:g}")
+    name = Message("going_concern.indicator.operating_cash_flow", "negative operating cash flow")
+    label = Message("going_concern.metric.operating_cash_flow", "Operating cash flow")
     if obs is None or period is None:
-        return _Indicator("negative operating cash flow", Metric(id="operating_cash_flow", label="Operating cash flow", value=None, note=rule), None,
-                          gap=DataGap(field="periods[*].operating_cash_flow", reason="No period reports operating cash flow; the cash-flow indicator is not assessed."))
+        return _Indicator(name, Metric(id="operating_cash_flow", label=label, value=None, note=rule), None,
+                          gap=DataGap(field="periods[*].operating_cash_flow", reason=Message(
+                              "going_concern.gap.operating_cash_flow", "No period reports operating cash flow; the cash-flow indicator is not assessed.")))
     present = obs.base < 0
     shown = fmt_obs(profile, obs)
-    statement = f"Operating cash flow in {period.id} was {'an outflow' if present else 'an inflow'}: {shown}."
-    metric = Metric(id="operating_cash_flow", label="Operating cash flow", value=obs.amount, unit=str(obs.unit), period=period.id, display=shown,
+    statement = (Message("going_concern.outflow", "Operating cash flow in {period:period} was an outflow: {amount}.", period=period.id, amount=shown)
+                 if present else
+                 Message("going_concern.inflow", "Operating cash flow in {period:period} was an inflow: {amount}.", period=period.id, amount=shown))
+    metric = Metric(id="operating_cash_flow", label=label, value=obs.amount, unit=Value("unit", str(obs.unit)), period=period.id, display=shown,
                     score=params.negative_operating_cash_flow_points if present else 0.0, note=rule, sources=[obs.source])
-    return _Indicator("negative operating cash flow", metric, present, (Evidence(statement=statement, sources=[obs.source]),), observations=(obs,))
+    return _Indicator(name, metric, present, (Evidence(statement=statement, sources=[obs.source]),), observations=(obs,))
 
 
 def _net_result(period: Period) -> MoneyFigure | None:
@@ -209,26 +240,33 @@ def _net_result(period: Period) -> MoneyFigure | None:
 
 
 def _net_loss(profile: Profile, params: GoingConcern.Params) -> _Indicator:
-    rule = f"+{params.net_loss_points:g} if below 0"
+    rule = Message("going_concern.rule.below", "+{points} if below 0", points=f"{params.net_loss_points:g}")
+    name = Message("going_concern.indicator.net_loss", "net loss")
     period, obs = _latest(profile, _net_result)
     if obs is None or period is None:
-        return _Indicator("net loss", Metric(id="net_result", label="Net result", value=None, note=rule), None,
-                          gap=DataGap(field="periods[*].adjusted_net_profit", reason="No period reports an adjusted or IFRS net result; the loss indicator is not assessed."))
-    basis = "adjusted" if period.adjusted_net_profit is not None else "IFRS"
+        return _Indicator(name, Metric(id="net_result", label=Message("going_concern.metric.net_result", "Net result"), value=None, note=rule), None,
+                          gap=DataGap(field="periods[*].adjusted_net_profit", reason=Message(
+                              "going_concern.gap.net_result", "No period reports an adjusted or IFRS net result; the loss indicator is not assessed.")))
+    adjusted = period.adjusted_net_profit is not None
+    basis = Message("going_concern.basis.adjusted", "adjusted") if adjusted else Message("going_concern.basis.ifrs", "IFRS")
     present = obs.base < 0
     shown = fmt_obs(profile, obs)
-    statement = f"The {basis} net result for {period.id} was {'a loss' if present else 'not a loss'}: {shown}."
+    statement: str = (Message("going_concern.loss", "The {basis} net result for {period:period} was a loss: {amount}.", basis=basis, period=period.id,
+                              amount=shown) if present else
+                      Message("going_concern.no_loss", "The {basis} net result for {period:period} was not a loss: {amount}.", basis=basis,
+                              period=period.id, amount=shown))
     used = [obs]
-    ifrs = _value(profile, period.net_profit) if basis == "adjusted" else None
+    ifrs = _value(profile, period.net_profit) if adjusted else None
     if ifrs is not None:
-        statement += f" The IFRS net result was {fmt_obs(profile, ifrs)}."
+        statement = Message("going_concern.with_ifrs", "{statement} The IFRS net result was {amount}.", statement=statement, amount=fmt_obs(profile, ifrs))
         used.append(ifrs)
-    metric = Metric(id="net_result", label=f"Net result ({basis})", value=obs.amount, unit=str(obs.unit), period=period.id, display=shown,
+    metric = Metric(id="net_result", label=Message("going_concern.metric.net_result_basis", "Net result ({basis})", basis=basis), value=obs.amount,
+                    unit=Value("unit", str(obs.unit)), period=period.id, display=shown,
                     score=params.net_loss_points if present else 0.0, note=rule, sources=[obs.source])
-    return _Indicator("net loss", metric, present, (Evidence(statement=statement, sources=sources_of(used)),), observations=(obs,))
+    return _Indicator(name, metric, present, (Evidence(statement=statement, sources=sources_of(used)),), observations=(obs,))
 
 
-def _cash(profile: Profile) -> tuple[MoneyObservation | None, str]:
+def _cash(profile: Profile) -> tuple[MoneyObservation | None, Message | None]:
     """``capital_structure.cash``, unless a period holds a newer cash figure; with what it is."""
     fye = profile.fiscal_year_end_month
     period, latest = _latest(profile, lambda p: p.cash)
@@ -237,57 +275,66 @@ def _cash(profile: Profile) -> tuple[MoneyObservation | None, str]:
     if stated is not None:
         assert cs is not None
         if period is None or cs.period is None or profile.period(cs.period).end_date(fye) >= period.end_date(fye):
-            return stated, f"cash at the end of {cs.period}" if cs.period else "cash"
+            return stated, (Message("going_concern.cash_at", "cash at the end of {period:period}", period=cs.period) if cs.period
+                            else Message("going_concern.cash", "cash"))
     if latest is not None and period is not None:
-        return latest, f"cash at the end of {period.id}"
-    return None, ""
+        return latest, Message("going_concern.cash_at", "cash at the end of {period:period}", period=period.id)
+    return None, None
 
 
 def _money(profile: Profile, base: float, like: MoneyObservation) -> str:
-    """An amount in base units, in the presentation unit when ``like`` shares its currency."""
+    """An amount in base units, in the presentation unit when ``like`` shares its currency, else in ``like``'s unit."""
     if like.unit.currency == profile.presentation_unit.currency:
         return fmt_money(profile, base)
-    return f"{like.unit.currency} {base / like.unit.factor:,.2f}{(' ' + like.unit.scale) if like.unit.scale else ''}"
+    return Value.money(base / like.unit.factor, like.unit, 2)
 
 
 def _runway(profile: Profile, params: GoingConcern.Params, period: Period | None, ocf: MoneyObservation | None) -> _Indicator:
     grid = params.runway_grid
-    name = f"cash runway under {params.runway_horizon_months:g} months"
+    horizon = f"{params.runway_horizon_months:g}"
+    name = Message("going_concern.indicator.runway", "cash runway under {months} months", months=horizon)
 
     def metric(months: float | None = None, score: float | None = None, display: str | None = None, sources: tuple[str, ...] = ()) -> Metric:
-        return Metric(id="cash_runway", label="Cash runway (cash / monthly operating outflow)", value=months, unit="months",
-                      period=period.id if period is not None else None, grid=grid, score=score, display=display, sources=list(sources))
+        return Metric(id="cash_runway", label=Message("going_concern.metric.runway", "Cash runway (cash / monthly operating outflow)"), value=months,
+                      unit=Message("going_concern.unit.months", "months"), period=period.id if period is not None else None, grid=grid, score=score,
+                      display=display, sources=list(sources))
 
     if ocf is None or period is None:
-        return _Indicator(name, metric(), None,
-                          gap=DataGap(field="periods[*].operating_cash_flow", reason="No period reports operating cash flow, so the cash runway is not assessed either."))
+        return _Indicator(name, metric(), None, gap=DataGap(field="periods[*].operating_cash_flow", reason=Message(
+            "going_concern.gap.runway_ocf", "No period reports operating cash flow, so the cash runway is not assessed either.")))
     if ocf.base >= 0:
-        return _Indicator(name, metric(score=0.0, display="no cash burn", sources=(ocf.source,)), False)
+        return _Indicator(name, metric(score=0.0, display=Message("going_concern.no_burn", "no cash burn"), sources=(ocf.source,)), False)
     cash, cash_label = _cash(profile)
-    if cash is None:
-        return _Indicator(name, metric(), None,
-                          gap=DataGap(field="capital_structure.cash", reason=f"Operating cash flow was negative in {period.id} but no cash balance is on file; the runway is not assessed."))
+    if cash is None or cash_label is None:
+        return _Indicator(name, metric(), None, gap=DataGap(field="capital_structure.cash", reason=Message(
+            "going_concern.gap.cash", "Operating cash flow was negative in {period:period} but no cash balance is on file; the runway is not assessed.",
+            period=period.id)))
     if cash.unit.currency != ocf.unit.currency:
-        return _Indicator(name, metric(), None,
-                          gap=DataGap(field="capital_structure.cash", reason="Cash and operating cash flow are in different currencies and the profile gives no exchange rate; the runway is not assessed."))
+        return _Indicator(name, metric(), None, gap=DataGap(field="capital_structure.cash", reason=Message(
+            "going_concern.gap.currencies", "Cash and operating cash flow are in different currencies and the profile gives no exchange rate; "
+            "the runway is not assessed.")))
 
     monthly_burn = -ocf.base / period.months
     months = max(0.0, cash.base) / monthly_burn
-    about = "about " if cash.bound != "exact" or ocf.bound != "exact" else ""
-    shown = f"{about}{months:.1f} months"
+    about = cash.bound != "exact" or ocf.bound != "exact"
+    shown = (Message("going_concern.runway_about", "about {months:num1} months", months=months) if about
+             else Message("going_concern.runway", "{months:num1} months", months=months))
     sources = tuple(sources_of([cash, ocf]))
     present = months < params.runway_horizon_months
     evidence = Evidence(
-        statement=f"{cash_label[:1].upper()}{cash_label[1:]}: {fmt_obs(profile, cash)}; operating outflow of {fmt_obs(profile, ocf)} "
-                  f"over the {period.months} months of {period.id}, {_money(profile, monthly_burn, ocf)} a month: a runway of {shown}.",
+        statement=Message("going_concern.runway_evidence", "{cash}: {amount}; operating outflow of {outflow} over the {months} months of "
+                          "{period:period}, {monthly} a month: a runway of {runway}.", cash=Value.join([cash_label], capitalize=True),
+                          amount=fmt_obs(profile, cash), outflow=fmt_obs(profile, ocf), months=period.months, period=period.id,
+                          monthly=_money(profile, monthly_burn, ocf), runway=shown),
         sources=list(sources),
     )
     flags: tuple[RedFlag, ...] = ()
     if present:
         flags = (RedFlag(
-            id="going_concern_short_runway", title=f"Cash runway under {params.runway_horizon_months:g} months",
-            detail=f"At the {period.id} rate of operating cash outflow, {cash_label} lasts {shown}, less than the "
-                   f"{params.runway_horizon_months:g} months a going-concern assessment must cover (ISA 570.13).",
+            id="going_concern_short_runway", title=Message("going_concern.flag.short_runway", "Cash runway under {months} months", months=horizon),
+            detail=Message("going_concern.flag.short_runway.detail", "At the {period:period} rate of operating cash outflow, {cash} lasts {runway}, "
+                           "less than the {months} months a going-concern assessment must cover (ISA 570.13).", period=period.id, cash=cash_label,
+                           runway=shown, months=horizon),
             sources=list(sources),
         ),)
     return _Indicator(name, metric(round(months, 2), round(grid.score(months), 2), shown, sources), present, (evidence,), flags=flags, observations=(cash, ocf))
