@@ -233,3 +233,18 @@ def test_committed_chinese_reports_are_fresh(fmt_: str) -> None:
     """reports/wedoctor.zh.* must be what `riskscore memo companies/wedoctor.yaml --format all --lang zh --out reports` writes today."""
     committed = (ROOT / "reports" / f"wedoctor.zh.{fmt_}").read_text(encoding="utf-8")
     assert _zh_memo(fmt_) == committed, "reports/wedoctor.zh.* is stale: regenerate it and commit the result"
+
+
+def test_the_peer_and_sensitivity_sections_are_translated_too() -> None:
+    """Peers (ranks, precedents, what the comparison cannot say) and the sensitivity table, in Chinese; the
+    calibration line is not translated yet, so the memo is rendered without one."""
+    pipeline = Pipeline.open()
+    profile = pipeline.load(WEDOCTOR)
+    assessment = pipeline.assess(profile)
+    options = pipeline.memo_options(peers="tag:health-tech", sensitivity=True, lang="zh")
+    html = pipeline.render(profile, assessment, ["html"], options, source=WEDOCTOR)["html"]
+    assert "同业与先例" in html and "敏感性分析" in html and "最接近的先例" in html
+    assert english_left(html, True) == []
+    tr = pipeline.translator("zh", profile, WEDOCTOR)
+    memo = pipeline.memo(profile, assessment, options, WEDOCTOR)
+    assert sorted(i for i in message_ids(memo) if i not in tr.messages) == []

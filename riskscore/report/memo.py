@@ -7,7 +7,7 @@ Nothing here reads the clock: the same inputs give byte-identical memos.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, TypedDict
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypedDict
 
 from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
 from riskscore.profile.listing import stage
@@ -587,12 +587,30 @@ def _percentile_text(r: "Rank") -> str:
     """The percentile, or the peers' own values where too few peers have the figure for one."""
     if r.percentile is not None:
         return fmt.number(r.percentile, 0)
-    return f"peers: {r.peer_values_text}" if r.too_few and r.peers_with_data else fmt.MISSING
+    if not (r.too_few and r.peers_with_data):
+        return fmt.MISSING
+
+    def shown(v: float) -> str:  # as Rank.peer_values_text writes them, in the document's language
+        if r.kind == "score":
+            return fmt.score(v)
+        return fmt.percent(v) if r.unit == "%" else Message("memo.ratio", "{value:ratio}", value=v) if r.unit == "×" else fmt.plain(v)
+
+    return Message("memo.peers.values", "peers: {values}", values=Value.join([shown(v) for v in sorted(r.peer_values)]))
 
 
-def rank_rows(ranks: Sequence["Rank"]) -> list[RankRow]:
-    """Percentile ranks (:func:`riskscore.analysis.peers.ranks`) as table rows."""
-    return [RankRow(r.label, r.kind == "score", r.value, _percentile_text(r), r.peers_with_data, r.company_value, r.peer_values)
+def _rank_label(r: "Rank", ids: Mapping[str, str]) -> str:
+    """A rank's label as a message: a rubric's title (``<id>.title``) or a key metric (``peers.metric.<label>``)."""
+    from riskscore.analysis.peers import KEY_METRICS
+
+    if r.kind == "score":
+        return rubric_title(ids[r.label], r.label) if r.label in ids else r.label
+    metric = next((m for _, m, label in KEY_METRICS if label == r.label), None)
+    return Message(f"peers.metric.{metric}", _literal(r.label)) if metric else r.label
+
+
+def rank_rows(ranks: Sequence["Rank"], ids: Mapping[str, str] | None = None) -> list[RankRow]:
+    """Percentile ranks (:func:`riskscore.analysis.peers.ranks`) as table rows; ``ids`` maps rubric titles to ids (for their translations)."""
+    return [RankRow(_rank_label(r, ids or {}), r.kind == "score", r.value, _percentile_text(r), r.peers_with_data, r.company_value, r.peer_values)
             for r in ranks]
 
 
@@ -667,29 +685,46 @@ def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_
     min_common, min_peers = config.memo.precedent_min_rubrics, config.memo.percentile_min_peers
     found = pr.precedents(assessment, list(peers), k, min_common) if k else []
     notes = []
+    ids = {o.title: o.id for o in assessment.rubrics}
     uncovered, share, heaviest = pr.uncovered_heaviest(assessment, list(peers))
     if uncovered:
-        which = ("the heaviest rubric" if heaviest == 1 else
-                 f"{'all' if len(uncovered) == heaviest else f'{len(uncovered)} of the {heaviest}'} heaviest rubrics")
-        notes.append(f"No peer has a score for {' or '.join(uncovered)}, {which} of this company ({fmt.share(share)} of the configured "
-                     f"weight{' each' if heaviest > 1 else ''}): the comparison below says nothing about {'it' if len(uncovered) == 1 else 'them'}.")
-    titles = {o.id: o.title for o in assessment.rubrics}
+        names = dict(rubrics=Value.join([rubric_title(ids[t], t) if t in ids else t for t in uncovered], " or "), share=share)
+        if heaviest == 1:
+            notes.append(Message("memo.peers.uncovered_heaviest", "No peer has a score for {rubrics}, the heaviest rubric of this company "
+                                 "({share:share} of the configured weight): the comparison below says nothing about it.", **names))
+        elif len(uncovered) == heaviest:
+            notes.append(Message("memo.peers.uncovered_all", "No peer has a score for {rubrics}, all heaviest rubrics of this company "
+                                 "({share:share} of the configured weight each): the comparison below says nothing about them.", **names))
+        else:
+            notes.append(Message("memo.peers.uncovered_some_one" if len(uncovered) == 1 else "memo.peers.uncovered_some",
+                                 "No peer has a score for {rubrics}, {count} of the {heaviest} heaviest rubrics of this company "
+                                 "({share:share} of the configured weight each): the comparison below says nothing about "
+                                 + ("it." if len(uncovered) == 1 else "them."), **names, count=len(uncovered), heaviest=heaviest))
+    titles = {o.id: rubric_title(o.id, o.title) for o in assessment.rubrics}
+    by_id = {p.profile.id: p.profile for p in peers}
 
     def adjusted(p: "Precedent") -> str:
-        caveat = f", {p.confidence}" if p.confidence and p.confidence != "sufficient" else ""
-        return fmt.score(p.adjusted_score) + (f" ({p.adjusted_band}{caveat})" if p.adjusted_band else "")
+        if not p.adjusted_band:
+            return fmt.score(p.adjusted_score)
+        if p.confidence and p.confidence != "sufficient":
+            return Message("memo.peers.adjusted_confidence", "{score:score} ({band}, {confidence})", score=p.adjusted_score,
+                           band=Value.band(p.adjusted_band), confidence=Value.term("confidence", p.confidence))
+        return Message("memo.peers.adjusted", "{score:score} ({band})", score=p.adjusted_score, band=Value.band(p.adjusted_band))
+
+    def company(profile: "Profile") -> Text:
+        return Text(profile.company.name, profile.company.name_zh)
 
     return {
         "peer_set": peer_set,
         "peer_count": len(peers),
-        "peer_ranks": rank_rows(pr.ranks(assessment, list(peers), min_peers)),
-        "precedents": [PrecedentRow(p.company, fmt.number(p.distance, 2), p.common, adjusted(p), p.outcome,
-                                    ", ".join(titles.get(c, c) for c in p.compared))
+        "peer_ranks": rank_rows(pr.ranks(assessment, list(peers), min_peers), ids),
+        "precedents": [PrecedentRow(company(by_id[p.id]) if p.id in by_id else p.company, fmt.number(p.distance, 2), p.common, adjusted(p),
+                                    _outcome(by_id[p.id]) if p.id in by_id else p.outcome, Value.join([titles.get(c, c) for c in p.compared]))
                        for p in found],
-        "peer_names": list({p.profile.id: p.profile.company.name for p in peers}.values()),
+        "peer_names": list({p.profile.id: company(p.profile) for p in peers}.values()),
         "precedents_asked": k,
         "peer_notes": notes,
-        "no_precedent": "" if found or not k else f"There is no comparable precedent on file: {pr.no_precedent_reason(assessment, list(peers), min_common)}.",
+        "no_precedent": "" if found or not k else _no_precedent(assessment, list(peers), min_common),
     }
 
 
@@ -697,6 +732,34 @@ def _calibration_line(calibration: dict[str, Any], assessment: Any) -> str:
     from riskscore.analysis.calibration import calibration_line  # only memos with a calibration file pay for it
 
     return calibration_line(calibration, assessment)
+
+
+def _outcome(profile: Profile) -> str:
+    """What became of a peer's listing (:attr:`riskscore.analysis.peers.Peer.outcome_text`), as a message."""
+    outcome = profile.outcome
+    if outcome is None:
+        return Message("memo.outcome.none", "not recorded")
+    status = Value.term("outcome_status", outcome.status)
+    parts: list[str] = [Message("memo.outcome.status_date", "{status} {date}", status=status, date=Value.date(outcome.date)) if outcome.date else status]
+    if outcome.offer_price:  # each part brings its own separator: a space in English, a comma in Chinese
+        parts.append(Message("memo.outcome.price", " at {price}", price=Text(outcome.offer_price)))
+    if outcome.first_day_change is not None:
+        parts.append(Message("memo.outcome.first_day", " {change} on day 1", change=fmt.percent(outcome.first_day_change, 2, sign=True)))
+    return Value.join(parts, "")
+
+
+def _no_precedent(assessment: "Assessment", peers: Sequence["Peer"], min_common: int) -> str:
+    """Why no peer is a precedent (:func:`riskscore.analysis.peers.no_precedent_reason`), as a message."""
+    mine = {o.id for o in assessment.rubrics if o.status == "scored"}
+    if not peers:
+        return Message("memo.peers.no_precedent_no_peers", "There is no comparable precedent on file: there are no peers.")
+    shared = [(len(mine & {o.id for o in p.assessment.rubrics if o.status == "scored"}), p.profile.company.name,
+               Text(p.profile.company.name, p.profile.company.name_zh)) for p in peers]
+    most = max(n for n, _, _ in shared)
+    who = [text for _, _, text in sorted((s for s in shared if s[0] == most), key=lambda s: s[1])]
+    return Message("memo.peers.no_precedent", "There is no comparable precedent on file: a precedent needs at least {min} scored rubrics in common "
+                   "with this company (memo.precedent_min_rubrics), and the most any peer shares is {most} ({who}); this company has {mine} scored.",
+                   min=min_common, most=most, who=Value.join(who), mine=len(mine))
 
 
 def _calibration_skill(calibration: dict[str, Any]) -> bool:
@@ -707,13 +770,18 @@ def _sensitivity(profile: Profile, assessment: "Assessment", config: "Config", r
     from riskscore.analysis.whatif import sensitivity
 
     def amount(s: "Sensitivity", value: float, decimals: int) -> str:
-        return fmt.percent(value, decimals) if s.unit == "%" else fmt.money(value, s.unit, decimals)
+        return fmt.percent(value, decimals) if s.unit == "%" else Value.money(value, s.unit, decimals)
 
-    def crossing(s: "Sensitivity", c: "Crossing | None", direction: str) -> str:
+    def crossing(s: "Sensitivity", c: "Crossing | None", up: bool) -> str:
         # Thresholds to one decimal for a percentage, two for money: finer than any figure is written.
-        return "no band change in range" if c is None else f"{direction} {amount(s, c.value, 1 if s.unit == '%' else 2)} → {c.band}"
+        if c is None:
+            return Message("memo.sensitivity.no_change", "no band change in range")
+        shown = dict(amount=amount(s, c.value, 1 if s.unit == "%" else 2), band=Value.band(c.band))
+        return (Message("memo.sensitivity.above", "above {amount} → {band}", **shown) if up
+                else Message("memo.sensitivity.below", "below {amount} → {band}", **shown))
 
-    return [SensitivityRow(s.title, s.path, amount(s, s.current, s.decimals), s.band, crossing(s, s.down, "below"), crossing(s, s.up, "above"))
+    return [SensitivityRow(rubric_title(s.rubric, s.title), s.path, amount(s, s.current, s.decimals), Value.band(s.band), crossing(s, s.down, False),
+                           crossing(s, s.up, True))
             for s in sensitivity(profile, assessment, config, list(rubrics))]
 
 
@@ -956,7 +1024,7 @@ def build_trend_memo(trend: "Trend") -> TrendMemo:
         calibration=trend.calibration,
         peer_set=trend.peer_set,
         peer_names=list(trend.peer_names),
-        peer_ranks=rank_rows(trend.peer_ranks),
+        peer_ranks=rank_rows(trend.peer_ranks, {title: rid for rid, title in trend.rubrics}),
     )
 
 
