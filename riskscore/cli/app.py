@@ -223,7 +223,7 @@ def _num(v: float | None) -> str:
     return formatting.score(v)
 
 
-LangOption = Annotated[Optional[Literal["en", "zh"]], typer.Option(
+LangOption = Annotated[Literal["en", "zh"] | None, typer.Option(
     "--lang", metavar="[en|zh]", help="Language of the memo: en or zh (default: memo.lang, en); zh writes <id>.zh.md / .html.", show_default=False)]
 
 
