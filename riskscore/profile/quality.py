@@ -76,12 +76,13 @@ def _apply_reviews(profile: Profile, findings: list[Finding]) -> list[Finding]:
         review = reviews.get((f.check, f.field))
         if review is not None and f.severity == "warning":
             matched.add((f.check, f.field))
-            f = replace(f, severity="reviewed", message=f"{f.message} — reviewed: {review.note}")
+            f = replace(f, severity="reviewed", message=Message("quality.reviewed", "{finding} — reviewed: {note}", finding=f.message, note=Text(review.note)))
         out.append(f)
     for i, r in enumerate(profile.reviewed_findings):
         if (r.check, r.field) not in matched:
             out.append(Finding("stale_review", paths.join(("reviewed_findings", i)),
-                               f"no {r.check} warning at {r.field} any more: correct the review's check and field, or remove it"))
+                               Message("quality.stale_review", "no {check} warning at {field} any more: correct the review's check and field, or remove it",
+                                       check=r.check, field=r.field)))
     return out
 
 
