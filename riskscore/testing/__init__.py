@@ -189,11 +189,11 @@ def language_failures(rubric: type, result: object, label: str = "the profile") 
         except (OSError, ValueError) as exc:  # a catalogue that does not parse
             failures.append(f"the {name} catalogue does not load: {exc}")
             continue
-        for msgid, text in sorted(own.items()):
+        for msgid, translation in sorted(own.items()):
             try:
-                list(string.Formatter().parse(text))
+                list(string.Formatter().parse(translation))
             except ValueError as exc:
-                failures.append(f"the {name} translation of {msgid!r} is not a valid message text ({exc}): {text[:60]!r}")
+                failures.append(f"the {name} translation of {msgid!r} is not a valid message text ({exc}): {translation[:60]!r}")
         for where, text in texts:
             if isinstance(text, Localizable):
                 try:
