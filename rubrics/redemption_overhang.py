@@ -211,31 +211,31 @@ class RedemptionOverhang(Rubric):
         capacity = denominator.base + annual_ocf
         if claim_fail > capacity:
             # State the parts, so the total is not read as the denominator alone.
-            parts = (Message("redemption_overhang.parts.proxy", "{denominator} of {amount} (standing in for cash, which is not on file)",
+            means = (Message("redemption_overhang.parts.proxy", "{denominator} of {amount} (standing in for cash, which is not on file)",
                              denominator=denom_label, amount=fmt_obs(profile, denominator)) if proxy else
                      Message("redemption_overhang.parts.denominator", "{denominator} of {amount}", denominator=denom_label, amount=fmt_obs(profile, denominator)))
             if ocf is None:
-                parts = Message("redemption_overhang.parts.no_ocf", "{parts}; no operating cash flow is on file", parts=parts)
+                means = Message("redemption_overhang.parts.no_ocf", "{parts}; no operating cash flow is on file", parts=means)
             else:
                 flow = (Message("redemption_overhang.flow.inflow", "operating cash flow") if annual_ocf >= 0
                         else Message("redemption_overhang.flow.outflow", "operating cash outflow"))
                 year = fmt_money(profile, abs(annual_ocf), _written(profile, [ocf]))  # type: ignore[list-item]
                 plus = annual_ocf >= 0
                 if ocf_period.months == 12:  # type: ignore[union-attr]
-                    parts = (Message("redemption_overhang.parts.plus_year", "{parts} plus {flow} for {period:period}, {amount}", parts=parts, flow=flow,
+                    means = (Message("redemption_overhang.parts.plus_year", "{parts} plus {flow} for {period:period}, {amount}", parts=means, flow=flow,
                                      period=ocf_period.id, amount=year) if plus else  # type: ignore[union-attr]
-                             Message("redemption_overhang.parts.less_year", "{parts} less {flow} for {period:period}, {amount}", parts=parts, flow=flow,
+                             Message("redemption_overhang.parts.less_year", "{parts} less {flow} for {period:period}, {amount}", parts=means, flow=flow,
                                      period=ocf_period.id, amount=year))  # type: ignore[union-attr]
                 else:
-                    rate = dict(parts=parts, flow=flow, period=ocf_period.id, amount=year, observed=fmt_obs(profile, ocf))  # type: ignore[union-attr]
-                    parts = (Message("redemption_overhang.parts.plus_rate",
+                    rate = dict(parts=means, flow=flow, period=ocf_period.id, amount=year, observed=fmt_obs(profile, ocf))  # type: ignore[union-attr]
+                    means = (Message("redemption_overhang.parts.plus_rate",
                                      "{parts} plus a year of {flow} at the {period:period} rate, {amount} ({observed} in {period:period}, annualised)", **rate) if plus else
                              Message("redemption_overhang.parts.less_rate",
                                      "{parts} less a year of {flow} at the {period:period} rate, {amount} ({observed} in {period:period}, annualised)", **rate))
             flags.append(RedFlag(
                 id="redemption_claim_exceeds_resources", title=Message("redemption_overhang.flag.title", "Redemption claim exceeds the means to pay it"),
                 detail=Message("redemption_overhang.flag.detail", "If the listing fails, a claim of {claim} falls due against {capacity}: {parts}.",
-                               claim=claim_text, parts=parts,
+                               claim=claim_text, parts=means,
                                capacity=fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))),  # type: ignore[list-item]
                 sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),  # type: ignore[union-attr]
             ))

@@ -684,7 +684,7 @@ def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_
 
     min_common, min_peers = config.memo.precedent_min_rubrics, config.memo.percentile_min_peers
     found = pr.precedents(assessment, list(peers), k, min_common) if k else []
-    notes = []
+    notes: list[str] = []
     ids = {o.title: o.id for o in assessment.rubrics}
     uncovered, share, heaviest = pr.uncovered_heaviest(assessment, list(peers))
     if uncovered:
