@@ -26,12 +26,12 @@ Findings carry the figures involved and their source ids; nothing here changes a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from riskscore.profile import evidence as ev
 from riskscore.profile import paths
-from riskscore.profile.model import QUALITY_CHECKS, MoneyObservation, Period, Profile
+from riskscore.profile.model import QUALITY_CHECKS, MoneyObservation, Period, Profile, ReviewedFinding
 from riskscore.report import format as fmt
 from riskscore.report.i18n import Message, Text, Value
 
@@ -43,7 +43,7 @@ class Finding:
     check: str          # one of _CHECK_ORDER
     field: str          # profile path, readable (periods[FY2022].segments)
     message: str
-    sources: tuple[str, ...] = field(default=())
+    sources: tuple[str, ...] = ()
     severity: str = "warning"  # warning: the figures cannot all be right; reviewed: a warning the profile's author kept, with a note; info: worth knowing
 
 
@@ -69,7 +69,7 @@ def check_profile(profile: Profile) -> list[Finding]:
 def _apply_reviews(profile: Profile, findings: list[Finding]) -> list[Finding]:
     """Mark the warnings the profile lists under ``reviewed_findings`` (severity ``reviewed``, the
     author's note appended); a review that matches no warning is a warning of its own."""
-    reviews = {(r.check, r.field): r for r in profile.reviewed_findings}
+    reviews: dict[tuple[str, str], ReviewedFinding] = {(r.check, r.field): r for r in profile.reviewed_findings}
     matched: set[tuple[str, str]] = set()
     out = []
     for f in findings:
@@ -106,27 +106,27 @@ def _segments(profile: Profile) -> list[Finding]:
                                            total=fmt.percent(total, written), names=names),
                                    tuple(ev.sources_of(o for _, o in stated))))
         for parent in top:
-            children = [(s, ev.value(profile, s.share)) for s in period.segments if s.parent == parent.name]
+            stated_children = [ev.value(profile, s.share) for s in period.segments if s.parent == parent.name]
+            children = [o for o in stated_children if o is not None]
             parent_share = ev.value(profile, parent.share)
-            if children and parent_share is not None and all(o is not None for _, o in children):
-                low = sum(_share(o)[0] for _, o in children)  # type: ignore[arg-type]
-                high = sum(_share(o)[1] for _, o in children)  # type: ignore[arg-type]
+            if children and parent_share is not None and len(children) == len(stated_children):
+                low = sum(_share(o)[0] for o in children)
+                high = sum(_share(o)[1] for o in children)
                 p_low, p_high = _share(parent_share)
                 if high < p_low - 1e-9 or low > p_high + 1e-9:
-                    written = max(o.decimals for _, o in children)  # type: ignore[union-attr]
+                    written = max(o.decimals for o in children)
                     out.append(Finding("segments", paths.join(["periods", paths.Item(period.id), "segments", paths.Item(parent.name)]),
                                        Message("quality.sub_segments", "the sub-segments of {parent} add up to {total}, not its {share}",
-                                               parent=Text(parent.name, parent.name_zh), total=fmt.percent(sum(o.value for _, o in children), written),  # type: ignore[union-attr]
+                                               parent=Text(parent.name, parent.name_zh), total=fmt.percent(sum(o.value for o in children), written),
                                                share=Value.observation(parent_share, profile.presentation_unit)),
-                                       tuple(ev.sources_of([parent_share] + [o for _, o in children]))))  # type: ignore[list-item]
-        total = ev.value(profile, period.revenue)
-        revenues = [(s, ev.value(profile, s.revenue)) for s in top]
-        known = [(s, o) for s, o in revenues if o is not None]
-        if total is not None and known and all(o.unit.currency == total.unit.currency for _, o in known):  # type: ignore[union-attr]
-            low = sum(_interval(o)[0] for _, o in known)
-            if low > _interval(total)[1] + 1e-6:
+                                       tuple(ev.sources_of([parent_share, *children]))))
+        revenue = ev.value(profile, period.revenue)
+        known = [o for o in (ev.value(profile, s.revenue) for s in top) if o is not None]
+        if revenue is not None and known and all(o.unit.currency == revenue.unit.currency for o in known):
+            low = sum(_interval(o)[0] for o in known)
+            if low > _interval(revenue)[1] + 1e-6:
                 out.append(Finding("segments", paths.period(period.id, "segments"),
-                                   Message("quality.segment_revenues", "segment revenues add up to more than total revenue"), tuple(ev.sources_of([total] + [o for _, o in known]))))
+                                   Message("quality.segment_revenues", "segment revenues add up to more than total revenue"), tuple(ev.sources_of([revenue, *known]))))
     return out
 
 
@@ -208,7 +208,7 @@ def _cumulative(profile: Profile) -> list[Finding]:
         for period in profile.periods:
             obs = ev.value(profile, getattr(period, claim.figure))
             start, end = _span(profile, period.id)
-            if obs is not None and first <= start and end <= last and obs.unit.currency == claimed.unit.currency:  # type: ignore[union-attr]
+            if isinstance(obs, MoneyObservation) and first <= start and end <= last and obs.unit.currency == claimed.unit.currency:
                 candidates.append((end - start, period, obs))
         covered: set[int] = set()
         values = []
@@ -307,7 +307,8 @@ def _balance_sheet_ratio(profile: Profile) -> list[Finding]:
     cs = profile.capital_structure
     if cs is None:
         return []
-    stated, liabilities, assets = (ev.value(profile, f) for f in (cs.liabilities_to_assets, cs.total_liabilities, cs.total_assets))
+    stated = ev.value(profile, cs.liabilities_to_assets)
+    liabilities, assets = ev.value(profile, cs.total_liabilities), ev.value(profile, cs.total_assets)
     if stated is None or liabilities is None or assets is None or (bounds := _ratio_range(liabilities, assets)) is None:
         return []
     s_low, s_high = _interval(stated)

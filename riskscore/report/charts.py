@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import math
 import re
 import unicodedata
@@ -189,7 +190,7 @@ def score_weight_chart(bars: Sequence[ScoreBar], title: str | None = None) -> st
     return _svg(title, legend_y + 14, body)
 
 
-def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x) -> str:  # type: ignore[no-untyped-def]
+def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x) -> str:
     """One rubric row as a ``<g class="score-row">`` with a tooltip title."""
     mid = y + h / 2 + 4
     weight = _("weight {weight}%").format(weight=fmt.label(bar.weight_pct))
@@ -296,8 +297,8 @@ def _x_positions(periods: Sequence[str], left: float, right: float, dated: bool)
             days = []
         if days and days[-1] > days[0] and days == sorted(days):
             inner_left, inner_right = left + slot / 2, right - slot / 2
-            xs = {p: inner_left + (d - days[0]) / (days[-1] - days[0]) * (inner_right - inner_left) for p, d in zip(periods, days)}
-            gap = min(b - a for a, b in zip(list(xs.values()), list(xs.values())[1:]))
+            xs = {p: inner_left + (d - days[0]) / (days[-1] - days[0]) * (inner_right - inner_left) for p, d in zip(periods, days, strict=True)}
+            gap = min(b - a for a, b in itertools.pairwise(xs.values()))
             return xs, gap
     return {p: left + (k + 0.5) * slot for k, p in enumerate(periods)}, slot
 
@@ -309,7 +310,7 @@ def _panel(panel: Panel, w: float, h: float) -> str:
     frame = _el("rect", x=0.5, y=0.5, width=w - 1, height=h - 1, rx=4, fill="none", stroke=GRID)
     parts = [frame, _el("title", _esc(panel.title)), _text(10, 18, _fit(panel.title, w - 20, 12), size=12, font_weight="600")]
     data = [{p: float(v) for p, v in s.points if _finite(float(v))} for s in panel.series]
-    texts = [{p: str(t) for (p, v), t in zip(s.points, s.labels) if _finite(float(v))} for s in panel.series]
+    texts = [{p: str(t) for (p, v), t in zip(s.points, s.labels, strict=False) if _finite(float(v))} for s in panel.series]
     is_interim = _is_interim if panel.interims else (lambda p: False)
     seen = dict.fromkeys(p for s in data for p in s)
     periods = [p for p in panel.periods if p in seen] + [p for p in seen if p not in set(panel.periods)]
@@ -380,7 +381,7 @@ def _place_labels(labels: list[_Label], top: float, bottom: float, height: float
     def inside(y: float) -> float:
         return max(top + height, min(y, bottom + height))
 
-    for label in sorted(labels, key=lambda l: (l.point, l.x)):
+    for label in sorted(labels, key=lambda lab: (lab.point, lab.x)):
         label.y = inside(label.y)
         if clash(label, label.y) is not None:
             label.y = inside(label.below)
@@ -389,10 +390,10 @@ def _place_labels(labels: list[_Label], top: float, bottom: float, height: float
                 label.y = other.y + height
                 other = clash(label, label.y)
         placed.append(label)
-    return [_text(l.x, l.y, l.text, size=9, anchor="middle", fill=l.colour, class_="value") for l in sorted(placed, key=lambda l: (l.x, l.y))]
+    return [_text(lab.x, lab.y, lab.text, size=9, anchor="middle", fill=lab.colour, class_="value") for lab in sorted(placed, key=lambda lab: (lab.x, lab.y))]
 
 
-def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, colour: str, unit: str, is_interim=_is_interim,  # type: ignore[no-untyped-def]
+def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, colour: str, unit: str, is_interim=_is_interim,
           labels: list[_Label] | None = None, texts: dict[str, str] | None = None) -> list[str]:
     """Bars from zero; interim periods pale and hatched. Labels above positive bars, below negative."""
     out = []
@@ -412,7 +413,7 @@ def _bars(values: dict[str, float], to_x: dict[str, float], to_y, bar_w: float, 
     return out
 
 
-def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour: str, unit: str, is_interim=_is_interim,  # type: ignore[no-untyped-def]
+def _line_series(values: dict[str, float], to_x: dict[str, float], to_y, colour: str, unit: str, is_interim=_is_interim,
                  labels: list[_Label] | None = None, texts: dict[str, str] | None = None) -> list[str]:
     """A polyline with a marker per point (hollow for interim periods) and a value label above
     it (below for negative values)."""

@@ -160,7 +160,7 @@ def date(text: str, *, lang: str = "en") -> str:
     parts = text.split("-")
     if not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 3 or len(parts[0]) != 4:
         return text
-    return "".join(f"{int(p)}{suffix}" if i else f"{p}{suffix}" for i, (p, suffix) in enumerate(zip(parts, ("年", "月", "日"))))
+    return "".join(f"{int(p)}{suffix}" if i else f"{p}{suffix}" for i, (p, suffix) in enumerate(zip(parts, ("年", "月", "日"), strict=False)))
 
 
 def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit, *, lang: str = "en") -> str:

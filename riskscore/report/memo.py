@@ -479,7 +479,7 @@ class _Financials(TypedDict):
     financials_note: str
 
 
-def _key_financials(profile: Profile, cite: Callable[[str, Iterable[str]], Cited]) -> _Financials:
+def _key_financials(profile: Profile, cite: Callable[..., Cited]) -> _Financials:
     """The key figures per period, as the engine's source ranking chose them (:func:`evidence.value`).
 
     Growth and gross margin the sources do not state are computed (revenue over the same
@@ -507,7 +507,7 @@ def _key_financials(profile: Profile, cite: Callable[[str, Iterable[str]], Cited
             elif name == "gross_margin":
                 pair = (ev.value(profile, p.gross_profit), ev.value(profile, p.revenue), 0.0)
             if pair and pair[0] is not None and pair[1] is not None:
-                ratio = facts.ratio_pct(pair[0], pair[1])  # type: ignore[arg-type]
+                ratio = facts.ratio_pct(pair[0], pair[1])
                 if ratio is not None:
                     values[p.id] = fmt.percent(ratio + pair[2]) + DERIVED_MARK
                     sources += [pair[0].source, pair[1].source]
@@ -825,7 +825,7 @@ def _title(assessment: "Assessment", rubric_id: str) -> str:
     return next((rubric_title(o.id, o.title) for o in assessment.rubrics if o.id == rubric_id), rubric_id)
 
 
-def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite: Callable[[str, Iterable[str]], Cited]) -> RubricSection:
+def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite: Callable[..., Cited]) -> RubricSection:
     result = o.result
     metrics = []
     # A weight column only means something when the rubric weighs its metrics differently.

@@ -98,7 +98,7 @@ def mark_chinese(html: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _markdown_parser():  # type: ignore[no-untyped-def]
+def _markdown_parser():
     from markdown_it import MarkdownIt  # markdown-it-py, only when an HTML document is rendered
 
     return MarkdownIt("commonmark", {"html": False})  # raw HTML in the text is escaped, never passed through
@@ -152,7 +152,7 @@ def _page_counter(tr: Translator | None) -> str:
     return " ".join(out)
 
 
-def _bytecode_cache():  # type: ignore[no-untyped-def]
+def _bytecode_cache():
     """Compiled templates cached on disk, like Python's own .pyc files.
 
     Compiling the templates is most of a cold render's cost. Entries are keyed by the
@@ -172,7 +172,7 @@ def _bytecode_cache():  # type: ignore[no-untyped-def]
     return jinja2.FileSystemBytecodeCache(directory)
 
 
-_TRANSLATOR: contextvars.ContextVar[Translator] = contextvars.ContextVar("riskscore_translator", default=Translator())
+_TRANSLATOR: contextvars.ContextVar[Translator] = contextvars.ContextVar("riskscore_translator", default=Translator())  # noqa: B039 (the English default holds no catalogue and is never changed)
 
 
 def _gettext(message: str) -> str:
@@ -184,7 +184,7 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _environment(fmt: Format, lang: str = "en"):  # type: ignore[no-untyped-def]
+def _environment(fmt: Format, lang: str = "en"):
     import jinja2
 
     env = jinja2.Environment(
@@ -247,14 +247,14 @@ def _render(memo: Memo, fmt: Format, tr: Translator) -> str:
     with charts.language(tr.gettext, tr.lang):
         bars = [charts.ScoreBar(d.title, s.score_value, s.weight_pct, None if s.band == "Not scored" else str(s.band),
                                 band_label=d.band if tr.lang != "en" else None)
-                for s, d in zip(memo.rubrics, doc.rubrics)]
-        panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts, labels) for (name, pts), labels in zip(k.series, k.labels or [[] for _ in k.series])
+                for s, d in zip(memo.rubrics, doc.rubrics, strict=True)]
+        panels = [charts.Panel(k.title, k.unit, [charts.Series(name, pts, labels) for (name, pts), labels in zip(k.series, k.labels or [[] for _ in k.series], strict=True)
                                                  if pts], k.kind, memo.period_order)
                   for k in doc.key_metrics]
         peer_chart = None
         if memo.peer_ranks:
             scores = [r for r in doc.peer_ranks if r.is_score]
-            bands = {d.title: str(s.band) for s, d in zip(memo.rubrics, doc.rubrics)}
+            bands = {d.title: str(s.band) for s, d in zip(memo.rubrics, doc.rubrics, strict=True)}
             peer_chart = Markup(charts.peer_chart([charts.PeerRow(r.label, r.company_value, r.peer_values, bands.get(r.label)) for r in scores]))
         score_chart = Markup(charts.score_weight_chart(bars))
         metrics_chart = Markup(charts.period_panels(panels))
@@ -299,7 +299,7 @@ def _render_trend(trend: "Trend", fmt: Format, paper: str, tr: Translator) -> st
     _ = tr.gettext
 
     def series(name: str, values: list[float | None]) -> charts.Series:
-        kept = [(k, v) for k, v in zip(keys, values) if v is not None]
+        kept = [(k, v) for k, v in zip(keys, values, strict=True) if v is not None]
         return charts.Series(name, kept, [formatting.score(v) for _, v in kept])  # the tables' texts
 
     adjusted = [p.assessment.adjusted_score for p in trend.points]
