@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
+from riskscore.profile.model import ConcentrationStatement  # not re-exported by riskscore.rubric
 from riskscore.rubric import (
     Adjustment,
     DataGap,
@@ -11,6 +13,9 @@ from riskscore.rubric import (
     GridParam,
     Message,
     Metric,
+    PercentFigure,
+    PercentObservation,
+    Period,
     Profile,
     RedFlag,
     Rubric,
@@ -22,7 +27,6 @@ from riskscore.rubric import (
     fmt_obs,
     path,
     series,
-    sources_of,
 )
 
 
@@ -66,18 +70,18 @@ class CustomerConcentration(Rubric):
         relation_score: dict[str, Annotated[float, Field(ge=0, le=100)]]
 
         @model_validator(mode="after")
-        def _some_weight(self) -> "Params":
+        def _some_weight(self) -> Self:
             if self.largest_share_weight + self.top5_share_weight == 0:
                 raise ValueError("largest_share_weight and top5_share_weight are both 0; at least one must be positive")
             return self
 
-    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
-        largest = series(profile, lambda p: p.customers.largest_share if p.customers else None)
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]  # the engine passes this rubric's own Params, narrower than the base RubricParams
+        largest = _percent_series(profile, lambda p: p.customers.largest_share if p.customers else None)
         as_group = False
         if not largest:  # the parent group's share: entities under common control are one customer (ASC 280)
-            largest = series(profile, lambda p: p.customers.related_party_share if p.customers else None)
+            largest = _percent_series(profile, lambda p: p.customers.related_party_share if p.customers else None)
             as_group = bool(largest)
-        top5 = series(profile, lambda p: p.customers.top5_share if p.customers else None)
+        top5 = _percent_series(profile, lambda p: p.customers.top5_share if p.customers else None)
         metrics, evidence, gaps, flags, adjustments = [], [], [], [], []
 
         if largest:
@@ -132,13 +136,13 @@ class CustomerConcentration(Rubric):
                     adjustments.append(Adjustment(label=Message("customer_concentration.rose", "Largest-customer share rose {rise:pp} ({first:period}→{last:period})",
                                                                 rise=rise, first=first_period.id, last=period.id), points=params.rise_points))
         elif (described := _described(profile, params)) is not None:
-            period, score, display, statement, item = described
+            period, score, display, statement, item, customer_sources = described
             ordinal = Value.join([Message("customer_concentration.ordinal_item", "{key} {score:plain}", key=Value.term("customer_concentration.key", k), score=v)
                                   for k, v in {**params.concentration_level_score, **params.relation_score}.items()])
             metrics.append(Metric(id="concentration_described", label=_DESCRIBED, value=None, display=display,
-                                  period=period.id, score=score, weight=params.largest_share_weight, sources=cited(item, sources=period.customers.sources)["sources"],  # type: ignore[union-attr]
+                                  period=period.id, score=score, weight=params.largest_share_weight, sources=cited(item, sources=customer_sources)["sources"],
                                   note=Message("customer_concentration.ordinal", "ordinal: {scale}", scale=ordinal)))
-            evidence.append(Evidence(statement=statement, **cited(item, sources=period.customers.sources)))  # type: ignore[union-attr]
+            evidence.append(Evidence(statement=statement, **cited(item, sources=customer_sources)))
             gaps.append(DataGap(field=path(period, "customers", "largest_share"), reason=Message(
                 "customer_concentration.gap.described", "No share figure is on file; concentration is scored from how the sources describe it.")))
         else:
@@ -146,10 +150,11 @@ class CustomerConcentration(Rubric):
             gaps.append(DataGap(field="periods[*].customers.largest_share", reason=Message(
                 "customer_concentration.gap.largest", "No period reports the largest customer's share of revenue.")))
         for period in profile.periods_by_end()[::-1]:
-            relation = period.customers.largest_relation if period.customers else None
-            if relation in ("parent", "parent_affiliate", "shareholder", "related_party") and largest:
+            customers = period.customers
+            relation = customers.largest_relation if customers else None
+            if customers and relation in ("parent", "parent_affiliate", "shareholder", "related_party") and largest:
                 evidence.append(Evidence(statement=Message("customer_concentration.relation", "The largest customers are {relation} ({period:period}).",
-                                                           relation=_relation(relation), period=period.id), sources=period.customers.sources))  # type: ignore[union-attr]
+                                                           relation=_relation(relation), period=period.id), sources=customers.sources))
                 break
 
         if top5:
@@ -191,14 +196,21 @@ def _level(level: str) -> Message:
     return Message(f"customer_concentration.level.{level}", _LEVEL_TEXT[level])
 
 
-def _described(profile: Profile, params: "CustomerConcentration.Params") -> tuple | None:
-    """Latest period whose customers are described in words or as a relation: (period, score, display, statement, cited item)."""
+def _percent_series(profile: Profile, get: Callable[[Period], PercentFigure | None]) -> list[tuple[Period, PercentObservation]]:
+    """:func:`series` of a percentage figure, typed as such (a percentage figure holds only percentage observations)."""
+    return [(period, obs) for period, obs in series(profile, get) if isinstance(obs, PercentObservation)]
+
+
+def _described(profile: Profile, params: CustomerConcentration.Params
+               ) -> tuple[Period, float, Message, Message, ConcentrationStatement | None, list[str]] | None:
+    """Latest period whose customers are described in words or as a relation:
+    (period, score, display, statement, cited item, the customers' sources)."""
     for period in reversed(profile.periods_by_end()):
         customers = period.customers
         if customers is None:
             continue
         words, relation = customers.concentration, customers.largest_relation
-        candidates = []
+        candidates: list[tuple[float, Message, Message, ConcentrationStatement | None]] = []
         if words is not None:
             candidates.append((params.concentration_level_score[words.level],
                                Message("customer_concentration.display.words", "{level} (in words)", level=_level(words.level)),
@@ -211,11 +223,11 @@ def _described(profile: Profile, params: "CustomerConcentration.Params") -> tupl
                                        relation=_relation(relation), period=period.id), None))
         if candidates:
             score, display, statement, item = max(candidates, key=lambda c: c[0])
-            return period, score, display, statement, item
+            return period, score, display, statement, item, customers.sources
     return None
 
 
-def _narrative(result: RubricResult, largest: list) -> str:
+def _narrative(result: RubricResult, largest: list[tuple[Period, PercentObservation]]) -> str:
     if result.score is None:
         return Message("customer_concentration.narrative.none", "No customer-concentration figures are on file, so this aspect is not scored.")
     scored = Message("rubric.scored", "Scored {score:score} ({band}).", score=result.score, band=Value.band(result.band))

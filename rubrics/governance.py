@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from riskscore.profile.model import CapitalEvent  # not re-exported by riskscore.rubric
 from riskscore.rubric import (
     Adjustment,
     DataGap,
@@ -21,7 +22,6 @@ from riskscore.rubric import (
     Value,
     band_for,
     cited,
-    fmt_obs,
     clamp,
     fmt_obs,
     months_between,
@@ -78,7 +78,7 @@ class Governance(Rubric):
         closed_factor: float = Field(ge=0, le=1)
         dividend_while_loss_making_severity: float = Field(ge=0, le=100)
 
-    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]  # the engine passes this rubric's own Params, narrower than the base RubricParams
         events = profile.governance_events
         distributions = _distributions_while_loss_making(profile)
         if events is None and distributions:
@@ -127,35 +127,35 @@ class Governance(Rubric):
                                    threshold=params.holder_stake_threshold, holders=Value.join(holders)),
                     sources=event.sources,
                 ))
-        for event, loss_evidence in distributions:
-            age_years = max(0.0, months_between(_when(profile, event), profile.as_of) / 12)
+        for capital, loss_evidence in distributions:
+            age_years = max(0.0, months_between(_when(profile, capital), profile.as_of) / 12)
             score = params.dividend_while_loss_making_severity * 0.5 ** (age_years / params.half_life_years)
             scored.append(score)
-            when: str = (Value.date(event.date) if event.date is not None else
-                         Message("governance.when.filing", "disclosed with {filing}", filing=event.filing) if event.filing else
+            when: str = (Value.date(capital.date) if capital.date is not None else
+                         Message("governance.when.filing", "disclosed with {filing}", filing=capital.filing) if capital.filing else
                          Message("governance.when.none", "date not given"))
-            kind = Value.term("capital_event", event.kind)
-            metrics.append(Metric(id=f"{event.kind}_while_loss_making_{len(metrics)}",
+            kind = Value.term("capital_event", capital.kind)
+            metrics.append(Metric(id=f"{capital.kind}_while_loss_making_{len(metrics)}",
                                   label=Message("governance.metric.distribution", "{kind} paid while loss-making ({when})",
                                                 kind=Value.join([kind], capitalize=True), when=when),
-                                  value=round(score, 2), unit=_SEVERITY, period=event.period or (str(event.date) if event.date else None), score=round(score, 2),
+                                  value=round(score, 2), unit=_SEVERITY, period=capital.period or (str(capital.date) if capital.date else None), score=round(score, 2),
                                   note=Message("governance.distribution_note", "base {base}; {age:num1} years old",
-                                               base=params.dividend_while_loss_making_severity, age=age_years), sources=[event.source]))
-            amount = value(profile, event.amount)
+                                               base=params.dividend_while_loss_making_severity, age=age_years), sources=[capital.source]))
+            amount = value(profile, capital.amount)
             if amount is not None:
                 statement = Message("governance.distribution_amount", "A {kind} of {amount} was paid ({when}) while the company was loss-making ({loss}).",
                                     kind=kind, amount=fmt_obs(profile, amount), when=when, loss=loss_evidence)
             else:
                 statement = Message("governance.distribution", "A {kind} was paid ({when}) while the company was loss-making ({loss}).",
                                     kind=kind, when=when, loss=loss_evidence)
-            if event.description:
+            if capital.description:
                 statement = Message("governance.with_description", "{statement} {description}", statement=statement,
-                                    description=Text(event.description))
-            evidence.append(Evidence(statement=statement, **cited(event, amount)))
+                                    description=Text(capital.description))
+            evidence.append(Evidence(statement=statement, **cited(capital, amount)))
         for person in profile.people:
             stake = value(profile, person.stake)
             if stake is not None:
-                roles = Value.join([Value.term("role", r) for r in person.roles])
+                roles: Value | Message = Value.join([Value.term("role", r) for r in person.roles])
                 if person.kind == "company":
                     roles = Message("governance.company_roles", "company; {roles}", roles=roles)
                 key = "governance.holder" + ("_control" if person.controls else "") + ("_left" if person.in_management is False else "")
@@ -179,7 +179,7 @@ class Governance(Rubric):
                             narrative=narrative)
 
     @staticmethod
-    def _event_score(profile: Profile, event: GovernanceEvent, params: "Governance.Params") -> tuple[float, Message, list[Text]]:
+    def _event_score(profile: Profile, event: GovernanceEvent, params: Governance.Params) -> tuple[float, Message, list[Text]]:
         base = params.base_severity.get(event.type, 0.0)
         factor = max(params.subject_factor.get(s, 1.0) for s in event.subjects)
         raw = base * factor
@@ -206,7 +206,7 @@ class Governance(Rubric):
         return score, detail, holders
 
 
-def _when(profile: Profile, event) -> "dt.date":  # type: ignore[no-untyped-def]
+def _when(profile: Profile, event: CapitalEvent) -> dt.date:
     """When a capital event happened: its date, else the filing that disclosed it, else its period's end, else its
     source's date (the pointintime rule)."""
     if event.date is not None:
@@ -218,9 +218,9 @@ def _when(profile: Profile, event) -> "dt.date":  # type: ignore[no-untyped-def]
     return min(profile.source(event.source).date.end, profile.as_of)
 
 
-def _distributions_while_loss_making(profile: Profile) -> list[tuple[object, str]]:
+def _distributions_while_loss_making(profile: Profile) -> list[tuple[CapitalEvent, Message]]:
     """Dividends and special distributions paid while loss-making, with what shows the loss."""
-    out: list[tuple[object, str]] = []
+    out: list[tuple[CapitalEvent, Message]] = []
     for event in profile.capital_events:
         if event.kind not in ("dividend", "special_distribution") or event.while_loss_making is False:
             continue

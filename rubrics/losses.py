@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import Field, model_validator
 
 from riskscore.rubric import (
@@ -9,6 +11,8 @@ from riskscore.rubric import (
     GridParam,
     Message,
     Metric,
+    MoneyObservation,
+    PercentObservation,
     Period,
     Profile,
     Rubric,
@@ -22,6 +26,8 @@ from riskscore.rubric import (
     sources_of,
     value,
 )
+
+Observation = MoneyObservation | PercentObservation
 
 
 class Losses(Rubric):
@@ -62,12 +68,12 @@ class Losses(Rubric):
         trend_points: float = Field(ge=0, le=100)
 
         @model_validator(mode="after")
-        def _some_weight(self) -> "Params":
+        def _some_weight(self) -> Self:
             if self.adjusted_net_margin_weight + self.loss_years_weight + self.operating_cash_flow_weight == 0:
                 raise ValueError("adjusted_net_margin_weight, loss_years_weight and operating_cash_flow_weight are all 0; at least one must be positive")
             return self
 
-    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]  # the engine passes this rubric's own Params, narrower than the base RubricParams
         metrics, evidence, gaps, adjustments = [], [], [], []
 
         margins = _adjusted_margins(profile)
@@ -140,21 +146,21 @@ class Losses(Rubric):
         return result.model_copy(update={"narrative": _narrative(result)})
 
 
-def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list, str]]:  # period, %, observations, basis
+def _adjusted_margins(profile: Profile) -> list[tuple[Period, float, list[Observation], str]]:  # period, %, observations, basis
     """Per period: the adjusted net margin (stated, or adjusted result / revenue), else the IFRS one."""
-    out = []
+    out: list[tuple[Period, float, list[Observation], str]] = []
     for period in profile.periods_by_end():
         stated = value(profile, period.adjusted_net_margin)
         revenue = value(profile, period.revenue)
         adjusted = value(profile, period.adjusted_net_profit)
         ifrs = value(profile, period.net_profit)
-        if adjusted is not None and revenue is not None and (pct := ratio_pct(adjusted, revenue)) is not None:  # type: ignore[arg-type]
+        if adjusted is not None and revenue is not None and (pct := ratio_pct(adjusted, revenue)) is not None:
             out.append((period, pct, [adjusted, revenue], "adjusted"))
         elif stated is not None:
             out.append((period, stated.value, [stated], "adjusted"))
-        elif ifrs is not None and revenue is not None and (pct := ratio_pct(ifrs, revenue)) is not None:  # type: ignore[arg-type]
+        elif ifrs is not None and revenue is not None and (pct := ratio_pct(ifrs, revenue)) is not None:
             out.append((period, pct, [ifrs, revenue], "IFRS"))
-        elif (operating := value(profile, period.operating_profit)) is not None and revenue is not None and (pct := ratio_pct(operating, revenue)) is not None:  # type: ignore[arg-type]
+        elif (operating := value(profile, period.operating_profit)) is not None and revenue is not None and (pct := ratio_pct(operating, revenue)) is not None:
             out.append((period, pct, [operating, revenue], "operating"))
     # Prefer one basis for the latest comparison: the latest period's.
     if out:
@@ -191,7 +197,7 @@ def _consecutive_loss_years(profile: Profile) -> tuple[int | None, list, Message
 def _ocf_margin(profile: Profile) -> tuple[Period, float, list, str] | None:
     for period in reversed(profile.periods_by_end()):
         ocf, revenue = value(profile, period.operating_cash_flow), value(profile, period.revenue)
-        if ocf is not None and revenue is not None and (pct := ratio_pct(ocf, revenue)) is not None:  # type: ignore[arg-type]
+        if ocf is not None and revenue is not None and (pct := ratio_pct(ocf, revenue)) is not None:
             return period, pct, [ocf, revenue], fmt_obs(profile, ocf)
     return None
 

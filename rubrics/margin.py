@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import Field, model_validator
 
 from riskscore.rubric import (
@@ -8,6 +10,8 @@ from riskscore.rubric import (
     GridParam,
     Message,
     Metric,
+    MoneyObservation,
+    PercentObservation,
     Period,
     Profile,
     Rubric,
@@ -22,6 +26,8 @@ from riskscore.rubric import (
     sources_of,
     value,
 )
+
+Observation = MoneyObservation | PercentObservation
 
 
 class Margin(Rubric):
@@ -54,12 +60,12 @@ class Margin(Rubric):
         negative_margin_min_share: float = Field(ge=0, le=100)
 
         @model_validator(mode="after")
-        def _some_weight(self) -> "Params":
+        def _some_weight(self) -> Self:
             if self.consolidated_weight + self.core_weight == 0:
                 raise ValueError("consolidated_weight and core_weight are both 0; at least one must be positive")
             return self
 
-    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]  # the engine passes this rubric's own Params, narrower than the base RubricParams
         grid = params.gross_margin_grid
         metrics, evidence, gaps = [], [], []
 
@@ -77,13 +83,14 @@ class Margin(Rubric):
             gaps.append(DataGap(field="periods[*].gross_margin", reason=Message(
                 "margin.gap.consolidated", "No period states a gross margin or gross profit with revenue.")))
 
-        seg_period, core = None, []
+        seg_period: Period | None = None
+        core: list[tuple[str, float, float, list[Observation]]] = []
         for period in reversed(profile.periods_by_end()):
             core = _core_segments(profile, period, params.core_revenue_share)
             if core:
                 seg_period = period
                 break
-        if core:
+        if seg_period is not None:  # set exactly when `core` is non-empty (the loop breaks then)
             share_total = sum(share for _, share, _, _ in core)
             core_margin = sum(share * m for _, share, m, _ in core) / share_total
             zh = _names_zh(profile)
@@ -115,8 +122,8 @@ class Margin(Rubric):
         return result.model_copy(update={"narrative": _narrative(result)})
 
 
-def _consolidated_series(profile: Profile) -> list[tuple[Period, float, list]]:  # period, %, observations
-    out = []
+def _consolidated_series(profile: Profile) -> list[tuple[Period, float, list[Observation]]]:  # period, %, observations
+    out: list[tuple[Period, float, list[Observation]]] = []
     for period in profile.periods_by_end():
         stated = value(profile, period.gross_margin)
         if stated is not None:
@@ -124,13 +131,13 @@ def _consolidated_series(profile: Profile) -> list[tuple[Period, float, list]]: 
             continue
         gp, rev = value(profile, period.gross_profit), value(profile, period.revenue)
         if gp is not None and rev is not None:
-            pct = ratio_pct(gp, rev)  # type: ignore[arg-type]
+            pct = ratio_pct(gp, rev)
             if pct is not None:
                 out.append((period, pct, [gp, rev]))
     return out
 
 
-def _core_segments(profile: Profile, period: Period, threshold: float) -> list[tuple[str, float, float, list]]:
+def _core_segments(profile: Profile, period: Period, threshold: float) -> list[tuple[str, float, float, list[Observation]]]:
     """Largest top-level segments with a margin, by share, until they carry ``threshold``% of revenue
     (name, share, margin, the observations behind them)."""
     shares = {name: share for name, share, _ in revenue_share(profile, period)}
@@ -140,7 +147,9 @@ def _core_segments(profile: Profile, period: Period, threshold: float) -> list[t
         if seg.parent or seg.name not in shares or margin is None:
             continue
         stated = value(profile, seg.share)
-        behind = [stated] if stated is not None else [value(profile, seg.revenue), value(profile, period.revenue)]
+        # Without a stated share, `shares` holds the segment only if both revenues are on file: nothing is dropped here.
+        behind: list[Observation] = [stated] if stated is not None else [
+            o for o in (value(profile, seg.revenue), value(profile, period.revenue)) if o is not None]
         ranked.append((seg.name, shares[seg.name], margin.value, [*behind, margin]))
     ranked.sort(key=lambda item: (-item[1], item[0]))
     core, carried = [], 0.0

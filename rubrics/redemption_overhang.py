@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
+
 from pydantic import Field
 
-from typing import Literal
 from riskscore.rubric import (
     Adjustment,
     DataGap,
@@ -11,7 +13,9 @@ from riskscore.rubric import (
     Instrument,
     Message,
     Metric,
+    MoneyFigure,
     MoneyObservation,
+    Period,
     Profile,
     RedFlag,
     Rubric,
@@ -25,7 +29,6 @@ from riskscore.rubric import (
     clamp,
     fmt_money,
     fmt_obs,
-    latest,
     latest_stage,
     months_between,
     series,
@@ -81,7 +84,7 @@ class RedemptionOverhang(Rubric):
         hearing_passed_points: float = Field(ge=-100, le=0)
         sponsor_resigned_points: float = Field(ge=0, le=100)
 
-    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]  # the engine passes this rubric's own Params, narrower than the base RubricParams
         cs = profile.capital_structure
         if cs is None or cs.instruments is None:
             return RubricResult(coverage=0.0, data_gaps=[DataGap(field="capital_structure.instruments", reason=Message(
@@ -121,7 +124,7 @@ class RedemptionOverhang(Rubric):
                 gaps.append(DataGap(field=f"capital_structure.instruments[{i}].amount", reason=Message(
                     "redemption_overhang.gap.amount", "{name}: the amount is not disclosed; scored from what is known, with lower confidence.", name=name)))
             else:
-                amounts.append((inst, obs))  # type: ignore[arg-type]
+                amounts.append((inst, obs))
         nl = value(profile, cs.net_liabilities)
         currency = amounts[0][1].unit.currency if amounts else (nl.unit.currency if nl is not None else None)
         if any(obs.unit.currency != currency for _, obs in amounts):
@@ -146,7 +149,10 @@ class RedemptionOverhang(Rubric):
                                                        liabilities=fmt_obs(profile, nl), estimate=fmt_money(profile, estimate)), **cited(nl)))
         elif undisclosed and not amounts:
             return self._from_existence(profile, params, cs.instruments, evidence, gaps, coverage)
-        claim_decimals = _written(profile, [obs for _, obs in amounts] + ([nl] if estimated else []))  # type: ignore[list-item]
+        claim_terms = [obs for _, obs in amounts]
+        if estimated and nl is not None:  # an estimate is made only from net liabilities on file
+            claim_terms.append(nl)
+        claim_decimals = _written(profile, claim_terms)
         # "about" for an estimate, "more than" as an at-least observation reads (多/超)
         claim_text = Value.bounded_money_base(claim_fail, profile.presentation_unit, claim_decimals,
                                               "about" if estimated else "at_least" if at_least else "exact")
@@ -164,7 +170,7 @@ class RedemptionOverhang(Rubric):
         grid = params.claim_ratio_grid
         ratio_fail = claim_fail / denominator.base
         ratio_listed = claim_listed / denominator.base
-        def near(inst) -> bool:  # type: ignore[no-untyped-def]
+        def near(inst: Instrument) -> bool:
             return inst.trigger_date is not None and months_between(profile.as_of, inst.trigger_date.start) <= params.trigger_window_months
 
         bonus = Adjustment(label=Message("redemption_overhang.near", "Redemption date within {months} months", months=params.trigger_window_months),
@@ -206,28 +212,28 @@ class RedemptionOverhang(Rubric):
         evidence.append(Evidence(statement=Message("redemption_overhang.denominator", "Denominator: {denominator}, {amount}.", denominator=denom_label,
                                                    amount=fmt_obs(profile, denominator)), **cited(denominator, sources=denom_sources)))
 
-        ocf_period, ocf = latest(profile, lambda p: p.operating_cash_flow)
-        annual_ocf = ocf.base * 12 / ocf_period.months if ocf is not None and ocf.unit.currency == currency else 0.0  # type: ignore[union-attr]
+        ocf_period, ocf = _latest_money(profile, lambda p: p.operating_cash_flow)  # both None, or neither
+        annual_ocf = ocf.base * 12 / ocf_period.months if ocf is not None and ocf_period is not None and ocf.unit.currency == currency else 0.0
         capacity = denominator.base + annual_ocf
         if claim_fail > capacity:
             # State the parts, so the total is not read as the denominator alone.
             means = (Message("redemption_overhang.parts.proxy", "{denominator} of {amount} (standing in for cash, which is not on file)",
                              denominator=denom_label, amount=fmt_obs(profile, denominator)) if proxy else
                      Message("redemption_overhang.parts.denominator", "{denominator} of {amount}", denominator=denom_label, amount=fmt_obs(profile, denominator)))
-            if ocf is None:
+            if ocf is None or ocf_period is None:
                 means = Message("redemption_overhang.parts.no_ocf", "{parts}; no operating cash flow is on file", parts=means)
             else:
                 flow = (Message("redemption_overhang.flow.inflow", "operating cash flow") if annual_ocf >= 0
                         else Message("redemption_overhang.flow.outflow", "operating cash outflow"))
-                year = fmt_money(profile, abs(annual_ocf), _written(profile, [ocf]))  # type: ignore[list-item]
+                year = fmt_money(profile, abs(annual_ocf), _written(profile, [ocf]))
                 plus = annual_ocf >= 0
-                if ocf_period.months == 12:  # type: ignore[union-attr]
+                if ocf_period.months == 12:
                     means = (Message("redemption_overhang.parts.plus_year", "{parts} plus {flow} for {period:period}, {amount}", parts=means, flow=flow,
-                                     period=ocf_period.id, amount=year) if plus else  # type: ignore[union-attr]
+                                     period=ocf_period.id, amount=year) if plus else
                              Message("redemption_overhang.parts.less_year", "{parts} less {flow} for {period:period}, {amount}", parts=means, flow=flow,
-                                     period=ocf_period.id, amount=year))  # type: ignore[union-attr]
+                                     period=ocf_period.id, amount=year))
                 else:
-                    rate = dict(parts=means, flow=flow, period=ocf_period.id, amount=year, observed=fmt_obs(profile, ocf))  # type: ignore[union-attr]
+                    rate = dict(parts=means, flow=flow, period=ocf_period.id, amount=year, observed=fmt_obs(profile, ocf))
                     means = (Message("redemption_overhang.parts.plus_rate",
                                      "{parts} plus a year of {flow} at the {period:period} rate, {amount} ({observed} in {period:period}, annualised)", **rate) if plus else
                              Message("redemption_overhang.parts.less_rate",
@@ -236,8 +242,8 @@ class RedemptionOverhang(Rubric):
                 id="redemption_claim_exceeds_resources", title=Message("redemption_overhang.flag.title", "Redemption claim exceeds the means to pay it"),
                 detail=Message("redemption_overhang.flag.detail", "If the listing fails, a claim of {claim} falls due against {capacity}: {parts}.",
                                claim=claim_text, parts=means,
-                               capacity=fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))),  # type: ignore[list-item]
-                sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),  # type: ignore[union-attr]
+                               capacity=fmt_money(profile, capacity, _written(profile, [denominator] + ([ocf] if ocf is not None else [])))),
+                sources=ratio_sources + ([ocf.source] if ocf is not None and ocf.source not in ratio_sources else []),
             ))
         score = fail_score if headline == "listing_fails" else listed_score
         narrative = Message("redemption_overhang.narrative",
@@ -248,7 +254,7 @@ class RedemptionOverhang(Rubric):
                             red_flags=flags, data_gaps=gaps, scenarios=scenarios, narrative=narrative)
 
     @staticmethod
-    def _balance_sheet_and_process(profile: Profile, params: "RedemptionOverhang.Params", evidence: list[Evidence]) -> list[Adjustment]:
+    def _balance_sheet_and_process(profile: Profile, params: RedemptionOverhang.Params, evidence: list[Evidence]) -> list[Adjustment]:
         """Adjustments to the listing-fails scenario from the balance sheet and the listing process."""
         cs = profile.capital_structure
         out = []
@@ -287,7 +293,7 @@ class RedemptionOverhang(Rubric):
         return out
 
     @staticmethod
-    def _from_existence(profile: Profile, params: "RedemptionOverhang.Params", instruments: list[Instrument], evidence: list[Evidence],
+    def _from_existence(profile: Profile, params: RedemptionOverhang.Params, instruments: list[Instrument], evidence: list[Evidence],
                         gaps: list[DataGap], coverage: float) -> RubricResult:
         """No amount and no net liabilities: score the listing-fails scenario from the instruments' existence and trigger."""
         gaps.append(DataGap(field="capital_structure.net_liabilities", reason=Message(
@@ -320,14 +326,14 @@ class RedemptionOverhang(Rubric):
         cs = profile.capital_structure
         cash = value(profile, cs.cash) if cs else None
         if cash is not None:
-            return cash, Message("redemption_overhang.denominator.cash", "cash and short-term investments"), [cash.source], False  # type: ignore[return-value]
-        period, cash = latest(profile, lambda p: p.cash)
-        if cash is not None:
-            return cash, Message("redemption_overhang.denominator.cash_at", "cash at {period:period}", period=period.id), [cash.source], False  # type: ignore[union-attr,return-value]
-        years = series(profile, lambda p: p.revenue, annual_only=True)
+            return cash, Message("redemption_overhang.denominator.cash", "cash and short-term investments"), [cash.source], False
+        period, cash = _latest_money(profile, lambda p: p.cash)
+        if cash is not None and period is not None:
+            return cash, Message("redemption_overhang.denominator.cash_at", "cash at {period:period}", period=period.id), [cash.source], False
+        years = _money_series(profile, lambda p: p.revenue, annual_only=True)
         if years:
             period, revenue = years[-1]
-            return revenue, Message("redemption_overhang.denominator.revenue", "{period:period} revenue", period=period.id), [revenue.source], True  # type: ignore[return-value]
+            return revenue, Message("redemption_overhang.denominator.revenue", "{period:period} revenue", period=period.id), [revenue.source], True
         return None, "", [], True
 
 
@@ -337,6 +343,17 @@ _FAILS = Message("redemption_overhang.scenario.fails", "Listing fails: redemptio
 
 def _scored(score: float) -> Message:
     return Message("rubric.scored", "Scored {score:score} ({band}).", score=score, band=Value.band(band_for(score)))
+
+
+def _money_series(profile: Profile, get: Callable[[Period], MoneyFigure | None], annual_only: bool = False) -> list[tuple[Period, MoneyObservation]]:
+    """:func:`series` of a money figure, typed as such (a money figure holds only money observations)."""
+    return [(period, obs) for period, obs in series(profile, get, annual_only) if isinstance(obs, MoneyObservation)]
+
+
+def _latest_money(profile: Profile, get: Callable[[Period], MoneyFigure | None]) -> tuple[Period, MoneyObservation] | tuple[None, None]:
+    """:func:`latest` of a money figure, typed as such."""
+    found = _money_series(profile, get)
+    return found[-1] if found else (None, None)
 
 
 def _written(profile: Profile, observations: list[MoneyObservation]) -> int:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
+from riskscore.profile.model import CoreTechnology  # not re-exported by riskscore.rubric
 from riskscore.rubric import (
     Adjustment,
     DataGap,
@@ -11,6 +12,8 @@ from riskscore.rubric import (
     GridParam,
     Message,
     Metric,
+    MoneyObservation,
+    PercentObservation,
     Period,
     Profile,
     Rubric,
@@ -20,8 +23,8 @@ from riskscore.rubric import (
     Value,
     cited,
     fmt_obs,
-    path,
     months_between,
+    path,
     ratio_pct,
     series,
     sources_of,
@@ -70,18 +73,19 @@ class TechnologyDependence(Rubric):
         contract_end_points: float = Field(ge=0, le=100)
 
         @model_validator(mode="after")
-        def _some_weight(self) -> "Params":
+        def _some_weight(self) -> Self:
             if self.control_weight + self.rnd_intensity_weight == 0:
                 raise ValueError("control_weight and rnd_intensity_weight are both 0; at least one must be positive")
             return self
 
-    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]
+    def score(self, profile: Profile, params: Params) -> RubricResult:  # type: ignore[override]  # the engine passes this rubric's own Params, narrower than the base RubricParams
         metrics, evidence, gaps, adjustments = [], [], [], []
         core = profile.technology.core if profile.technology else []
         if core:
-            worst_score, worst = -1.0, None
+            worst_score = -1.0
+            worst: tuple[CoreTechnology, str] | None = None
             for tech in core:
-                key = tech.control
+                key: str = tech.control  # widened: related_party and third_party_with_fallback are control_score keys too
                 if key == "third_party" and tech.provider_relation in ("parent", "strategic_shareholder", "affiliate"):
                     key = "related_party"
                 if key == "third_party" and (tech.fallback_tested or tech.alternatives):
@@ -115,7 +119,8 @@ class TechnologyDependence(Rubric):
                 if tech.description:
                     parts.append(Message("technology_dependence.tech_description", " {description}", description=Text(tech.description, path=f"{where}.description")))
                 evidence.append(Evidence(statement=Value.join(parts, ""), **cited(tech)))
-            tech, key = worst  # type: ignore[misc]
+            assert worst is not None  # control_score values are >= 0, so the first technology beats -1
+            tech, key = worst
             scale = Value.join([Message("technology_dependence.scale_entry", "{key} {score}", key=Value.term("control", k), score=v)
                                 for k, v in params.control_score.items()])
             metrics.append(Metric(id="core_technology_control", label=Message("technology_dependence.metric.control_named", "Control of core technology ({name})",
@@ -159,12 +164,12 @@ class TechnologyDependence(Rubric):
         return result.model_copy(update={"narrative": _narrative(result)})
 
 
-def _rnd_intensity(profile: Profile) -> list[tuple[Period, float, list]]:  # period, %, the observations
-    out = []
+def _rnd_intensity(profile: Profile) -> list[tuple[Period, float, list[MoneyObservation | PercentObservation]]]:  # period, %, the observations
+    out: list[tuple[Period, float, list[MoneyObservation | PercentObservation]]] = []
     for period in profile.periods_by_end():
         rnd, rev = value(profile, period.rnd_expense), value(profile, period.revenue)
         stated = value(profile, period.rnd_share)
-        if rnd is not None and rev is not None and (pct := ratio_pct(rnd, rev)) is not None:  # type: ignore[arg-type]
+        if rnd is not None and rev is not None and (pct := ratio_pct(rnd, rev)) is not None:
             out.append((period, pct, [rnd, rev]))
         elif stated is not None:
             out.append((period, stated.value, [stated]))
