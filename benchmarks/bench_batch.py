@@ -55,13 +55,13 @@ def run_batch(src: Path, out: Path, workers: int) -> tuple[float, float, float]:
 def bare_work(paths: list[Path]) -> tuple[float, float]:
     """Seconds per profile of YAML load + validation + the two renders, in this process; and
     of the scoring and the memo model besides (work a batch does that the bare work leaves out)."""
+    from riskscore.profile.load import read_yaml
+    from riskscore.profile.model import Profile
+    from riskscore.report.memo import build_memo
+    from riskscore.report.render import render
     from riskscore.scoring import registry
     from riskscore.scoring.config import load_config
     from riskscore.scoring.engine import assess
-    from riskscore.profile.load import read_yaml
-    from riskscore.report.memo import build_memo
-    from riskscore.profile.model import Profile
-    from riskscore.report.render import render
 
     config = load_config()
     rubrics = registry.select(config)

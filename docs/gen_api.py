@@ -43,8 +43,8 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
      "(see docs/writing-a-rubric.md, \"Messages and translations\").",
      ["Message", "Value", "Text"]),
     ("The profile's types", "What ``score`` receives: a validated, read-only profile.",
-     ["Profile", "Period", "Filing", "GovernanceEvent", "Instrument", "MoneyFigure", "MoneyObservation", "PercentFigure",
-      "PercentObservation"]),
+     ["Profile", "Period", "Filing", "GovernanceEvent", "CapitalEvent", "ConcentrationStatement", "CoreTechnology", "Instrument",
+      "MoneyFigure", "MoneyObservation", "PercentFigure", "PercentObservation"]),
     ("Dates", "", ["PartialDate", "months_between"]),
     ("The listing process", "The stage each filing reached, from its cited milestones.", ["stage", "latest_stage", "Stage"]),
 ]

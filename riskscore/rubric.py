@@ -32,6 +32,9 @@ Internal modules import from where a name is defined; this module only gathers t
 from riskscore.profile.evidence import sources_of, value
 from riskscore.profile.listing import Stage, latest_stage, stage
 from riskscore.profile.model import (
+    CapitalEvent,
+    ConcentrationStatement,
+    CoreTechnology,
     Filing,
     GovernanceEvent,
     Instrument,
@@ -63,7 +66,7 @@ from riskscore.scoring.scale import Band, Grid, GridParam, band_for, clamp
 
 __all__ = [
     "CONTRACT_VERSION", "SUPPORTED_CONTRACT_VERSIONS", "Adjustment", "Band", "Citation", "DataGap", "Evidence", "Filing",
-    "GovernanceEvent", "Grid", "GridParam", "Instrument", "Message", "Metric", "MoneyFigure", "MoneyObservation",
+    "CapitalEvent", "ConcentrationStatement", "CoreTechnology", "GovernanceEvent", "Grid", "GridParam", "Instrument", "Message", "Metric", "MoneyFigure", "MoneyObservation",
     "PartialDate", "PercentFigure", "PercentObservation", "Period", "Profile", "RedFlag", "Rubric",
     "RubricParams", "RubricResult", "Scenario", "Text", "Value", "band_for", "cited", "clamp", "fmt_money", "fmt_obs", "fmt_pct", "latest", "latest_stage", "months_between", "stage", "Stage",
     "path", "ratio_pct", "revenue_share", "series", "sources_of", "value",

@@ -5,9 +5,9 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from riskscore.profile.model import ConcentrationStatement  # not re-exported by riskscore.rubric
 from riskscore.rubric import (
     Adjustment,
+    ConcentrationStatement,
     DataGap,
     Evidence,
     GridParam,

@@ -5,9 +5,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from riskscore.profile.model import CapitalEvent  # not re-exported by riskscore.rubric
 from riskscore.rubric import (
     Adjustment,
+    CapitalEvent,
     DataGap,
     Evidence,
     GovernanceEvent,

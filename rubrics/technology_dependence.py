@@ -4,9 +4,9 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 
-from riskscore.profile.model import CoreTechnology  # not re-exported by riskscore.rubric
 from riskscore.rubric import (
     Adjustment,
+    CoreTechnology,
     DataGap,
     Evidence,
     GridParam,

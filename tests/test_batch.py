@@ -15,10 +15,10 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from riskscore import api, batch
-from riskscore.scoring import registry
 from riskscore.cli.app import app
 from riskscore.profile.load import expand_inputs
 from riskscore.profile.model import Profile
+from riskscore.scoring import registry
 from riskscore.scoring.contract import Rubric, RubricResult
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from riskscore.analysis import calibration as cal
 from riskscore.cli.app import app
-from riskscore.scoring.engine import RubricOutcome
 from riskscore.errors import InputError
+from riskscore.scoring.engine import RubricOutcome
 from riskscore.scoring.scale import band_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -536,10 +536,10 @@ def test_probability_by_hand_from_the_committed_file() -> None:
 
 
 def test_wedoctor_memo_shows_the_base_rate_from_a_model_that_never_saw_wedoctor() -> None:
+    from riskscore.profile.load import load_profile
     from riskscore.scoring import registry
     from riskscore.scoring.config import load_config
     from riskscore.scoring.engine import assess
-    from riskscore.profile.load import load_profile
 
     config = load_config(None)
     a = assess(load_profile(WEDOCTOR), config, registry.select(config))

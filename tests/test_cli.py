@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from riskscore.cli.app import app
 from riskscore.scoring import registry
 from riskscore.scoring.config import load_config
-from riskscore.cli.app import app
 from riskscore.scoring.contract import Rubric, RubricResult
 
 ROOT = Path(__file__).resolve().parents[1]

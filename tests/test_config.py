@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from riskscore.scoring import registry
 from riskscore.cli.app import app
-from riskscore.scoring.config import DEFAULTS_LABEL, find_config_file, load_config
 from riskscore.errors import InputError
+from riskscore.scoring import registry
+from riskscore.scoring.config import DEFAULTS_LABEL, find_config_file, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from riskscore.scoring import registry
-from riskscore.scoring.config import Config, load_config
-from riskscore.scoring.engine import Assessment, assess
 from riskscore.errors import InputError
 from riskscore.profile.load import load_profile
 from riskscore.profile.model import Profile
+from riskscore.scoring import registry
+from riskscore.scoring.config import Config, load_config
 from riskscore.scoring.contract import Rubric, RubricResult
+from riskscore.scoring.engine import Assessment, assess
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from riskscore.scoring import registry
 from riskscore.cli.app import app
-from riskscore.scoring.config import Config, load_config
-from riskscore.scoring.engine import Assessment, assess, run_rubric
 from riskscore.profile.load import load_profile
 from riskscore.profile.model import Profile
+from riskscore.scoring import registry
+from riskscore.scoring.config import Config, load_config
 from riskscore.scoring.contract import Rubric, RubricResult
+from riskscore.scoring.engine import Assessment, assess, run_rubric
 from riskscore.testing import sample_profiles
 
 ROOT = Path(__file__).resolve().parents[1]

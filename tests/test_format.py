@@ -7,7 +7,8 @@ through these functions, so these cases pin down how any figure reads anywhere.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

@@ -7,8 +7,9 @@ import errno
 import os
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -72,8 +73,8 @@ def fail_nth_write(monkeypatch: pytest.MonkeyPatch, n: int, code: int = errno.EN
 def test_write_atomic_writes_utf8_with_unix_newlines_and_creates_the_directory(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b" / "memo.md"
     io.write_atomic(target, "第一\nline two\n")
-    assert target.read_bytes() == "第一\nline two\n".encode("utf-8")
-    assert listing(target.parent) == {"memo.md": "第一\nline two\n".encode("utf-8")}  # no temporary file left
+    assert target.read_bytes() == "第一\nline two\n".encode()
+    assert listing(target.parent) == {"memo.md": "第一\nline two\n".encode()}  # no temporary file left
 
 
 def test_write_atomic_replaces_an_existing_file_whole(tmp_path: Path) -> None:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from riskscore.scoring import registry
-from riskscore.scoring.config import load_config
-from riskscore.scoring.engine import assess
 from riskscore.profile.load import load_profile
 from riskscore.report.memo import build_memo
 from riskscore.report.render import render
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import assess
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"

@@ -21,11 +21,11 @@ from typer.testing import CliRunner
 
 from riskscore.analysis import peers as pr
 from riskscore.cli.app import app
-from riskscore.scoring.engine import RubricOutcome
 from riskscore.errors import InputError
 from riskscore.profile.load import load_profile
 from riskscore.profile.model import ListingOutcome
 from riskscore.scoring.contract import Metric, RubricResult
+from riskscore.scoring.engine import RubricOutcome
 from riskscore.scoring.scale import band_for
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,12 +19,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from test_example_plugin import _build_backend_problem
 from typer.testing import CliRunner
 
 from riskscore.cli.app import app
 from riskscore.testing import ContractError, check_installed
-
-from test_example_plugin import _build_backend_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

@@ -8,22 +8,23 @@ the view's date leaks in, judged against the *original* profile's filings and so
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from riskscore.profile.load import load_profile
+from riskscore.profile.model import Profile
+from riskscore.profile.pointintime import disclosed_on, filing_dates, profile_as_of
+from riskscore.profile.units import PartialDate
 from riskscore.scoring import registry
 from riskscore.scoring.config import load_config
 from riskscore.scoring.engine import assess
-from riskscore.profile.load import load_profile
-from riskscore.profile.pointintime import disclosed_on, filing_dates, profile_as_of
-from riskscore.profile.model import Profile
-from riskscore.profile.units import PartialDate
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

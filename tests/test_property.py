@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from riskscore.profile.model import Profile
+from riskscore.report.memo import build_memo
+from riskscore.report.render import render
 from riskscore.scoring import registry
 from riskscore.scoring.config import load_config
 from riskscore.scoring.engine import assess
-from riskscore.report.memo import build_memo
-from riskscore.profile.model import Profile
-from riskscore.report.render import render
 
 SOURCE_IDS = ["p", "r", "m", "x1", "x2"]
 KINDS = ["prospectus", "regulator", "exchange", "research", "media"]

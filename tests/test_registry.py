@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from riskscore.scoring import registry
 from riskscore.cli.app import app
-from riskscore.scoring.config import load_config
-from riskscore.scoring.engine import assess
 from riskscore.errors import RubricLoadError
 from riskscore.profile.load import load_profile
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
 from riskscore.scoring.contract import SUPPORTED_CONTRACT_VERSIONS
+from riskscore.scoring.engine import assess
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 import yaml
 
+from riskscore.profile.model import Profile
 from riskscore.scoring import registry
 from riskscore.scoring.config import Config, load_config
-from riskscore.profile.model import Profile
 from riskscore.scoring.contract import Rubric, RubricParams
 
 CASES_DIR = Path(__file__).parent / "rubric_cases"

@@ -13,10 +13,10 @@ from types import ModuleType
 import pytest
 from typer.testing import CliRunner
 
-from riskscore.scoring import registry
 from riskscore.cli.app import app
-from riskscore.scoring.config import load_config
 from riskscore.cli.scaffold import rubric_id
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
 from riskscore.testing import check_rubric
 
 ROOT = Path(__file__).resolve().parents[1]

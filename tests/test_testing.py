@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from riskscore.profile.load import load_profile
 from riskscore.scoring import registry
 from riskscore.scoring.config import load_config
-from riskscore.profile.load import load_profile
 from riskscore.scoring.contract import DataGap, Evidence, Rubric, RubricParams, RubricResult
 from riskscore.scoring.scale import band_for
 from riskscore.testing import EMPTY_PROFILE, SAMPLE_PROFILE, ContractError, check_rubric, contract_failures, sample_profiles

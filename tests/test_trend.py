@@ -6,22 +6,23 @@ import datetime as dt
 import itertools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from riskscore.scoring import registry
+from riskscore.analysis.trend import Trend, follow
 from riskscore.cli.app import app
-from riskscore.scoring.config import load_config
-from riskscore.scoring.engine import assess
 from riskscore.profile.load import load_profile
 from riskscore.profile.model import Profile
-from riskscore.analysis.trend import Trend, follow
 from riskscore.report.render import render_trend
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import assess
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

@@ -8,9 +8,8 @@ import pytest
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from riskscore.scoring.scale import Grid, band_for
 from riskscore.profile.units import PartialDate, Unit, parse_percent
-
+from riskscore.scoring.scale import Grid, band_for
 
 # --------------------------------------------------------------------------- Unit.parse
 

@@ -9,7 +9,7 @@ value is the smallest change at the shown precision).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ def pipeline() -> Pipeline:
     return Pipeline.open()
 
 
-@lru_cache(maxsize=None)
+@cache
 def scored(path: Path) -> tuple[Profile, Assessment]:
     p = pipeline()
     profile = p.load(path)

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from riskscore.scoring import registry
 from riskscore.analysis import whatif as wi
+from riskscore.analysis.whatif import WHATIF_SOURCE, Assignment
 from riskscore.cli.app import app
-from riskscore.scoring.config import load_config
-from riskscore.scoring.engine import Assessment, assess
 from riskscore.errors import InputError
 from riskscore.profile.load import load_profile
 from riskscore.profile.model import Profile
-from riskscore.analysis.whatif import WHATIF_SOURCE, Assignment
+from riskscore.scoring import registry
+from riskscore.scoring.config import load_config
+from riskscore.scoring.engine import Assessment, assess
 
 ROOT = Path(__file__).resolve().parents[1]
 WEDOCTOR = ROOT / "companies" / "wedoctor.yaml"

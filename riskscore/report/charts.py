@@ -18,8 +18,8 @@ import itertools
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
 from riskscore.report import format as fmt
 

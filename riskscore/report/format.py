@@ -163,7 +163,7 @@ def date(text: str, *, lang: str = "en") -> str:
     return "".join(f"{int(p)}{suffix}" if i else f"{p}{suffix}" for i, (p, suffix) in enumerate(zip(parts, ("年", "月", "日"), strict=False)))
 
 
-def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit, *, lang: str = "en") -> str:
+def observation(obs: MoneyObservation | PercentObservation, presentation: Unit, *, lang: str = "en") -> str:
     """An observation at its written precision, with its bound; money in the ``presentation`` unit.
 
     Money written in another scale of the same currency is shown in the presentation unit
@@ -181,7 +181,7 @@ def observation(obs: "MoneyObservation | PercentObservation", presentation: Unit
     return bounded(money(obs.amount, obs.unit, obs.decimals, lang=lang), obs.bound, lang=lang)
 
 
-def cell(obs: "MoneyObservation | PercentObservation", presentation: Unit, *, lang: str = "en") -> str:
+def cell(obs: MoneyObservation | PercentObservation, presentation: Unit, *, lang: str = "en") -> str:
     """An observation under a header that names the unit (``Revenue (RMB 亿)``): the figure as
     :func:`observation` writes it, without the currency and scale: ``54.96``, ``about 0.2``
     (``约0.2``), ``77.6%``. Money in another currency keeps its unit (``USD 1.20 bn``)."""
@@ -196,7 +196,7 @@ def cell(obs: "MoneyObservation | PercentObservation", presentation: Unit, *, la
     return bounded(money(obs.amount, obs.unit, obs.decimals, lang=lang), obs.bound, lang=lang)
 
 
-def metric(m: "Metric", decimals: int | None = None) -> str:
+def metric(m: Metric, decimals: int | None = None) -> str:
     """A rubric metric's value as documents show it: the rubric's ``display`` when it wrote one,
     else by unit (``%`` one decimal, ``×`` two, ``years`` and other units at most two).
     ``decimals`` asks for more places (to show a move hidden by the usual rounding)."""

@@ -33,8 +33,9 @@ import functools
 import math
 import string
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import WrapValidator
 
@@ -54,7 +55,7 @@ class Localizable(str):
 
     __slots__ = ()
 
-    def localize(self, tr: "Translator") -> str:  # pragma: no cover - abstract
+    def localize(self, tr: Translator) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def ids(self) -> Iterable[str]:
@@ -102,7 +103,7 @@ def _specs(template: str) -> dict[str, str]:
     return {name: spec for _, name, spec in _fields(template) if name and spec}
 
 
-def _render(template: str, params: Mapping[str, Any], specs: Mapping[str, str], tr: "Translator | None") -> str:
+def _render(template: str, params: Mapping[str, Any], specs: Mapping[str, str], tr: Translator | None) -> str:
     lang = tr.lang if tr is not None else "en"
     out = []
     for literal, name, spec in _fields(template):
@@ -115,7 +116,7 @@ def _render(template: str, params: Mapping[str, Any], specs: Mapping[str, str], 
     return "".join(out)
 
 
-def _param(value: Any, spec: str | None, lang: str, tr: "Translator | None") -> str:
+def _param(value: Any, spec: str | None, lang: str, tr: Translator | None) -> str:
     if isinstance(value, Localizable):
         return value.localize(tr) if tr is not None else str(value)
     if isinstance(value, float) and not math.isfinite(value):
@@ -149,7 +150,7 @@ class Message(Localizable):
     default: str
     params: tuple[tuple[str, Any], ...]
 
-    def __new__(cls, id: str, default: str, /, **params: Any) -> "Message":
+    def __new__(cls, id: str, default: str, /, **params: Any) -> Message:
         params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items()}
         self = super().__new__(cls, _render(default, params, _specs(default), None))
         self.id = id
@@ -160,7 +161,7 @@ class Message(Localizable):
     def __reduce__(self) -> tuple[Any, ...]:
         return (_message, (self.id, self.default, self.params))
 
-    def localize(self, tr: "Translator") -> str:
+    def localize(self, tr: Translator) -> str:
         template = tr.lookup(self.id)
         if template is None:
             return _render(self.default, dict(self.params), _specs(self.default), tr)
@@ -188,7 +189,7 @@ class Value(Localizable):
     kind: str
     args: tuple[Any, ...]
 
-    def __new__(cls, kind: str, *args: Any) -> "Value":
+    def __new__(cls, kind: str, *args: Any) -> Value:
         self = super().__new__(cls, _VALUE_KINDS[kind](args, "en", None))
         self.kind = kind
         self.args = args
@@ -197,7 +198,7 @@ class Value(Localizable):
     def __reduce__(self) -> tuple[Any, ...]:
         return (Value, (self.kind, *self.args))
 
-    def localize(self, tr: "Translator") -> str:
+    def localize(self, tr: Translator) -> str:
         return _VALUE_KINDS[self.kind](self.args, tr.lang, tr)
 
     def ids(self) -> Iterable[str]:
@@ -212,71 +213,71 @@ class Value(Localizable):
         return f"band.{self.args[0]}" if self.kind == "band" else f"{self.args[0]}.{self.args[1]}"
 
     @classmethod
-    def date(cls, text: object) -> "Value":
+    def date(cls, text: object) -> Value:
         return cls("date", str(text))
 
     @classmethod
-    def period(cls, period_id: str) -> "Value":
+    def period(cls, period_id: str) -> Value:
         return cls("period", period_id)
 
     @classmethod
-    def money(cls, amount: float, unit: object, decimals: int = 2) -> "Value":
+    def money(cls, amount: float, unit: object, decimals: int = 2) -> Value:
         return cls("money", amount, str(unit), decimals)
 
     @classmethod
-    def money_base(cls, base: float, unit: object, decimals: int = 2) -> "Value":
+    def money_base(cls, base: float, unit: object, decimals: int = 2) -> Value:
         return cls("money_base", base, str(unit), decimals)
 
     @classmethod
-    def bounded_money_base(cls, base: float, unit: object, decimals: int = 2, bound: str = "exact") -> "Value":
+    def bounded_money_base(cls, base: float, unit: object, decimals: int = 2, bound: str = "exact") -> Value:
         """An amount in base units shown in ``unit`` after its bound's word: ``more than RMB 250 亿`` (``超过250亿元``)."""
         return cls("bounded_money_base", base, str(unit), decimals, bound)
 
     @classmethod
-    def observation(cls, obs: "MoneyObservation | PercentObservation", presentation: object) -> "Value":
+    def observation(cls, obs: MoneyObservation | PercentObservation, presentation: object) -> Value:
         return cls("observation", obs, str(presentation))
 
     @classmethod
-    def band(cls, band: str | None, missing: str = "Not scored") -> "Localizable":
+    def band(cls, band: str | None, missing: str = "Not scored") -> Localizable:
         """A band's name; ``missing`` (a message) when there is none."""
         if band is None:
             return Message("band.none" if missing == "Not scored" else "band.none_lower", missing)
         return cls("band", band)
 
     @classmethod
-    def join(cls, items: Iterable[str], sep: str = ", ", capitalize: bool = False) -> "Value":
+    def join(cls, items: Iterable[str], sep: str = ", ", capitalize: bool = False) -> Value:
         """Texts joined with ``sep`` (``", "`` is ``、`` and ``"; "`` is ``；`` in Chinese); ``capitalize`` the English first letter."""
         return cls("join", tuple(items), sep, capitalize)
 
     @classmethod
-    def cell(cls, obs: "MoneyObservation | PercentObservation", presentation: object) -> "Value":
+    def cell(cls, obs: MoneyObservation | PercentObservation, presentation: object) -> Value:
         """An observation under a header that names its unit (:func:`riskscore.report.format.cell`): ``about 0.2`` (``约0.2``)."""
         return cls("cell", obs, str(presentation))
 
     @classmethod
-    def pp(cls, value: float) -> "Value":
+    def pp(cls, value: float) -> Value:
         """Percentage points: ``0.6 pp`` (``0.6个百分点``)."""
         return cls("pp", value)
 
     @classmethod
-    def bounded(cls, text: str, bound: str = "exact") -> "Value":
+    def bounded(cls, text: str, bound: str = "exact") -> Value:
         """``text`` (a figure) after its bound's word: ``more than 3.3%`` (``超过3.3%``)."""
         return cls("bounded", text, bound)
 
     @classmethod
-    def lower_first(cls, text: str, always: bool = False) -> "Value":
+    def lower_first(cls, text: str, always: bool = False) -> Value:
         """``text`` with its English first letter in lower case, to run on inside a sentence: ``Core segment gross margin`` ->
         ``core segment gross margin`` (only when the second letter is lower case too, so ``R&D`` and ``IFRS`` stay, unless
         ``always``). Other languages have no capitals to lower."""
         return cls("lower_first", text, always)
 
     @classmethod
-    def term(cls, vocabulary: str, key: str) -> "Value":
+    def term(cls, vocabulary: str, key: str) -> Value:
         """A word from a fixed vocabulary (filing status, source kind…): message id ``vocabulary.key``, English ``key``."""
         return cls("term", vocabulary, key)
 
 
-def _term(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
+def _term(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     vocabulary, key = args
     if tr is None:
         return str(key).replace("_", " ")
@@ -297,7 +298,7 @@ _ZH_SEPARATORS = {", ": "、", "; ": "；", " + ": " + ", " or ": "或", " to ":
 """How an English separator is written in Chinese: sentences run on without a space, a list takes 、."""
 
 
-def _join(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
+def _join(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     items, sep, capitalize = args
     texts = [it.localize(tr) if tr is not None and isinstance(it, Localizable) else str(it) for it in items]
     if lang == "zh":
@@ -306,17 +307,17 @@ def _join(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
     return out[:1].upper() + out[1:] if capitalize else out
 
 
-def _band(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
+def _band(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     if tr is None:
         return str(args[0])
     return tr.lookup(f"band.{args[0]}") or str(args[0])
 
 
-def _text_of(value: Any, tr: "Translator | None") -> str:
+def _text_of(value: Any, tr: Translator | None) -> str:
     return value.localize(tr) if tr is not None and isinstance(value, Localizable) else str(value)
 
 
-def _lower_first(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
+def _lower_first(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     text, always = args
     shown = _text_of(text, tr)
     if lang != "en" or not shown or not (always or shown[1:2].islower()):
@@ -324,21 +325,21 @@ def _lower_first(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> s
     return shown[0].lower() + shown[1:]
 
 
-def _cell(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
+def _cell(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     from riskscore.profile.units import Unit
 
     obs, unit = args
     return fmt.cell(obs, Unit.parse(unit), lang=lang)
 
 
-def _observation(args: tuple[Any, ...], lang: str, tr: "Translator | None") -> str:
+def _observation(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     from riskscore.profile.units import Unit
 
     obs, unit = args
     return fmt.observation(obs, Unit.parse(unit), lang=lang)
 
 
-_VALUE_KINDS: dict[str, Callable[[tuple[Any, ...], str, "Translator | None"], str]] = {
+_VALUE_KINDS: dict[str, Callable[[tuple[Any, ...], str, Translator | None], str]] = {
     "date": lambda a, lang, tr: fmt.date(a[0], lang=lang),
     "period": lambda a, lang, tr: fmt.period(a[0], lang=lang),  # a range of months ("2018-01 to 2018-06") is written as is
     "money": lambda a, lang, tr: fmt.money(a[0], a[1], a[2], lang=lang),
@@ -369,7 +370,7 @@ class Text(Localizable):
     zh: str | None
     path: str | None
 
-    def __new__(cls, text: str, zh: str | None = None, path: str | None = None) -> "Text":
+    def __new__(cls, text: str, zh: str | None = None, path: str | None = None) -> Text:
         self = super().__new__(cls, text)
         self.zh = zh
         self.path = path
@@ -378,7 +379,7 @@ class Text(Localizable):
     def __reduce__(self) -> tuple[Any, ...]:
         return (Text, (str(self), self.zh, self.path))
 
-    def localize(self, tr: "Translator") -> str:
+    def localize(self, tr: Translator) -> str:
         if tr.lang == "zh" and self.zh:
             return self.zh
         if self.path is not None and self.path in tr.profile_texts:

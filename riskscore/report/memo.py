@@ -6,11 +6,12 @@ Nothing here reads the clock: the same inputs give byte-identical memos.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
 from riskscore.profile.listing import stage
+from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
 from riskscore.profile.quality import check_profile
 from riskscore.report import format as fmt
 from riskscore.report.i18n import Message, Text, Value
@@ -18,11 +19,10 @@ from riskscore.scoring import facts
 
 if TYPE_CHECKING:
     from riskscore.analysis.peers import Peer, Precedent, Rank
-    from riskscore.scoring.contract import Metric
     from riskscore.analysis.trend import Trend
     from riskscore.analysis.whatif import Crossing, Sensitivity
     from riskscore.scoring.config import Config
-    from riskscore.scoring.contract import Rubric, Scenario
+    from riskscore.scoring.contract import Metric, Rubric, Scenario
     from riskscore.scoring.engine import Assessment, ObservationReport, RubricOutcome
 
 
@@ -273,8 +273,8 @@ class Memo:
     paper: str = "a4"                                     # the printed page: "a4" or "letter"
 
 
-def build_memo(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]], sensitivity: bool = False,
-               peers: Sequence["Peer"] | None = None, peer_set: str | None = None, precedents: int = 3,
+def build_memo(profile: Profile, assessment: Assessment, config: Config, rubrics: Sequence[type[Rubric]], sensitivity: bool = False,
+               peers: Sequence[Peer] | None = None, peer_set: str | None = None, precedents: int = 3,
                calibration: dict[str, Any] | None = None, paper: str | None = None) -> Memo:
     numbers = {src.id: i for i, src in enumerate(profile.sources, start=1)}
     notes: dict[tuple[int, str], QuoteNote] = {}
@@ -392,7 +392,7 @@ def rubric_title(rubric_id: str, title: str) -> Message:
     return Message(f"{rubric_id}.title", _literal(title))
 
 
-def _reason(o: "RubricOutcome") -> str:
+def _reason(o: RubricOutcome) -> str:
     """A rubric's score with the metric that weighs most in it: ``Margin, 77.4 (High): core segment gross margin 3.3% (2025H1)``."""
     head = dict(title=rubric_title(o.id, o.title), score=o.score, band=Value.band(o.band))
     metrics = [m for m in (o.result.metrics if o.result else []) if m.score is not None and m.weight]
@@ -413,7 +413,7 @@ _CARRY = {
 }
 
 
-def _summary(profile: Profile, assessment: "Assessment") -> str:
+def _summary(profile: Profile, assessment: Assessment) -> str:
     """The verdict, the three rubrics that carry it with the figure behind each, and the red flags, in one paragraph."""
     name = Text(profile.company.name, profile.company.name_zh)
     if assessment.adjusted_score is None:
@@ -527,7 +527,7 @@ class _VerdictFields(TypedDict):
     verdict_edges: list[EdgeRow]
 
 
-def _verdict_change(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]]) -> _VerdictFields:
+def _verdict_change(profile: Profile, assessment: Assessment, config: Config, rubrics: Sequence[type[Rubric]]) -> _VerdictFields:
     """How far the headline sits from its band's edges, and the smallest change in one figure that crosses each."""
     from riskscore.analysis.whatif import verdict_change
 
@@ -583,7 +583,7 @@ def _verdict_change(profile: Profile, assessment: "Assessment", config: "Config"
     return {"verdict_distance": text, "verdict_edges": rows}
 
 
-def _percentile_text(r: "Rank") -> str:
+def _percentile_text(r: Rank) -> str:
     """The percentile, or the peers' own values where too few peers have the figure for one."""
     if r.percentile is not None:
         return fmt.number(r.percentile, 0)
@@ -598,7 +598,7 @@ def _percentile_text(r: "Rank") -> str:
     return Message("memo.peers.values", "peers: {values}", values=Value.join([shown(v) for v in sorted(r.peer_values)]))
 
 
-def _rank_label(r: "Rank", ids: Mapping[str, str]) -> str:
+def _rank_label(r: Rank, ids: Mapping[str, str]) -> str:
     """A rank's label as a message: a rubric's title (``<id>.title``) or a key metric (``peers.metric.<label>``)."""
     from riskscore.analysis.peers import KEY_METRICS
 
@@ -608,7 +608,7 @@ def _rank_label(r: "Rank", ids: Mapping[str, str]) -> str:
     return Message(f"peers.metric.{metric}", _literal(r.label)) if metric else r.label
 
 
-def rank_rows(ranks: Sequence["Rank"], ids: Mapping[str, str] | None = None) -> list[RankRow]:
+def rank_rows(ranks: Sequence[Rank], ids: Mapping[str, str] | None = None) -> list[RankRow]:
     """Percentile ranks (:func:`riskscore.analysis.peers.ranks`) as table rows; ``ids`` maps rubric titles to ids (for their translations)."""
     return [RankRow(_rank_label(r, ids or {}), r.kind == "score", r.value, _percentile_text(r), r.peers_with_data, r.company_value, r.peer_values)
             for r in ranks]
@@ -636,7 +636,7 @@ class _HonestyFields(TypedDict):
     precedent_min_rubrics: int
 
 
-def _honesty_fields(assessment: "Assessment", config: "Config") -> _HonestyFields:
+def _honesty_fields(assessment: Assessment, config: Config) -> _HonestyFields:
     """Score range, confidence, the rubrics not scored with the facts that would fill them, and the other policy."""
     r = assessment.score_range
     shown: str = (fmt.MISSING if r.low is None or r.high is None else
@@ -677,7 +677,7 @@ def _honesty_fields(assessment: "Assessment", config: "Config") -> _HonestyField
     }
 
 
-def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_set: str | None, k: int, config: "Config") -> _PeerFields:
+def _peer_fields(assessment: Assessment, peers: Sequence[Peer] | None, peer_set: str | None, k: int, config: Config) -> _PeerFields:
     if not peers:
         return {}
     from riskscore.analysis import peers as pr
@@ -703,7 +703,7 @@ def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_
     titles = {o.id: rubric_title(o.id, o.title) for o in assessment.rubrics}
     by_id = {p.profile.id: p.profile for p in peers}
 
-    def adjusted(p: "Precedent") -> str:
+    def adjusted(p: Precedent) -> str:
         if not p.adjusted_band:
             return fmt.score(p.adjusted_score)
         if p.confidence and p.confidence != "sufficient":
@@ -711,7 +711,7 @@ def _peer_fields(assessment: "Assessment", peers: Sequence["Peer"] | None, peer_
                            band=Value.band(p.adjusted_band), confidence=Value.term("confidence", p.confidence))
         return Message("memo.peers.adjusted", "{score:score} ({band})", score=p.adjusted_score, band=Value.band(p.adjusted_band))
 
-    def company(profile: "Profile") -> Text:
+    def company(profile: Profile) -> Text:
         return Text(profile.company.name, profile.company.name_zh)
 
     return {
@@ -748,7 +748,7 @@ def _outcome(profile: Profile) -> str:
     return Value.join(parts, "")
 
 
-def _no_precedent(assessment: "Assessment", peers: Sequence["Peer"], min_common: int) -> str:
+def _no_precedent(assessment: Assessment, peers: Sequence[Peer], min_common: int) -> str:
     """Why no peer is a precedent (:func:`riskscore.analysis.peers.no_precedent_reason`), as a message."""
     mine = {o.id for o in assessment.rubrics if o.status == "scored"}
     if not peers:
@@ -766,13 +766,13 @@ def _calibration_skill(calibration: dict[str, Any]) -> bool:
     return bool(calibration["validation"]["demonstrated_skill"])
 
 
-def _sensitivity(profile: Profile, assessment: "Assessment", config: "Config", rubrics: Sequence[type["Rubric"]]) -> list[SensitivityRow]:
+def _sensitivity(profile: Profile, assessment: Assessment, config: Config, rubrics: Sequence[type[Rubric]]) -> list[SensitivityRow]:
     from riskscore.analysis.whatif import sensitivity
 
-    def amount(s: "Sensitivity", value: float, decimals: int) -> str:
+    def amount(s: Sensitivity, value: float, decimals: int) -> str:
         return fmt.percent(value, decimals) if s.unit == "%" else Value.money(value, s.unit, decimals)
 
-    def crossing(s: "Sensitivity", c: "Crossing | None", up: bool) -> str:
+    def crossing(s: Sensitivity, c: Crossing | None, up: bool) -> str:
         # Thresholds to one decimal for a percentage, two for money: finer than any figure is written.
         if c is None:
             return Message("memo.sensitivity.no_change", "no band change in range")
@@ -806,7 +806,7 @@ def _unstopped(text: str) -> str:
     return text.rstrip(".")
 
 
-def _scenario_line(title: str, scenarios: Sequence["Scenario"]) -> str:
+def _scenario_line(title: str, scenarios: Sequence[Scenario]) -> str:
     headline = next(s for s in scenarios if s.headline)
     others = Value.join([Message("memo.scenario_other", "{label}: {score:score} ({band})", label=s.label, score=s.score, band=Value.band(s.band))
                          for s in scenarios if not s.headline], "; ")
@@ -814,18 +814,18 @@ def _scenario_line(title: str, scenarios: Sequence["Scenario"]) -> str:
                    score=headline.score, band=Value.band(headline.band), others=others)
 
 
-def _observed(obs: "ObservationReport") -> str:
+def _observed(obs: ObservationReport) -> str:
     if obs.filing:
         return Message("memo.observed_filing", "{value} ({kind}, filing {filing})", value=obs.display, kind=Value.term("source_kind", obs.source_kind),
                        filing=obs.filing)
     return Message("memo.observed", "{value} ({kind})", value=obs.display, kind=Value.term("source_kind", obs.source_kind))
 
 
-def _title(assessment: "Assessment", rubric_id: str) -> str:
+def _title(assessment: Assessment, rubric_id: str) -> str:
     return next((rubric_title(o.id, o.title) for o in assessment.rubrics if o.id == rubric_id), rubric_id)
 
 
-def _section(o: "RubricOutcome", cls: type["Rubric"] | None, cite: Callable[..., Cited]) -> RubricSection:
+def _section(o: RubricOutcome, cls: type[Rubric] | None, cite: Callable[..., Cited]) -> RubricSection:
     result = o.result
     metrics = []
     # A weight column only means something when the rubric weighs its metrics differently.
@@ -864,7 +864,7 @@ def _literal(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _metric_value(m: "Metric") -> str:
+def _metric_value(m: Metric) -> str:
     """:func:`riskscore.report.format.metric`, as a text a Chinese memo can translate."""
     if m.display is not None:
         return m.display
@@ -995,7 +995,7 @@ class TrendMemo:
     peer_ranks: list[RankRow] = field(default_factory=list)  # at the latest point
 
 
-def build_trend_memo(trend: "Trend") -> TrendMemo:
+def build_trend_memo(trend: Trend) -> TrendMemo:
     """The trend document model from :func:`riskscore.analysis.trend.follow`'s result."""
     points = [
         TrendPointRow(p.label, p.date.isoformat(), p.periods_text, p.events, fmt.score(p.assessment.indicated_score),

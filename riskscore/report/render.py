@@ -272,7 +272,7 @@ def _render(memo: Memo, fmt: Format, tr: Translator) -> str:
     return _marked(html, tr)
 
 
-def render_trend(trend: "Trend", fmt: Format, paper: str = "a4", tr: Translator | None = None) -> str:
+def render_trend(trend: Trend, fmt: Format, paper: str = "a4", tr: Translator | None = None) -> str:
     """The trend memo (:func:`riskscore.analysis.trend.follow`) as Markdown or self-contained HTML, in the translator's language."""
     tr = tr if tr is not None else Translator()
     token = _TRANSLATOR.set(tr)
@@ -282,7 +282,7 @@ def render_trend(trend: "Trend", fmt: Format, paper: str = "a4", tr: Translator 
         _TRANSLATOR.reset(token)
 
 
-def _render_trend(trend: "Trend", fmt: Format, paper: str, tr: Translator) -> str:
+def _render_trend(trend: Trend, fmt: Format, paper: str, tr: Translator) -> str:
     from riskscore.report.memo import build_trend_memo
 
     env = _environment(fmt, tr.lang)

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from riskscore_going_concern import GoingConcern
 
 from riskscore.errors import InputError
 from riskscore.rubric import Profile, RubricResult
 from riskscore.scoring import registry
 from riskscore.scoring.config import load_config
 from riskscore.testing import check_installed, check_rubric, sample_profiles
-from riskscore_going_concern import GoingConcern
 
 SOURCES = [
     {"id": "p", "title": "Prospectus", "publisher": "HKEX", "date": "2025-06-30", "kind": "prospectus"},
