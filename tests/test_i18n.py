@@ -50,10 +50,37 @@ def english_left(text: str, is_html: bool) -> list[str]:
     return sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED})
 
 
+def _zh_trend(fmt_: str) -> str:
+    pipeline = Pipeline.open()
+    profile = pipeline.load(WEDOCTOR)
+    return pipeline.render_trend(pipeline.trend(profile, source=WEDOCTOR), [fmt_], "zh", profile, WEDOCTOR)[fmt_]
+
+
 @pytest.mark.parametrize("fmt_", ["md", "html"])
 def test_no_english_is_left_in_the_chinese_memo(fmt_: str) -> None:
     text = _zh_memo(fmt_)
     assert english_left(text, fmt_ == "html") == []
+
+
+@pytest.mark.parametrize("fmt_", ["md", "html"])
+def test_no_english_is_left_in_the_chinese_trend_memo(fmt_: str) -> None:
+    text = _zh_trend(fmt_)
+    assert english_left(text, fmt_ == "html") == []
+
+
+def test_every_message_id_of_the_trend_memo_has_a_chinese_translation() -> None:
+    from riskscore.report.memo import build_trend_memo
+
+    pipeline = Pipeline.open()
+    profile = pipeline.load(WEDOCTOR)
+    trend = pipeline.trend(profile, source=WEDOCTOR)
+    tr = pipeline.translator("zh", profile, WEDOCTOR)
+    ids = message_ids(build_trend_memo(trend))
+    assert {"trend.point.filing", "trend.moved", "trend.on_file"} <= ids
+    assert sorted(i for i in ids if i not in tr.messages) == []
+    for fmt_ in ("md", "html"):
+        rendering.render_trend(trend, fmt_, "a4", tr)  # the templates' words and the charts' too
+    assert sorted(tr.missing) == []
 
 
 def test_the_leak_check_finds_english() -> None:
@@ -84,7 +111,7 @@ def test_every_message_in_the_source_has_a_chinese_translation() -> None:
         for m in re.finditer(r'Message\(\s*"([a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8")):
             found[m.group(1)] = path.name
     env = rendering._environment("md")  # noqa: SLF001 - the environment's extractor lists the templates' words
-    for name in ("memo.md.j2", "memo.html.j2"):
+    for name in ("memo.md.j2", "memo.html.j2", "trend.md.j2", "trend.html.j2"):
         for _, _, msgid in env.extract_translations((rendering.TEMPLATES / name).read_text(encoding="utf-8")):
             if isinstance(msgid, str):
                 found[msgid] = name
@@ -233,6 +260,21 @@ def test_committed_chinese_reports_are_fresh(fmt_: str) -> None:
     """reports/wedoctor.zh.* must be what `riskscore memo companies/wedoctor.yaml --format all --lang zh --out reports` writes today."""
     committed = (ROOT / "reports" / f"wedoctor.zh.{fmt_}").read_text(encoding="utf-8")
     assert _zh_memo(fmt_) == committed, "reports/wedoctor.zh.* is stale: regenerate it and commit the result"
+
+
+@pytest.mark.parametrize("fmt_", ["md", "html"])
+def test_committed_chinese_trend_reports_are_fresh(fmt_: str) -> None:
+    """reports/wedoctor-trend.zh.* must be what `riskscore trend wedoctor --lang zh --out reports` writes today."""
+    committed = (ROOT / "reports" / f"wedoctor-trend.zh.{fmt_}").read_text(encoding="utf-8")
+    assert _zh_trend(fmt_) == committed, "reports/wedoctor-trend.zh.* is stale: regenerate it and commit the result"
+
+
+def test_the_chinese_trend_memo_is_written_beside_the_english(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["trend", "wedoctor", "--lang", "zh", "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wedoctor-trend.zh.html", "wedoctor-trend.zh.md"]
+    html = (tmp_path / "wedoctor-trend.zh.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "历次递表的上市风险" in html and "首次评分" in html
 
 
 def test_the_peer_and_sensitivity_sections_are_translated_too() -> None:

@@ -22,6 +22,7 @@ from riskscore.profile.model import Profile
 from riskscore.profile.pointintime import filing_dates, profile_as_of
 from riskscore.profile.quality import Finding, check_profile
 from riskscore.report import format as fmt
+from riskscore.report.i18n import Message, Text, Value
 from riskscore.scoring.engine import Assessment, assess
 
 
@@ -38,10 +39,11 @@ class TrendPoint:
     def periods_text(self) -> str:
         """``FY2018 … 2025H1 (9)``: the span of periods on file."""
         if not self.periods:
-            return "none"
+            return Message("trend.periods.none", "none")
         if len(self.periods) <= 2:
-            return ", ".join(self.periods)
-        return f"{self.periods[0]} … {self.periods[-1]} ({len(self.periods)})"
+            return Value.join([Value.period(p) for p in self.periods])
+        return Message("trend.periods.span", "{first} … {last} ({count})", first=Value.period(self.periods[0]),
+                       last=Value.period(self.periods[-1]), count=len(self.periods))
 
     def score_of(self, rubric: str) -> float | None:
         return next((o.score for o in self.assessment.rubrics if o.id == rubric and o.status == "scored"), None)
@@ -105,7 +107,8 @@ def follow(profile: Profile, config: Any, rubrics: list[Any], *, peers: list[Any
         # everything, so the last point equals `score`.
         view = profile_as_of(profile, date)
         assessment = assess(view, config, rubrics)
-        label = (f"{filings[key].exchange} filing {filings[key].known_date}" if key in filings else f"profile as of {date}")
+        label = (Message("trend.point.filing", "{exchange} filing {date}", exchange=filings[key].exchange, date=Value.date(filings[key].known_date))
+                 if key in filings else Message("trend.point.profile", "profile as of {date}", date=Value.date(date.isoformat())))
         points.append(TrendPoint(key, date, label, assessment, tuple(p.id for p in view.periods), len(view.governance_events or [])))
     steps = [_step(a, b) for a, b in itertools.pairwise(points)]
     trend = Trend(profile.id, profile.company.name, profile.company.name_zh, points, steps, [(r.id, r.title) for r in rubrics],
@@ -116,7 +119,7 @@ def follow(profile: Profile, config: Any, rubrics: list[Any], *, peers: list[Any
         from riskscore.analysis import peers as pr
 
         trend.peer_set = peer_set
-        trend.peer_names = [p.profile.company.name for p in peers]
+        trend.peer_names = [Text(p.profile.company.name, p.profile.company.name_zh) for p in peers]
         trend.peer_ranks = pr.ranks(points[-1].assessment, peers, config.memo.percentile_min_peers)
     return trend
 
@@ -141,7 +144,11 @@ def _step(start: TrendPoint, end: TrendPoint) -> Step:
         move = Move(outcome.id, outcome.title, old.score if old else None, outcome.score, old.band if old else None, outcome.band)
         move.reasons = _reasons(old, outcome)
         moves.append(move)
-    flags = lambda a: {f"{f.title} ({f.rubric})": f for f in a.red_flags}  # noqa: E731
+    titles = {o.id: o.title for o in (*start.assessment.rubrics, *end.assessment.rubrics)}
+    # English names the rubric by its id, as the JSON does; a translation may name it by its title instead.
+    flags = lambda a: {Message("trend.flag", "{title} ({rubric})", title=f.title, rubric=f.rubric,  # noqa: E731
+                               rubric_title=Message(f"{f.rubric}.title", titles.get(f.rubric, f.rubric).replace("{", "{{").replace("}", "}}"))): f
+                       for f in a.red_flags}
     f0, f1 = flags(start.assessment), flags(end.assessment)
     return Step(start, end, moves, sorted(set(f1) - set(f0)), sorted(set(f0) - set(f1)),
                 [p for p in end.periods if p not in start.periods])
@@ -151,43 +158,65 @@ def _reasons(old: Any, new: Any) -> list[str]:
     reasons: list[str] = []
     if old is None or old.status != new.status:
         if new.status == "scored" and (old is None or old.status == "no_data"):
-            reasons.append("first scored: evidence for it was disclosed")
+            reasons.append(Message("trend.first_scored", "first scored: evidence for it was disclosed"))
         elif new.status == "no_data":
-            reasons.append("no longer has evidence")
+            reasons.append(Message("trend.no_evidence", "no longer has evidence"))
     r0, r1 = (old.result if old else None), new.result
     m0 = {m.id: m for m in (r0.metrics if r0 else [])}
     for metric in r1.metrics if r1 else []:
         previous = m0.get(metric.id)
         if previous is None or previous.value is None and previous.display is None:
             if metric.value is not None or metric.display is not None:
-                reasons.append(f"{metric.label}: {fmt.metric(metric)}" + (f" ({_when(metric)})" if _when(metric) else "") + " now on file")
+                reasons.append(Message("trend.on_file", "{label}: {value} now on file", label=metric.label, value=_at(_shown(metric), metric)))
             continue
         if (previous.value, previous.display, _when(previous)) != (metric.value, metric.display, _when(metric)):
-            before_text, after_text = fmt.metric(previous), fmt.metric(metric)
+            before_text, after_text = _shown(previous), _shown(metric)
             if before_text == after_text and previous.value is not None and metric.value is not None:
-                before_text, after_text = fmt.metric(previous, 3), fmt.metric(metric, 3)  # moved within the display's rounding
-            text = (f"{metric.label}: {before_text}" + (f" ({_when(previous)})" if _when(previous) else "")
-                    + f" → {after_text}" + (f" ({_when(metric)})" if _when(metric) else ""))
+                before_text, after_text = _shown(previous, 3), _shown(metric, 3)  # moved within the display's rounding
+            moved = dict(label=metric.label, before=_at(before_text, previous), after=_at(after_text, metric))
             if metric.note and metric.note != previous.note:
-                text += f" [{metric.note}]"
-            reasons.append(text)
+                reasons.append(Message("trend.moved_note", "{label}: {before} → {after} [{note}]", **moved, note=metric.note))
+            else:
+                reasons.append(Message("trend.moved", "{label}: {before} → {after}", **moved))
     for gone in sorted(set(m0) - {m.id for m in (r1.metrics if r1 else [])}):
-        reasons.append(f"{m0[gone].label}: no longer scored")
+        reasons.append(Message("trend.no_longer_scored", "{label}: no longer scored", label=m0[gone].label))
     a0 = {a.label for a in (r0.adjustments if r0 else [])}
     a1 = {a.label for a in (r1.adjustments if r1 else [])}
-    reasons += [f"adjustment applied: {label}" for label in sorted(a1 - a0)]
-    reasons += [f"adjustment dropped: {label}" for label in sorted(a0 - a1)]
+    reasons += [Message("trend.adjustment_applied", "adjustment applied: {label}", label=label) for label in sorted(a1 - a0)]
+    reasons += [Message("trend.adjustment_dropped", "adjustment dropped: {label}", label=label) for label in sorted(a0 - a1)]
     g0 = {g.field for g in (r0.data_gaps if r0 else [])}
     g1 = {g.field for g in (r1.data_gaps if r1 else [])}
-    reasons += [f"data gap filled: {gap}" for gap in sorted(g0 - g1)]
-    reasons += [f"data gap opened: {gap}" for gap in sorted(g1 - g0)]
+    reasons += [Message("trend.gap_filled", "data gap filled: {field}", field=gap) for gap in sorted(g0 - g1)]
+    reasons += [Message("trend.gap_opened", "data gap opened: {field}", field=gap) for gap in sorted(g1 - g0)]
     fl0 = {f.title for f in (r0.red_flags if r0 else [])}
     fl1 = {f.title for f in (r1.red_flags if r1 else [])}
-    reasons += [f"red flag raised: {t}" for t in sorted(fl1 - fl0)]
-    reasons += [f"red flag cleared: {t}" for t in sorted(fl0 - fl1)]
+    reasons += [Message("trend.flag_raised", "red flag raised: {title}", title=t) for t in sorted(fl1 - fl0)]
+    reasons += [Message("trend.flag_cleared", "red flag cleared: {title}", title=t) for t in sorted(fl0 - fl1)]
     if not reasons and old is not None and old.score != new.score:
-        reasons.append("recency: the same facts, seen from a later date")
+        reasons.append(Message("trend.recency", "recency: the same facts, seen from a later date"))
     return reasons
+
+
+def _shown(metric: Any, decimals: int | None = None) -> str:
+    """:func:`riskscore.report.format.metric` as a text a translation can say: units and words as messages."""
+    if metric.display is not None and decimals is None:
+        return metric.display
+    if metric.value is None:
+        return Message("memo.not_on_file", "not on file")
+    if metric.unit == "%":
+        return fmt.percent(metric.value, 1 if decimals is None else decimals)
+    if metric.unit == "×":
+        return Message("memo.ratio", "{value:ratio}", value=metric.value) if decimals is None else fmt.ratio(metric.value, decimals)
+    shown = fmt.plain(metric.value, 2 if decimals is None else decimals)
+    return Message("memo.value_unit", "{value} {unit}", value=shown, unit=metric.unit) if metric.unit else shown
+
+
+def _at(value: str, metric: Any) -> str:
+    """``value (period)``: the value with the period or date it is from, when it has one."""
+    when = _when(metric)
+    if not when:
+        return value
+    return Message("trend.at", "{value} ({when})", value=value, when=Value.period(when) if metric.period else Value.date(when))
 
 
 def _when(metric: Any) -> str | None:

@@ -999,16 +999,16 @@ def build_trend_memo(trend: Trend) -> TrendMemo:
     """The trend document model from :func:`riskscore.analysis.trend.follow`'s result."""
     points = [
         TrendPointRow(p.label, p.date.isoformat(), p.periods_text, p.events, fmt.score(p.assessment.indicated_score),
-                      fmt.score(p.assessment.adjusted_score), p.assessment.adjusted_band or fmt.MISSING)
+                      fmt.score(p.assessment.adjusted_score), Value.band(p.assessment.adjusted_band) if p.assessment.adjusted_band else fmt.MISSING)
         for p in trend.points
     ]
     steps = [
         StepSection(
             s.start.label, s.end.label,
             fmt.score(s.start.assessment.adjusted_score), fmt.score(s.end.assessment.adjusted_score),
-            s.start.assessment.adjusted_band or "not scored", s.end.assessment.adjusted_band or "not scored",
-            list(s.new_periods), list(s.flags_appeared), list(s.flags_cleared),
-            [MoveRow(m.title, fmt.score(m.before), fmt.score(m.after), _change(m.before, m.after), list(m.reasons)) for m in s.moves],
+            Value.band(s.start.assessment.adjusted_band, "not scored"), Value.band(s.end.assessment.adjusted_band, "not scored"),
+            [Value.period(p) for p in s.new_periods], list(s.flags_appeared), list(s.flags_cleared),
+            [MoveRow(rubric_title(m.rubric, m.title), fmt.score(m.before), fmt.score(m.after), _change(m.before, m.after), list(m.reasons)) for m in s.moves],
         )
         for s in trend.steps
     ]
@@ -1017,10 +1017,11 @@ def build_trend_memo(trend: Trend) -> TrendMemo:
         company_zh=trend.company_zh,
         profile_id=trend.profile_id,
         points=points,
-        dates=[p.date.isoformat() for p in trend.points],
-        scores=[TrendScoreRow(title, [fmt.score(p.score_of(rid)) for p in trend.points]) for rid, title in trend.rubrics],
+        dates=[Value.date(p.date.isoformat()) for p in trend.points],
+        scores=[TrendScoreRow(rubric_title(rid, title), [fmt.score(p.score_of(rid)) for p in trend.points]) for rid, title in trend.rubrics],
         steps=steps,
-        quality=[TrendQualityRow(f"{f.check.replace('_', ' ')} ({f.severity})", f.field, f.message, list(f.sources)) for f in trend.quality],
+        quality=[TrendQualityRow(Message("trend.quality.check", "{check} ({severity})", check=Value.term("quality.check", f.check),
+                                         severity=Value.term("quality.severity", f.severity)), f.field, f.message, list(f.sources)) for f in trend.quality],
         calibration=trend.calibration,
         peer_set=trend.peer_set,
         peer_names=list(trend.peer_names),
