@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from riskscore.errors import InputError, Problem
 from riskscore.profile import paths
-from riskscore.profile.model import MoneyFigure, PercentFigure, PercentObservation, Profile
+from riskscore.profile.model import MoneyFigure, PercentFigure, PercentObservation, Profile, Source
 
 WHATIF_SOURCE = "what-if"
 @dataclass(frozen=True)
@@ -140,6 +140,101 @@ def apply(profile: Profile, assignments: list[Assignment]) -> Profile:
         from riskscore.profile.model import describe_loc
 
         raise InputError("--set", [Problem(describe_loc(data, tuple(e["loc"])), e["msg"]) for e in exc.errors()]) from None
+
+
+def apply_figure(profile: Profile, path: str, text: str) -> Profile:
+    """``apply(profile, [Assignment(path, text)])`` for one figure, rebuilding only what the change touches.
+
+    The searches below (:func:`verdict_change` in every memo, :func:`sensitivity`) try a
+    figure at many values; re-validating the whole profile each time was most of a memo's
+    cost. Here the top-level item that holds the figure (a period, the capital structure …)
+    is validated again with the new figure, so its own validators run as they would; the
+    profile is rebuilt around it, and the profile's cross-checks run on the result. The
+    outcome equals :func:`apply`'s (the test suite holds them equal, errors included); any
+    path this shortcut does not cover (a figure not yet in the profile, a missing item) goes
+    through :func:`apply`.
+    """
+    try:
+        tokens = paths.parse(path)
+    except ValueError:
+        return apply(profile, [Assignment(path, text)])
+    if len(tokens) < 2 or isinstance(tokens[0], paths.Item) or tokens[0] not in Profile.model_fields:
+        return apply(profile, [Assignment(path, text)])
+    top_field = tokens[0]
+    top = getattr(profile, top_field)
+    rest = tokens[1:]
+    index: int | None = None
+    if isinstance(rest[0], paths.Item):
+        if not isinstance(top, list):
+            return apply(profile, [Assignment(path, text)])
+        index = _select_index(top, rest[0].key)
+        if index is None:
+            return apply(profile, [Assignment(path, text)])
+        top, rest = top[index], rest[1:]
+    if not isinstance(top, BaseModel) or not rest:
+        return apply(profile, [Assignment(path, text)])
+    # Find the figure on the model, as _set would on the dumped data.
+    node: Any = top
+    for token in rest[:-1]:
+        if isinstance(token, paths.Item):
+            at = _select_index(node, token.key) if isinstance(node, list) else None
+            if at is None:
+                return apply(profile, [Assignment(path, text)])
+            node = node[at]
+        elif isinstance(node, BaseModel) and token in type(node).model_fields:
+            node = getattr(node, token)
+        else:
+            return apply(profile, [Assignment(path, text)])
+    leaf = rest[-1]
+    if isinstance(leaf, paths.Item) or not isinstance(node, BaseModel) or leaf not in type(node).model_fields:
+        return apply(profile, [Assignment(path, text)])
+    kind, _ = _model_of(type(node).model_fields[leaf].annotation)
+    figure = getattr(node, leaf)
+    if kind not in (MoneyFigure, PercentFigure) or figure is None:
+        return apply(profile, [Assignment(path, text)])
+    existing = [obs.model_dump(mode="json", by_alias=True) for obs in figure]
+    try:
+        observation = _figure_value(text, kind, existing, profile)
+    except ValueError as exc:
+        raise InputError("--set", [Problem(path, str(exc))]) from None
+    data = top.model_dump(mode="json", exclude_none=True, by_alias=True)
+    target: Any = data
+    for token in rest[:-1]:  # the same steps on the dumped item: the path resolved on the model above
+        target = target[_select_index(target, token.key) or 0] if isinstance(token, paths.Item) else target[token]
+    target[leaf] = [observation]
+    assignment = Assignment(path, text)
+    sources = list(profile.sources)
+    if not any(s.id == WHATIF_SOURCE for s in sources):
+        sources.append(Source.model_validate({
+            "id": WHATIF_SOURCE, "title": "What-if assumptions: " + f"{assignment.path}={assignment.value}",
+            "publisher": "riskscore whatif", "date": profile.as_of.isoformat(), "kind": "research", "language": "en",
+        }))
+    try:
+        rebuilt = type(top).model_validate(data)
+    except ValidationError:
+        return apply(profile, [assignment])  # apply names the error as the full validation does
+    if index is not None:
+        items = list(getattr(profile, top_field))
+        items[index] = rebuilt
+        replacement: Any = items
+    else:
+        replacement = rebuilt
+    changed = profile.model_copy(update={top_field: replacement, "sources": sources})
+    changed._periods_by_end = None  # a cache of the old periods: computed again on first use
+    if next(changed._reference_errors(), None) is not None:
+        return apply(profile, [assignment])  # invalid as a whole: apply raises with the full message
+    return changed
+
+
+def _select_index(items: list[Any], selector: str) -> int | None:
+    """The index ``_select`` picks for ``selector`` (a number first, then an id or name), on models or mappings."""
+    if selector.isdigit() and int(selector) < len(items):
+        return int(selector)
+    for i, item in enumerate(items):
+        ident = (item.get("id"), item.get("name")) if isinstance(item, dict) else (getattr(item, "id", None), getattr(item, "name", None))
+        if selector in ident:
+            return i
+    return None
 
 
 @dataclass(frozen=True)
@@ -394,7 +489,7 @@ def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list
         spent += 1
         text = f"{x:.6g}%" if is_pct else f"{x:.6g} {chosen.unit}"
         try:
-            changed = apply(profile, [Assignment(path, text)])
+            changed = apply_figure(profile, path, text)
         except InputError:
             return None
         result, _ = run_rubric(classes[o.id], changed, params_for(classes[o.id], config))
