@@ -15,6 +15,7 @@ Generates N varied, valid synthetic profiles (benchmarks/synth.py) and measures:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from synth import write_profiles  # noqa: E402
@@ -82,6 +84,43 @@ def bare_work(paths: list[Path]) -> tuple[float, float]:
     return elapsed / len(paths), scoring / len(paths)
 
 
+def stages(paths: list[Path]) -> dict[str, float]:
+    """CPU milliseconds per profile of each stage of a batch worker's work, in this process (warmed up)."""
+    from riskscore.pipeline import Pipeline
+    from riskscore.profile.load import read_yaml
+    from riskscore.profile.model import Profile
+    from riskscore.report import memo as memo_module
+    from riskscore.report import render as rendering
+
+    pipeline = Pipeline.open(None, discover=False)
+    tr = pipeline.translator("en")
+    spent: dict[str, float] = {}
+
+    def timed(name: str, call: Any, *args: Any) -> Any:
+        start = time.process_time()
+        result = call(*args)
+        spent[name] = spent.get(name, 0.0) + time.process_time() - start
+        return result
+
+    plain_verdict_change = memo_module._verdict_change
+    memo_module._verdict_change = lambda *a, **k: timed("  of which: what would change the verdict", lambda: plain_verdict_change(*a, **k))
+    try:
+        for warm in (True, False):
+            spent.clear()
+            for path in paths[:20] if warm else paths:
+                data = timed("YAML", read_yaml, path)[0]
+                timed("validation", Profile.model_validate, data)
+                profile = timed("load_profile (YAML + validation + checks)", pipeline.load, path)
+                assessment = timed("scoring (assess)", pipeline.assess, profile)
+                memo = timed("memo model", pipeline.memo, profile, assessment)
+                timed("Markdown render", rendering.render, memo, "md", tr)
+                timed("HTML render", rendering.render, memo, "html", tr)
+                timed("JSON", functools.partial(assessment.model_dump_json, indent=2))
+    finally:
+        memo_module._verdict_change = plain_verdict_change
+    return {name: seconds / len(paths) * 1000 for name, seconds in spent.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000)
@@ -107,6 +146,7 @@ def main() -> None:
         wall_small, _, peak_small = run_batch(small, root / "out-small", args.workers)
         wall_one, _, _ = run_batch(sample_dir, root / "out-one", 1)
         bare, scoring = bare_work(sample)
+        per_stage = stages(sample)
 
     per_profile = wall_one / len(sample)
     print(f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average {load_before:.2f} before, "
@@ -127,6 +167,12 @@ def main() -> None:
     ]
     for name, value, note in rows:
         print(f"{name:<44} {value:>18}  {note}")
+    print(f"\nwhere a profile's CPU goes (in one process, over {len(sample):,} profiles; YAML and validation are "
+          "inside load_profile, not added to the total):")
+    for name, ms in per_stage.items():
+        print(f"  {name:<44} {ms:>8.2f} ms")
+    counted = sum(ms for name, ms in per_stage.items() if name not in ("YAML", "validation") and not name.startswith(" "))
+    print(f"  {'total':<44} {counted:>8.2f} ms; the 20 s target allows {20 * (os.cpu_count() or 1) / 10:.1f} ms a profile on these CPUs")
     print(json.dumps({"n": args.n, "wall_s": round(wall_big, 2), "cpu_s": round(cpu_big, 2), "scoring_ms": round(scoring * 1000, 3), "per_profile_ms": round(per_profile * 1000, 3),
                       "bare_ms": round(bare * 1000, 3), "peak_mib_small": round(peak_small), "peak_mib_big": round(peak_big)}))
 

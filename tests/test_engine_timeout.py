@@ -232,3 +232,25 @@ def test_a_rubric_calling_sys_exit_off_the_main_thread_is_not_called_a_timeout()
     assert box
     _, error = box[0]
     assert error is not None and "did not finish" not in error and "SystemExit" in error
+
+
+@pytest.mark.parametrize("score", [150.0, -1.0, float("nan"), "high"])
+def test_run_rubric_without_revalidation_still_refuses_an_invalid_score(score: object) -> None:
+    """The searches' cheaper run (revalidate=False) checks the score they read."""
+
+    class Bad(OutOfRange):
+        def score(self, profile, params):  # type: ignore[no-untyped-def]
+            return RubricResult.model_construct(score=score, band="Severe")
+
+    result, error = run_rubric(Bad, sample_profiles()[0], Bad.Params(), revalidate=False)
+    assert result is None and error is not None and "score" in error
+
+
+def test_run_rubric_without_revalidation_returns_a_valid_result_unchanged() -> None:
+    config = load_config(None)
+    (rubric,) = [r for r in registry.select(config) if r.id == "losses"]
+    profile = load_profile(WEDOCTOR)
+    params = registry.params_for(rubric, config)
+    checked, _ = run_rubric(rubric, profile, params)
+    quick, error = run_rubric(rubric, profile, params, revalidate=False)
+    assert error is None and quick == checked

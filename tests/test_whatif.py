@@ -408,3 +408,76 @@ def test_memo_sensitivity_flag_adds_the_section(tmp_path: Path) -> None:
     # The flag only adds the section.
     without = (tmp_path / "without" / "wedoctor.md").read_text(encoding="utf-8")
     assert md.replace("## Sensitivity" + section + "\n", "", 1) == without
+
+
+# --------------------------------------------------------------------------- apply_figure: the searches' shortcut
+
+def _figure_cases() -> list[tuple[str, str, str]]:
+    cases = []
+    for path in sorted((ROOT / "companies").glob("*.yaml")):
+        profile = load_profile(path)
+        for loc, figure in profile.iter_figures():
+            where = profile.describe_loc(loc)
+            full = path.name == "wedoctor.yaml"  # every value on the reference case, two on the others
+            if isinstance(figure, wi.PercentFigure):
+                values = ["50%", "150%"] + (["-20%", "0%"] if full else [])  # 150% and -20% break range checks on shares
+            else:  # -3 breaks non-negative amounts, 1e20 the maximum
+                values = ["12.5", "-3"] + ([f"7 {figure.root[0].unit}", "1e20"] if full else [])
+            cases += [(path.name, where, v) for v in values]
+    return cases
+
+
+def test_apply_figure_gives_the_profile_apply_gives_or_the_same_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every figure of every profile in companies/, at values valid and invalid: the shortcut the
+    verdict search uses builds a profile equal to the full re-validation's, or fails with its error;
+    and for valid values it does so without falling back to the full re-validation."""
+    profiles = {p.name: load_profile(p) for p in (ROOT / "companies").glob("*.yaml")}
+    for profile in profiles.values():
+        profile.periods_by_end()  # as after scoring: the cached order must not outlive a changed period
+    slow = wi.apply
+    fallbacks: list[str] = []
+    monkeypatch.setattr(wi, "apply", lambda profile, assignments: fallbacks.append(assignments[0].path) or slow(profile, assignments))
+    checked = valid = 0
+    for name, path, value in _figure_cases():
+        profile = profiles[name]
+        try:
+            expected, expected_error = slow(profile, [Assignment(path, value)]), None
+        except InputError as exc:
+            expected, expected_error = None, str(exc)
+        fallbacks.clear()
+        try:
+            got, error = wi.apply_figure(profile, path, value), None
+        except InputError as exc:
+            got, error = None, str(exc)
+        assert (got, error) == (expected, expected_error), (name, path, value)
+        if expected is not None:
+            valid += 1
+            assert got is not None and got.periods_by_end() == expected.periods_by_end()
+            assert not fallbacks, (name, path, value)
+        checked += 1
+    assert checked > 900 and valid > 400
+
+
+def test_apply_figure_leaves_the_original_profile_unchanged() -> None:
+    before = wedoctor().model_dump()
+    changed = wi.apply_figure(wedoctor(), LARGEST, "12%")
+    assert wedoctor().model_dump() == before
+    assert changed.period("2025H1").customers is not None
+    assert [o.value for o in changed.period("2025H1").customers.largest_share or []] == [12.0]
+    assert changed.sources[-1].id == WHATIF_SOURCE and wedoctor().sources[-1].id != WHATIF_SOURCE
+
+
+@pytest.mark.parametrize("value, valid", [("-2", True), ("5", False)])
+def test_apply_figure_runs_the_value_cross_checks(make_profile_data: Callable[..., dict[str, Any]], value: str, valid: bool) -> None:
+    """A period a source calls loss-making cannot be given only positive profits, by the shortcut either."""
+    profile = Profile.model_validate(make_profile_data({"periods": [{
+        "id": "FY2025", "loss_making": {"source": "m"}, "net_profit": {"amount": -1, "unit": "RMB 亿", "source": "p"}}]}))
+    path = "periods[FY2025].net_profit"
+    if valid:
+        assert wi.apply_figure(profile, path, value) == wi.apply(profile, [Assignment(path, value)])
+        return
+    with pytest.raises(InputError) as slow:
+        wi.apply(profile, [Assignment(path, value)])
+    with pytest.raises(InputError) as fast:
+        wi.apply_figure(profile, path, value)
+    assert str(fast.value) == str(slow.value) and "loss-making" in str(fast.value)

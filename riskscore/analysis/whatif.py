@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from riskscore.errors import InputError, Problem
 from riskscore.profile import paths
-from riskscore.profile.model import MoneyFigure, PercentFigure, PercentObservation, Profile, Source
+from riskscore.profile.model import MoneyFigure, PercentFigure, PercentObservation, Period, Profile, Source, period_value_errors
 
 WHATIF_SOURCE = "what-if"
 @dataclass(frozen=True)
@@ -219,10 +219,13 @@ def apply_figure(profile: Profile, path: str, text: str) -> Profile:
         replacement: Any = items
     else:
         replacement = rebuilt
+    # The profile passed its cross-checks; the change is one figure, now a single observation
+    # citing the what-if source (declared above, dated as_of) with no filing and nothing it
+    # supersedes, so of those checks only the ones on values can fail now.
+    if isinstance(rebuilt, Period) and index is not None and next(period_value_errors(index, rebuilt), None) is not None:
+        return apply(profile, [assignment])  # apply raises with the full validation's message
     changed = profile.model_copy(update={top_field: replacement, "sources": sources})
     changed._periods_by_end = None  # a cache of the old periods: computed again on first use
-    if next(changed._reference_errors(), None) is not None:
-        return apply(profile, [assignment])  # invalid as a whole: apply raises with the full message
     return changed
 
 
@@ -326,10 +329,10 @@ def _band_crossing(profile: Profile, rubric: Any, params: Any, path: str, unit: 
     def band_at(x: float) -> str | None:
         text = f"{x:.6g}%" if unit == "%" else f"{x:.6g} {unit}"
         try:
-            changed = apply(profile, [Assignment(path, text)])
+            changed = apply_figure(profile, path, text)
         except InputError:
             return None
-        result, _ = run_rubric(rubric, changed, params)
+        result, _ = run_rubric(rubric, changed, params, revalidate=False)
         return band_for(result.score) if result is not None and result.score is not None else None
 
     previous = current
@@ -492,7 +495,7 @@ def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list
             changed = apply_figure(profile, path, text)
         except InputError:
             return None
-        result, _ = run_rubric(classes[o.id], changed, params_for(classes[o.id], config))
+        result, _ = run_rubric(classes[o.id], changed, params_for(classes[o.id], config), revalidate=False)
         if result is None or result.score is None:
             return None
         # The engine's arithmetic (engine.assess) with this one rubric's score and flags replaced.

@@ -839,9 +839,7 @@ class Profile(Strict):
             if statement.filing is not None and statement.filing not in filing_ids:
                 yield loc + ("filing",), f"unknown filing id {statement.filing!r}", statement.filing
         for i, period in enumerate(self.periods):
-            profits = [o for f in (period.net_profit, period.adjusted_net_profit) for o in (f or [])]
-            if period.loss_making is not None and profits and all(o.amount >= 0 for o in profits):
-                yield ("periods", i, "loss_making"), "a source calls the period loss-making, but every profit on file is positive", None
+            yield from period_value_errors(i, period)
         period_ids_all = {p.id for p in self.periods}
         for i, m in enumerate(self.milestones):
             loc = ("milestones", i)
@@ -928,6 +926,15 @@ class Profile(Strict):
     def annual_periods(self) -> list[Period]:
         """The fiscal years, oldest first."""
         return [p for p in self.periods_by_end() if p.is_annual]
+
+
+def period_value_errors(i: int, period: Period) -> Iterator[tuple[tuple, str, Any]]:
+    """The profile's cross-checks that read a figure's value (all the others read ids, dates and
+    links): what-if's shortcut (riskscore.analysis.whatif.apply_figure) runs only these after
+    changing a figure of a period, so a new check on figure values belongs here."""
+    profits = [o for f in (period.net_profit, period.adjusted_net_profit) for o in (f or [])]
+    if period.loss_making is not None and profits and all(o.amount >= 0 for o in profits):
+        yield ("periods", i, "loss_making"), "a source calls the period loss-making, but every profit on file is positive", None
 
 
 def _supersession_errors(loc: tuple, observations: list[Any]) -> Iterator[tuple[tuple, str, Any]]:

@@ -184,24 +184,32 @@ class Assessment(_Model):
         return [r for r in self.rubrics if r.status == "error"]
 
 
-def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams, timeout: float | None = None) -> tuple[RubricResult | None, str | None]:
+def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams, timeout: float | None = None,
+               revalidate: bool = True) -> tuple[RubricResult | None, str | None]:
     """Score one rubric in isolation: an exception, an invalid result, a red flag it does not
     declare or running past ``timeout`` seconds becomes an error string instead of stopping
-    the others. What the rubric prints goes to stderr, so ``--json`` output stays JSON."""
+    the others. What the rubric prints goes to stderr, so ``--json`` output stays JSON.
+
+    ``revalidate=False`` checks only the score of the result (a number from 0 to 100, or
+    None), not the whole result: for searches that re-run a rubric on changed copies of a
+    profile and read nothing but the score and the red flags."""
     with contextlib.redirect_stdout(sys.stderr):
         if timeout is not None:
             return _run_with_timeout(rubric, profile, params, timeout)
-        return _run(rubric, profile, params)
+        return _run(rubric, profile, params, revalidate)
 
 
-def _run(rubric: type[Rubric], profile: Profile, params: RubricParams) -> tuple[RubricResult | None, str | None]:
+def _run(rubric: type[Rubric], profile: Profile, params: RubricParams, revalidate: bool = True) -> tuple[RubricResult | None, str | None]:
     try:
         result = rubric().score(profile, params)
         if not isinstance(result, RubricResult):
             return None, f"returned {type(result).__name__}, not a RubricResult"
-        # Re-validate: a rubric may have built (part of) its result with model_construct,
-        # which skips validation, and an invalid result would break the memo later.
-        RubricResult.model_validate(result.model_dump())
+        if revalidate:
+            # Re-validate: a rubric may have built (part of) its result with model_construct,
+            # which skips validation, and an invalid result would break the memo later.
+            RubricResult.model_validate(result.model_dump())
+        elif result.score is not None and not (isinstance(result.score, (int, float)) and 0 <= result.score <= 100):
+            return None, f"returned an invalid result: score {result.score!r} is not from 0 to 100"
     except ValidationError as exc:
         return None, f"returned an invalid result: {exc.errors()[0]['msg']}"
     except (Exception, SystemExit) as exc:  # a failing rubric is reported, never fatal
