@@ -158,10 +158,9 @@ class Governance(Rubric):
                 roles: Value | Message = Value.join([Value.term("role", r) for r in person.roles])
                 if person.kind == "company":
                     roles = Message("governance.company_roles", "company; {roles}", roles=roles)
-                key = "governance.holder" + ("_control" if person.controls else "") + ("_left" if person.in_management is False else "")
-                text = ("{name} ({roles}) holds {stake}%" + (" and control" if person.controls else "")
-                        + (" and no longer holds a management role." if person.in_management is False else "."))
-                evidence.append(Evidence(statement=Message(key, text, name=Text(person.name, person.name_zh), stake=stake.value, roles=roles),
+                key = "holder" + ("_control" if person.controls else "") + ("_left" if person.in_management is False else "")
+                evidence.append(Evidence(statement=Message(f"governance.{key}", _HOLDER_TEXT[key], name=Text(person.name, person.name_zh),
+                                                           stake=stake.value, roles=roles),
                                          **cited(stake, sources=person.sources)))
         worst = max(scored)
         further = max(0, sum(1 for s in scored if s > 0) - 1)
@@ -240,6 +239,13 @@ def _distributions_while_loss_making(profile: Profile) -> list[tuple[CapitalEven
 
 
 _SEVERITY = Message("unit.severity", "severity")
+# A holder's stake, by whether they control the company and whether they left management (one message id each).
+_HOLDER_TEXT = {
+    "holder": "{name} ({roles}) holds {stake}%.",
+    "holder_control": "{name} ({roles}) holds {stake}% and control.",
+    "holder_left": "{name} ({roles}) holds {stake}% and no longer holds a management role.",
+    "holder_control_left": "{name} ({roles}) holds {stake}% and control and no longer holds a management role.",
+}
 
 
 def _scored(score: float) -> Message:

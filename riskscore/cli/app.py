@@ -689,6 +689,34 @@ def rubrics_new(
         _err(next_step)
 
 
+@rubrics_app.command("catalogue", cls=_Command, short_help="Check a rubric catalogue against the English in code (stale, missing entries).",
+                     epilog=_example("riskscore rubrics catalogue rubrics/locale/zh.po", "riskscore rubrics catalogue src/my_plugin/locale/zh.po --update"))
+def rubrics_catalogue(
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The catalogue: <dir>/locale/<lang>.po, checked against the code under <dir>.", show_default=False)],
+    update: Annotated[bool, typer.Option("--update", help="Record the current English in each entry (#. en:), mark a stale entry fuzzy, add an empty entry for each message without one.")] = False,
+) -> None:
+    """List the catalogue's stale entries (their English changed since they were translated), unrecorded ones
+    (no #. en: comment), messages without an entry, and entries no message in code has. Exit 1 when any.
+
+    With --update, record the English as gettext's msgmerge would: a stale entry keeps its
+    translation but is marked fuzzy (not used until a translator reviews it and removes the mark).
+    """
+    from riskscore.report import catalogues
+
+    report = _guard(lambda: catalogues.check_file(path))
+    if update:
+        from riskscore.io import write_atomic
+
+        text = catalogues.update(report)
+        _guard(lambda: write_atomic(path, text))
+        report = _guard(lambda: catalogues.check_file(path))
+    for finding in report.findings:
+        typer.echo(str(finding))
+    counts = {kind: sum(1 for f in report.findings if f.kind == kind) for kind in ("stale", "fuzzy", "unrecorded", "missing", "untranslated", "unknown", "conflict")}
+    _err(f"{path}: " + (", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "up to date with the code"))
+    raise typer.Exit(EXIT_FAILURE if report.findings else EXIT_OK)
+
+
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True, rich_markup_mode=None, context_settings=CONTEXT)
 app.add_typer(config_app, name="config", short_help="Show the effective configuration and each value's origin.",
               epilog="\b\nExample:\n  riskscore config show --json")

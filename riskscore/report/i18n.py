@@ -413,28 +413,51 @@ def _unquote(token: str, path: Path, line: int) -> str:
     return value
 
 
-def parse_po(text: str, path: Path | str = "<po>") -> dict[str, str]:
-    """The translations of a gettext ``.po`` file: ``{msgid: msgstr}`` (``msgctxt`` prefixes the id as ``ctxt\\x04id``).
+@dataclasses.dataclass(frozen=True)
+class PoEntry:
+    """One entry of a ``.po`` file, as :func:`parse_po_entries` reads it.
 
-    Entries with an empty ``msgstr`` and fuzzy entries are left out (they are not translated);
-    the header (empty msgid) too. Plural forms are not used by riskscore's messages.
+    ``en`` is the English the entry was translated from, recorded in an id-keyed catalogue as
+    the extracted comment ``#. en: "…"`` (a quoted string, escapes as in a msgid); ``line`` is
+    where the entry starts (its first comment, else its first keyword).
     """
+
+    msgid: str
+    msgstr: str
+    line: int
+    msgctxt: str | None = None
+    fuzzy: bool = False
+    en: str | None = None
+    en_line: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The id a translator looks it up by (``msgctxt`` prefixes it as ``ctxt\\x04id``)."""
+        return self.msgid if self.msgctxt is None else self.msgctxt + "\x04" + self.msgid
+
+
+EN_COMMENT = "#. en: "
+"""The extracted comment that records an entry's English source text: ``#. en: "Majority reliance on one customer"``."""
+
+
+def parse_po_entries(text: str, path: Path | str = "<po>") -> list[PoEntry]:
+    """Every entry of a gettext ``.po`` file, the header (empty msgid) included, with its line and recorded English."""
     path = Path(path)
-    entries: dict[str, str] = {}
+    entries: list[PoEntry] = []
     current: dict[str, str] = {}
     key: str | None = None
     fuzzy = False
+    start: int | None = None
+    en: str | None = None
+    en_line: int | None = None
 
     def flush() -> None:
-        nonlocal current, fuzzy, key
-        if "msgid" in current and current["msgid"] and current.get("msgstr") and not fuzzy:
-            msgid = current["msgid"]
-            if "msgctxt" in current:
-                msgid = current["msgctxt"] + "\x04" + msgid
-            if msgid in entries:
-                raise ValueError(f"{path}: duplicate msgid {msgid!r}")
-            entries[msgid] = current["msgstr"]
-        current, fuzzy, key = {}, False, None
+        nonlocal current, fuzzy, key, start, en, en_line
+        if "msgid" in current:
+            entries.append(PoEntry(current["msgid"], current.get("msgstr", ""), start or 0, current.get("msgctxt"), fuzzy, en, en_line))
+        elif en is not None:
+            raise ValueError(f"{path}:{en_line}: an English comment ({EN_COMMENT.strip()}) outside an entry")
+        current, fuzzy, key, start, en, en_line = {}, False, None, None, None, None
 
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -442,8 +465,15 @@ def parse_po(text: str, path: Path | str = "<po>") -> dict[str, str]:
             flush()
             continue
         if line.startswith("#"):
+            if "msgid" in current:  # a comment after an entry without a blank line starts the next one
+                flush()
+            start = start or number
             if line.startswith("#,") and "fuzzy" in line:
                 fuzzy = True
+            elif line.startswith(EN_COMMENT.rstrip()):
+                if en is not None:
+                    raise ValueError(f"{path}:{number}: a second English comment for one entry")
+                en, en_line = _unquote(line[len(EN_COMMENT.rstrip()):].strip(), path, number), number
             continue
         if line.startswith('"'):
             if key is None:
@@ -455,9 +485,25 @@ def parse_po(text: str, path: Path | str = "<po>") -> dict[str, str]:
             raise ValueError(f"{path}:{number}: unknown keyword {word!r} (riskscore's catalogues use msgctxt, msgid, msgstr)")
         if word == "msgctxt" and "msgid" in current:
             flush()
+        start = start or number
         key = word
         current[key] = _unquote(rest.strip(), path, number)
     flush()
+    return entries
+
+
+def parse_po(text: str, path: Path | str = "<po>") -> dict[str, str]:
+    """The translations of a gettext ``.po`` file: ``{msgid: msgstr}`` (``msgctxt`` prefixes the id as ``ctxt\\x04id``).
+
+    Entries with an empty ``msgstr`` and fuzzy entries are left out (they are not translated);
+    the header (empty msgid) too. Plural forms are not used by riskscore's messages.
+    """
+    entries: dict[str, str] = {}
+    for entry in parse_po_entries(text, path):
+        if entry.msgid and entry.msgstr and not entry.fuzzy:
+            if entry.key in entries:
+                raise ValueError(f"{Path(path)}: duplicate msgid {entry.key!r}")
+            entries[entry.key] = entry.msgstr
     return entries
 
 

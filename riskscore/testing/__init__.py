@@ -29,6 +29,12 @@ an empty one) and on any profiles you pass, and raises :class:`ContractError` li
   description and method, every message id its results use, and return no plain-string
   sentence there (a plain string cannot be translated). A rubric that ships none renders in
   English inside a Chinese memo, which passes.
+- catalogue up to date: each entry of a ``locale/<lang>.po`` beside the rubric's module
+  records the English it was translated from (``#. en: "…"``), and that English is still
+  the message's English in code; a stale entry names the id, the catalogue's file and line
+  and both texts (``riskscore rubrics catalogue PATH --update`` records the English; see
+  :mod:`riskscore.report.catalogues`). A ``messages`` attribute has nowhere to record it
+  and is not checked.
 
 When ``score`` raises, the failure names the exception and the line of the rubric's source
 that raised it (``file:line``), plus the innermost frame when that lies outside the rubric.
@@ -121,6 +127,7 @@ def contract_failures(rubric: type, profiles: Iterable[Profile | str | Path] = (
         failures.append(f"Params does not validate from the configuration (give every parameter a default, or configure it): {exc}")
         return failures
 
+    failures += catalogue_failures(rubric)
     checked = sample_profiles() + [p if isinstance(p, Profile) else load_profile(p) for p in profiles]
     for index, profile in enumerate(checked):
         label = "the empty sample profile" if index == 1 else f"profile {profile.id!r}"
@@ -209,6 +216,30 @@ def language_failures(rubric: type, result: object, label: str = "the profile") 
             missing = sorted(i for i in wanted if i not in tr.messages)
             if missing:
                 failures.append(f"the {name} catalogue leaves untranslated on {label}: {', '.join(missing)}")
+    return failures
+
+
+def catalogue_failures(rubric: type) -> list[str]:
+    """Entries of the rubric's own ``.po`` catalogues that no longer translate its English (or do not say which English they translate)."""
+    from riskscore.report import catalogues
+    from riskscore.report.i18n import LANGS, LOCALE, read_po
+
+    module_file = getattr(sys.modules.get(rubric.__module__), "__file__", None)
+    rid = getattr(rubric, "id", None)
+    if not module_file or not isinstance(rid, str):
+        return []
+    failures: list[str] = []
+    for lang in LANGS:
+        po = Path(module_file).resolve().parent / "locale" / f"{lang}.po"
+        if lang == "en" or not po.is_file():
+            continue
+        try:
+            report = catalogues.check(po, elsewhere=read_po(LOCALE / f"{lang}.po"),
+                                      overrides=catalogues.rubric_overrides(rubric))
+        except (OSError, ValueError, SyntaxError) as exc:
+            failures.append(f"the {_LANGUAGE_NAMES.get(lang, lang)} catalogue {po} cannot be checked: {exc}")
+            continue
+        failures += [str(f) for f in report.findings if f.kind in ("stale", "unrecorded", "fuzzy", "conflict") and f.msgid.startswith(rid + ".")]
     return failures
 
 
