@@ -83,11 +83,13 @@ def test_csv_history_fits_and_writes_the_calibration_file(history_csv: Path, tmp
     result = run("calibrate", history_csv, "--out", out)
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["calibration_version"] == cal.CALIBRATION_VERSION == 2
+    assert data["calibration_version"] == cal.CALIBRATION_VERSION == 3
     assert data["features"] == ["margin", "losses", "governance"]
     assert (data["cases"], data["failed"], data["listed"], data["companies"]) == (10, 4, 6, 10)
     assert data["grouped_by"].startswith("row (the CSV has no company column")
-    assert data["label_rule"] == "as given in the CSV's outcome column"
+    assert data["label_rule"] == "as given in the CSV's outcome column" and data["label"] == {"source": "csv"}
+    assert data["validation"]["scheme"] == {"kind": "leave_one_company_out", "folds": 10}
+    assert data["base_rate"]["prior_setting"] == "auto"
     assert data["case_labels"] == [r[0] for r in ROWS] and data["skipped"] == [] and data["skipped_count"] == 0
     v = data["validation"]
     assert v["method"].startswith("leave-one-company-out cross-validation (10 folds): no company's cases on both sides of a fold")
@@ -575,7 +577,7 @@ def test_load_calibration_refusals(tmp_path: Path) -> None:
     data = json.loads(COMMITTED.read_text(encoding="utf-8"))
     old = tmp_path / "old.json"
     old.write_text(json.dumps({**data, "calibration_version": 1}), encoding="utf-8")
-    assert _load_error(old).startswith(f"{old}: calibration_version: not a calibration file of this riskscore version (expected 2")
+    assert _load_error(old) == f"{old}: calibration_version: not a calibration file of this riskscore version (expected 3, or 2; rerun `riskscore calibrate`)"
     partial = tmp_path / "partial.json"
     partial.write_text(json.dumps({k: v for k, v in data.items() if k not in ("final", "validation")}), encoding="utf-8")
     assert "final, validation" in _load_error(partial)

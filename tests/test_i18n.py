@@ -4,8 +4,10 @@ every message id translated, the catalogues well formed, and English untouched."
 from __future__ import annotations
 
 import html as htmllib
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -25,7 +27,7 @@ runner = CliRunner()
 # Words a Chinese memo may show in Latin letters: names, units, standards, identifiers.
 ALLOWED = {
     "IPO", "HKEX", "ASC", "ISA", "ISS", "MSCI", "IFRS", "CSRC", "GL", "AI", "B2G", "RMB", "USD", "HKD", "OFweek", "One",
-    "WeDoctor", "Holdings", "Limited", "Qwen", "Choice", "pts", "txt", "html", "toml",
+    "WeDoctor", "Holdings", "Limited", "Qwen", "Choice", "pts", "txt", "html", "toml", "CSV", "AUC", "Brier",
 }
 
 
@@ -46,6 +48,7 @@ def english_left(text: str, is_html: bool) -> list[str]:
     else:
         text = re.sub(r"`[^`]*`", " ", text)
         text = re.sub(r"\([A-Z][A-Za-z ]+\)", " ", text, count=1)  # the English name beside the Chinese in the title
+    text = re.sub(r"“[^”]*”", " ", text)  # a quote is shown as its source wrote it (a catalogue may not put English in quotes: see below)
     text = re.sub(r"\S*[_\[\]/.\-]\S*", lambda m: " " if re.search(r"[_\[\]/]|\w[.-]\w", m.group()) else m.group(), text)  # paths, ids, files
     return sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED})
 
@@ -86,6 +89,15 @@ def test_every_message_id_of_the_trend_memo_has_a_chinese_translation() -> None:
 def test_the_leak_check_finds_english() -> None:
     assert english_left("风险 High risk `periods[2025H1]` HKEX", False) == ["High", "risk"]
     assert english_left('<p>风险 <code>not this</code> but this</p>', True) == ["but", "this"]
+    assert english_left("来源：“As the source wrote it”；but not this", False) == ["but", "not", "this"]
+
+
+def test_no_translation_puts_english_inside_quotation_marks() -> None:
+    """The leak check passes quoted text (a quote is an original); so no catalogue text may quote English words of its own."""
+    for path in (LOCALE / "zh.po", ROOT / "rubrics" / "locale" / "zh.po", WEDOCTOR.with_suffix(".zh.po")):
+        quoted = {msgid: q for msgid, text in read_po(path).items() for q in re.findall(r"“([^”]*)”", text)
+                  if re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w+\}", "", q))}
+        assert quoted == {}, path
 
 
 def test_every_message_id_of_the_memo_has_a_chinese_translation() -> None:
@@ -284,8 +296,7 @@ def test_the_chinese_trend_memo_is_written_beside_the_english(tmp_path: Path) ->
 
 
 def test_the_peer_and_sensitivity_sections_are_translated_too() -> None:
-    """Peers (ranks, precedents, what the comparison cannot say) and the sensitivity table, in Chinese; the
-    calibration line is not translated yet, so the memo is rendered without one."""
+    """Peers (ranks, precedents, what the comparison cannot say) and the sensitivity table, in Chinese."""
     pipeline = Pipeline.open()
     profile = pipeline.load(WEDOCTOR)
     assessment = pipeline.assess(profile)
@@ -298,3 +309,157 @@ def test_the_peer_and_sensitivity_sections_are_translated_too() -> None:
         html = html.replace(htmllib.escape(name.localize(tr) if isinstance(name, Text) else name, quote=False), "")
     assert english_left(html, True) == []
     assert sorted(i for i in message_ids(memo) if i not in tr.messages) == []
+
+
+# ------------------------------------------------------------------------------ calibration in Chinese
+
+CALIBRATION = ROOT / "reports" / "calibration.json"
+
+
+def _zh_peer_memo(fmt_: str, calibration: Path = CALIBRATION) -> tuple[str, Any, Translator]:
+    pipeline = Pipeline.open()
+    profile = pipeline.load(WEDOCTOR)
+    assessment = pipeline.assess(profile)
+    options = pipeline.memo_options(peers="tag:health-tech", calibration=calibration, lang="zh")
+    text = pipeline.render(profile, assessment, [fmt_], options, source=WEDOCTOR)[fmt_]
+    return text, pipeline.memo(profile, assessment, options, WEDOCTOR), pipeline.translator("zh", profile, WEDOCTOR)
+
+
+def _without_peer_names(text: str, memo: Any, tr: Translator, is_html: bool) -> str:
+    for name in memo.peer_names:  # names are the profiles' own (a Chinese name may carry an English note)
+        shown = name.localize(tr) if isinstance(name, Text) else name
+        text = text.replace(htmllib.escape(shown, quote=False) if is_html else shown, "")
+    return text
+
+
+@pytest.mark.parametrize("fmt_", ["md", "html"])
+def test_no_english_is_left_in_the_chinese_peer_memo_with_calibration(fmt_: str) -> None:
+    text, memo, tr = _zh_peer_memo(fmt_)
+    assert "基准失败率：70.8%，并非针对本公司的概率。校准模型未显示出预测能力" in text
+    assert "标签规则：案例为具有最终状态的递表" in text and "12个月内" in text and "（内置默认值）：一份港交所数据摘要显示" in text
+    assert english_left(_without_peer_names(text, memo, tr, fmt_ == "html"), fmt_ == "html") == []
+    assert sorted(i for i in message_ids(memo) if i not in tr.messages) == []
+    assert {"calibration.no_skill", "calibration.rule.window", "calibration.prior.auto_outside", "calibration.method.grouped"} <= message_ids(memo)
+
+
+def test_the_english_calibration_line_is_unchanged_by_the_messages() -> None:
+    """The sentence reads the same as before it was made translatable (reports/peers/wedoctor.md holds it too)."""
+    pipeline = Pipeline.open()
+    profile = pipeline.load(WEDOCTOR)
+    assessment = pipeline.assess(profile)
+    memo = pipeline.memo(profile, assessment, pipeline.memo_options(calibration=CALIBRATION), WEDOCTOR)
+    assert memo.calibration == (
+        "Base rate of failure: 70.8%, not a probability for this company. The calibration model has no demonstrated skill: grouped "
+        "10-fold cross-validation by company (23 companies), no company on both sides of a fold: skill score +0.03 ± 0.06 against always "
+        "predicting the base rate (Brier 0.22 ± 0.02 vs 0.229), AUC 0.55 ± 0.09; best single rubric (losses): skill +0.03 ± 0.06, AUC "
+        "0.52 ± 0.08. Rates: market base rate 70.8% (the packaged default): A summary of HKEX figures reports 154 applications and 45 "
+        "listings in January–September 2024; 1 − 45/154 ≈ 70.8% of filings did not list; history base rate 35.6% (16 failed of 45 cases "
+        "from 23 companies); the market rate is the prior in force (auto: the market rate 70.8% lies outside the history's 95% interval "
+        "(23.2%–50.2%), so the history is not representative of the market). Label rule: a case is a filing with a final status; failed = "
+        "it lapsed, was withdrawn or was rejected and the company did not list on a later filing within 12 months of it; not failed = the "
+        "filing listed, or the company listed on a later filing within 12 months; a failed-status filing whose window had not run out by "
+        "the profile's as_of date is left out as undetermined.")
+    assert memo.calibration in (ROOT / "reports" / "peers" / "wedoctor.md").read_text(encoding="utf-8")
+
+
+def test_the_packaged_market_source_has_a_translation_keyed_by_its_english() -> None:
+    """riskscore's own default is ours to translate; when its English changes, this fails until the catalogue follows."""
+    from riskscore.scoring.config import load_config
+
+    source = load_config(None).calibration.market_failure_rate_source
+    assert source and source.rstrip(".") in read_po(LOCALE / "zh.po")
+
+
+def _calibration_file(tmp_path: Path, **changes: Any) -> Path:
+    data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        where, _, name = key.rpartition("__")
+        (data[where] if where else data)[name] = value
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_a_users_market_source_is_shown_as_a_quoted_original_in_chinese(tmp_path: Path) -> None:
+    path = _calibration_file(tmp_path, base_rate__market_source="Exchange statistics, our own count of 2023 filings.",
+                             base_rate__market_origin="file (riskscore.toml)", base_rate__prior_setting="market")
+    text, memo, tr = _zh_peer_memo("md", path)
+    assert "市场基准率70.8%：“Exchange statistics, our own count of 2023 filings”；" in text  # quoted, its full stop left to the sentence
+    assert "以市场基准率为现行先验（由配置指定为市场基准率）" in text and "内置默认值" not in text
+    assert english_left(_without_peer_names(text, memo, tr, False), False) == []
+    assert "“Exchange statistics, our own count of 2023 filings”" in localize(memo.calibration, tr)
+    assert tr.missing == set()  # a user's own text is not a translation the catalogue misses
+
+
+def test_a_version_2_calibration_file_is_still_read_and_says_the_same(tmp_path: Path) -> None:
+    from riskscore.analysis.calibration import load_calibration
+
+    v2 = _calibration_file(tmp_path, calibration_version=2)
+    data = json.loads(v2.read_text(encoding="utf-8"))
+    del data["label"], data["validation"]["scheme"], data["base_rate"]["prior_setting"]
+    v2.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    loaded, current = load_calibration(v2), load_calibration(CALIBRATION)
+    assert (loaded["label"], loaded["validation"]["scheme"], loaded["base_rate"]["prior_setting"]) == (
+        current["label"], current["validation"]["scheme"], current["base_rate"]["prior_setting"])
+    assert _zh_peer_memo("md", v2)[0] == _zh_peer_memo("md")[0]
+
+
+def test_a_version_2_file_with_a_rule_of_its_own_shows_it_quoted(tmp_path: Path) -> None:
+    from riskscore.analysis.calibration import load_calibration
+
+    path = _calibration_file(tmp_path, calibration_version=2, label_rule="hand-labelled by the committee")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["label"]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert load_calibration(path)["label"] == {"source": "text", "text": "hand-labelled by the committee"}
+    assert "标签规则：“hand-labelled by the committee”。" in _zh_peer_memo("md", path)[0]
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"label": {"source": "profiles"}}, "label"),
+    ({"label": {"source": "profiles", "relist_window_months": -1}}, "label"),
+    ({"validation__scheme": {"kind": "grouped", "folds": 10}}, "validation.scheme"),
+    ({"base_rate__prior_setting": "sometimes"}, "base_rate.prior_setting"),
+])
+def test_a_calibration_file_without_the_sentences_fields_is_refused_naming_the_field(tmp_path: Path, changes: dict, field: str) -> None:
+    path = _calibration_file(tmp_path, **changes)
+    result = runner.invoke(app, ["memo", str(WEDOCTOR), "--calibration", str(path), "--lang", "zh", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and f"{path}: {field}: expected" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def _skilled(tmp_path: Path) -> Path:
+    """A calibration file whose model has shown skill (the committed one has not), so the trend gives a probability at each point."""
+    data = json.loads(CALIBRATION.read_text(encoding="utf-8"))
+    data["validation"]["demonstrated_skill"] = True
+    data["validation"]["model"]["skill"] = {"value": 0.2957, "sd": 0.08, "resamples": 200}
+    path = tmp_path / "skilled.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("skilled", [False, True], ids=["base-rate", "probabilities"])
+@pytest.mark.parametrize("fmt_", ["md", "html"])
+def test_the_chinese_trend_memo_with_calibration_has_no_english_left(tmp_path: Path, fmt_: str, skilled: bool) -> None:
+    from riskscore.report.memo import build_trend_memo
+
+    pipeline = Pipeline.open()
+    profile = pipeline.load(WEDOCTOR)
+    trend = pipeline.trend(profile, pipeline.memo_options(calibration=_skilled(tmp_path) if skilled else CALIBRATION), WEDOCTOR)
+    text = pipeline.render_trend(trend, [fmt_], "zh", profile, WEDOCTOR)[fmt_]
+    if skilled:
+        assert "在各时点已知信息下上市失败的估计概率：2021年4月1日：" in text and "。最新时点：上市失败的估计概率：" in text
+        assert "Estimated probability" in str(trend.calibration)  # the English is the same model's
+    else:
+        assert "基准失败率：70.8%" in text
+    assert english_left(text, fmt_ == "html") == []
+    tr = pipeline.translator("zh", profile, WEDOCTOR)
+    assert sorted(i for i in message_ids(build_trend_memo(trend)) if i not in tr.messages) == []
+
+
+@pytest.mark.parametrize("fmt_", ["md", "html"])
+def test_committed_chinese_peer_memo_is_fresh(fmt_: str) -> None:
+    """reports/peers/wedoctor.zh.* is `riskscore memo companies/wedoctor.yaml --peers tag:health-tech
+    --calibration reports/calibration.json --lang zh --out reports/peers`, beside the English one."""
+    committed = (ROOT / "reports" / "peers" / f"wedoctor.zh.{fmt_}").read_text(encoding="utf-8")
+    assert _zh_peer_memo(fmt_)[0] == committed, "reports/peers/wedoctor.zh.* is stale: rerun the peer memo command with --lang zh"

@@ -49,6 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,9 +58,13 @@ from typing import Any
 from riskscore.errors import InputError, Problem
 from riskscore.inputfile import read_limited, read_text_limited
 from riskscore.report import format as fmt
+from riskscore.report.i18n import Localizable, Message, Value
 
 FAILED_STATUSES = {"lapsed", "withdrawn", "rejected"}
-CALIBRATION_VERSION = 2
+CALIBRATION_VERSION = 3
+"""3: the memo sentence's facts are fields too (``label``, ``validation.scheme``, ``base_rate.prior_setting``), so that it can
+be written in any language; a version-2 file is still read, those fields derived from its English text."""
+READABLE_VERSIONS = (2, 3)
 LOCO_MAX_GROUPS = 20
 GROUPED_FOLDS = 10
 BOOTSTRAP_RESAMPLES = 200
@@ -82,16 +87,56 @@ class History:
     skipped: list[str] = field(default_factory=list)
     label_rule: str = ""
     grouped_by: str = "company"
+    label: dict[str, Any] = field(default_factory=lambda: {"source": "csv"})  # how cases were labelled, as the file keeps it
 
 
-def label_rule_text(window_months: int) -> str:
-    if window_months == 0:
-        return ("a case is a filing with a final status; failed = it lapsed, was withdrawn or was rejected (relist window 0: "
-                "a later listing does not change that); listed = the filing listed")
-    return (f"a case is a filing with a final status; failed = it lapsed, was withdrawn or was rejected and the company did "
-            f"not list on a later filing within {window_months} months of it; not failed = the filing listed, or the company "
-            f"listed on a later filing within {window_months} months; a failed-status filing whose window had not run out by "
-            f"the profile's as_of date is left out as undetermined")
+def label_rule_text(window_months: int) -> Localizable:
+    return rule_message({"source": "profiles", "relist_window_months": window_months})
+
+
+def rule_message(label: dict[str, Any]) -> Localizable:
+    """The label rule, from the calibration file's ``label``: ``{"source": "profiles", "relist_window_months": 12}``,
+    ``{"source": "csv"}``, or (a version-2 file whose rule is not ours) ``{"source": "text", "text": …}``."""
+    if label["source"] == "csv":
+        return Message("calibration.rule.csv", "as given in the CSV's outcome column")
+    if label["source"] == "text":
+        return Value.quoted(label["text"])
+    window = label["relist_window_months"]
+    if window == 0:
+        return Message("calibration.rule.window0", "a case is a filing with a final status; failed = it lapsed, was withdrawn or was "
+                       "rejected (relist window 0: a later listing does not change that); listed = the filing listed")
+    return Message("calibration.rule.window", "a case is a filing with a final status; failed = it lapsed, was withdrawn or was rejected "
+                   "and the company did not list on a later filing within {months} months of it; not failed = the filing listed, or the "
+                   "company listed on a later filing within {months} months; a failed-status filing whose window had not run out by the "
+                   "profile's as_of date is left out as undetermined", months=window)
+
+
+def scheme_message(scheme: dict[str, Any]) -> Localizable:
+    """How the validation folded the cases, from ``validation.scheme``."""
+    if scheme["kind"] == "leave_one_company_out":
+        return Message("calibration.method.loco", "leave-one-company-out cross-validation ({folds} folds)", folds=scheme["folds"])
+    if scheme["kind"] == "grouped":
+        return Message("calibration.method.grouped", "grouped {folds}-fold cross-validation by company ({companies} companies)",
+                       folds=scheme["folds"], companies=scheme["companies"])
+    return Value.quoted(scheme["text"])
+
+
+def _rate(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def prior_message(setting: str, prior: str, market: float, low: float, high: float, text: str = "") -> Localizable:
+    """Why the prior in force is the one it is: configured, or ``auto`` and where the market rate lies."""
+    if setting in ("history", "market"):
+        return Message("calibration.prior.configured", 'configured: prior = "{prior}"', prior=Value.term("calibration.prior_kind", setting))
+    if setting == "auto":
+        rates = dict(market=_rate(market), low=_rate(low), high=_rate(high))
+        if prior == "history":
+            return Message("calibration.prior.auto_inside", "auto: the market rate {market} lies inside the history's 95% interval "
+                           "({low}–{high}), so the history is taken as representative", **rates)
+        return Message("calibration.prior.auto_outside", "auto: the market rate {market} lies outside the history's 95% interval "
+                       "({low}–{high}), so the history is not representative of the market", **rates)
+    return Value.quoted(text)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -160,7 +205,7 @@ def history_from_profiles(inputs: list[str], config: Any, rubrics: list[Any]) ->
                 skipped.append(f"{label}: no rubric could score on what was disclosed by {filing.known_date}")
                 continue
             cases.append(Case(label, failed, {r.id: scores.get(r.id) for r in rubrics}, profile.id))
-    return History(cases, [r.id for r in rubrics], skipped, label_rule_text(window))
+    return History(cases, [r.id for r in rubrics], skipped, label_rule_text(window), label={"source": "profiles", "relist_window_months": window})
 
 
 def history_from_csv(path: str) -> History:
@@ -208,7 +253,7 @@ def history_from_csv(path: str) -> History:
         if grouped and not company:
             raise InputError(path, [Problem(f"row {i + 2}.company", "blank; every row of a grouped history names its company")])
         cases.append(Case(label, failed, scores, company or label))
-    return History(cases, features, label_rule="as given in the CSV's outcome column",
+    return History(cases, features, label_rule=str(rule_message({"source": "csv"})),
                    grouped_by="company" if grouped else "row (the CSV has no company column, so a company's cases cannot be kept together)")
 
 
@@ -234,28 +279,33 @@ def choose_prior(failed: int, cases: int, settings: Any) -> tuple[float, str, st
     history = failed / cases
     low, high = wilson_interval(failed, cases)
     market = settings.market_failure_rate
-    if settings.prior == "history":
-        return history, "history", "configured: prior = \"history\""
-    if settings.prior == "market":
-        return market, "market", "configured: prior = \"market\""
-    if low <= market <= high:
-        return history, "history", (f"auto: the market rate {100 * market:.1f}% lies inside the history's 95% interval "
-                                    f"({100 * low:.1f}%–{100 * high:.1f}%), so the history is taken as representative")
-    return market, "market", (f"auto: the market rate {100 * market:.1f}% lies outside the history's 95% interval "
-                              f"({100 * low:.1f}%–{100 * high:.1f}%), so the history is not representative of the market")
+    if settings.prior in ("history", "market"):
+        kind = settings.prior
+    else:
+        kind = "history" if low <= market <= high else "market"
+    return (history if kind == "history" else market), kind, prior_message(settings.prior, kind, market, low, high)
+
+
+def fold_scheme(groups: list[str]) -> dict[str, Any]:
+    """How :func:`grouped_folds` folds these groups, as the calibration file keeps it (``validation.scheme``)."""
+    names = len(set(groups))
+    if names <= LOCO_MAX_GROUPS:
+        return {"kind": "leave_one_company_out", "folds": names}
+    return {"kind": "grouped", "folds": GROUPED_FOLDS, "companies": names}
 
 
 def grouped_folds(groups: list[str]) -> tuple[str, list[tuple[list[int], list[int]]]]:
     """Cross-validation folds that never split a group: leave one group out, or 10 grouped folds beyond 20 groups."""
     names = sorted(set(groups))
+    method = str(scheme_message(fold_scheme(groups)))
     if len(names) <= LOCO_MAX_GROUPS:
         folds = [([i for i, g in enumerate(groups) if g != name], [i for i, g in enumerate(groups) if g == name]) for name in names]
-        return f"leave-one-company-out cross-validation ({len(names)} folds)", folds
+        return method, folds
     from sklearn.model_selection import GroupKFold
 
     splitter = GroupKFold(n_splits=GROUPED_FOLDS)
     folds = [(list(map(int, tr)), list(map(int, te))) for tr, te in splitter.split(groups, groups=groups)]
-    return f"grouped {GROUPED_FOLDS}-fold cross-validation by company ({len(names)} companies)", folds
+    return method, folds
 
 
 def _medians(raw: Any) -> Any:
@@ -468,7 +518,8 @@ def _fit(history: History, groups: list[str], n: int, failed: int, listed: int, 
     return {
         "calibration_version": CALIBRATION_VERSION,
         "model": "logistic regression on rubric scores / 100 (scikit-learn, L2, C=1), intercept moved to the base rate in force",
-        "label_rule": history.label_rule,
+        "label_rule": str(history.label_rule),
+        "label": history.label,
         "features": features,
         "cases": n,
         "failed": failed,
@@ -483,10 +534,12 @@ def _fit(history: History, groups: list[str], n: int, failed: int, listed: int, 
             "market_origin": settings_origin,
             "prior": prior_kind,
             "prior_rate": round(prior, 4),
-            "prior_reason": prior_why,
+            "prior_setting": settings.prior,
+            "prior_reason": str(prior_why),
             "brier_of_history_rate": round(rate * (1 - rate), 4),
         },
         "validation": {
+            "scheme": fold_scheme(groups),
             "method": f"{method}: no company's cases on both sides of a fold; reference = always predicting the history's "
                       f"base rate; AUC on the out-of-fold rankings; spread = standard deviation over {resamples} bootstrap resamples of companies, seed {seed}",
             "model": model_figures,
@@ -518,13 +571,17 @@ def load_calibration(path: str | Path) -> dict[str, Any]:
             raise ValueError(f"expected a JSON object, got {type(data).__name__}")
     except ValueError as exc:
         raise InputError(str(path), [Problem("", f"not a calibration file: {exc}")]) from None
-    if data.get("calibration_version") != CALIBRATION_VERSION:
-        return _refuse(path, "calibration_version", f"not a calibration file of this riskscore version (expected {CALIBRATION_VERSION}; "
-                                                    "rerun `riskscore calibrate`)")
+    version = data.get("calibration_version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        return _refuse(path, "calibration_version", f"not a calibration file of this riskscore version (expected {CALIBRATION_VERSION}, "
+                                                    f"or {READABLE_VERSIONS[0]}; rerun `riskscore calibrate`)")
     required = ("features", "final", "held_out", "cases", "failed", "listed", "companies", "base_rate", "validation", "label_rule")
     missing = [k for k in required if k not in data]
     if missing:
         return _refuse(path, ", ".join(missing), "missing from the calibration file")
+    if version == 2:
+        _from_version_2(data)
+    _check_sentence_fields(path, data)
     for where, model in [("final", data["final"]), *((f"held_out.{k}", m) for k, m in data["held_out"].items())]:
         if not isinstance(model, dict) or any(k not in model for k in ("coefficients", "intercept", "imputation_medians", "fitted")) \
                 or not len(model["coefficients"]) == len(model["imputation_medians"]) == len(data["features"]):
@@ -534,6 +591,51 @@ def load_calibration(path: str | Path) -> dict[str, Any]:
 
 def _refuse(path: str | Path, field_name: str, message: str) -> dict[str, Any]:
     raise InputError(str(path), [Problem(field_name, message)])
+
+
+def _from_version_2(data: dict[str, Any]) -> None:
+    """A version-2 file kept the sentence's facts only in English text: derive the fields version 3 keeps
+    (what is not riskscore's own wording stays as its text, shown quoted in another language)."""
+    rule = str(data.get("label_rule", ""))
+    window = re.search(r"within (\d+) months of it", rule)
+    if rule == str(rule_message({"source": "csv"})):
+        data["label"] = {"source": "csv"}
+    elif window and rule == str(rule_message({"source": "profiles", "relist_window_months": int(window.group(1))})):
+        data["label"] = {"source": "profiles", "relist_window_months": int(window.group(1))}
+    elif rule == str(rule_message({"source": "profiles", "relist_window_months": 0})):
+        data["label"] = {"source": "profiles", "relist_window_months": 0}
+    else:
+        data["label"] = {"source": "text", "text": rule}
+    validation = data.get("validation")
+    if isinstance(validation, dict) and "scheme" not in validation:
+        method = str(validation.get("method", "")).split(":")[0]
+        loco = re.fullmatch(r"leave-one-company-out cross-validation \((\d+) folds\)", method)
+        grouped = re.fullmatch(r"grouped (\d+)-fold cross-validation by company \((\d+) companies\)", method)
+        validation["scheme"] = ({"kind": "leave_one_company_out", "folds": int(loco.group(1))} if loco else
+                                {"kind": "grouped", "folds": int(grouped.group(1)), "companies": int(grouped.group(2))} if grouped else
+                                {"kind": "text", "text": method})
+    base = data.get("base_rate")
+    if isinstance(base, dict) and "prior_setting" not in base:
+        reason = str(base.get("prior_reason", ""))
+        base["prior_setting"] = ("auto" if reason.startswith("auto:") else base.get("prior") if reason.startswith("configured: prior =")
+                                 else "text")
+
+
+def _check_sentence_fields(path: str | Path, data: dict[str, Any]) -> None:
+    """The fields the memo's sentence is built from, each refused by name when it is not what ``riskscore calibrate`` writes."""
+    label = data.get("label")
+    if not isinstance(label, dict) or label.get("source") not in ("profiles", "csv", "text") or (
+            label["source"] == "profiles" and (not isinstance(label.get("relist_window_months"), int) or label["relist_window_months"] < 0)):
+        _refuse(path, "label", 'expected {"source": "profiles", "relist_window_months": <months>} or {"source": "csv"}')
+    validation, base = data["validation"], data["base_rate"]
+    scheme = validation.get("scheme") if isinstance(validation, dict) else None
+    if not isinstance(scheme, dict) or not (
+            (scheme.get("kind") == "leave_one_company_out" and isinstance(scheme.get("folds"), int))
+            or (scheme.get("kind") == "grouped" and isinstance(scheme.get("folds"), int) and isinstance(scheme.get("companies"), int))
+            or (scheme.get("kind") == "text" and isinstance(scheme.get("text"), str))):
+        _refuse(path, "validation.scheme", 'expected {"kind": "leave_one_company_out", "folds": <n>} or {"kind": "grouped", "folds": <n>, "companies": <n>}')
+    if not isinstance(base, dict) or base.get("prior_setting") not in ("history", "market", "auto", "text") or base.get("prior") not in ("history", "market"):
+        _refuse(path, "base_rate.prior_setting", 'expected "history", "market" or "auto" (the configured prior), with base_rate.prior "history" or "market"')
 
 
 def model_for(calibration: dict[str, Any], company: str | None) -> tuple[dict[str, Any], bool]:
@@ -560,6 +662,9 @@ def probability(calibration: dict[str, Any], assessment: Any) -> float:
 
 
 # --------------------------------------------------------------------------- the sentence memos show
+#
+# Built as messages (riskscore/locale/<lang>.po), from the file's fields; what a user wrote in configuration (the market
+# rate's source) is shown as written: quoted in another language, unless riskscore's catalogue translates it (its own default).
 
 
 def _pct(value: float) -> str:
@@ -569,32 +674,54 @@ def _pct(value: float) -> str:
 def _fig(figure: dict[str, Any], signed: bool = False) -> str:
     value, sd = figure.get("value"), figure.get("sd")
     if value is None:
-        return "undefined"
+        return Message("calibration.undefined", "undefined")
     return fmt.number(value, 2, sign=signed) + (f" ± {fmt.number(sd, 2)}" if sd is not None else "")
 
 
-def calibration_line(calibration: dict[str, Any], assessment: Any) -> str:
-    """The probability with what it rests on; the base rate instead when the model has no demonstrated skill
-    or cannot be fitted without the company's own cases."""
+def _parts(calibration: dict[str, Any]) -> dict[str, Localizable]:
+    """The pieces every form of the sentence shares: the validation figures, the rates, the prior, the label rule."""
     base, v = calibration["base_rate"], calibration["validation"]
     m, bl = v["model"], v["baseline"]
-    origin = " (the packaged default)" if str(base.get("market_origin", "")).startswith("default") else ""
-    rates = (f"market base rate {_pct(base['market'])}{origin}: {base['market_source'].rstrip('.')}; history base rate {_pct(base['history'])} "
-             f"({calibration['failed']} failed of {calibration['cases']} cases from {calibration['companies']} companies)")
-    prior = f"the {base['prior']} rate is the prior in force ({base['prior_reason']})"
-    figures = (f"{v['method'].split(':')[0]}, no company on both sides of a fold: skill score {_fig(m['skill'], True)} against always "
-               f"predicting the base rate (Brier {_fig(m['brier'])} vs {fmt.number(m['brier_reference'], 3)}), AUC {_fig(m['auc'])}; best single rubric "
-               f"({bl['feature']}): skill {_fig(bl['skill'], True)}, AUC {_fig(bl['auc'])}")
-    rule = f"Label rule: {calibration['label_rule']}."
+    origin = (Message("calibration.packaged_default", " (the packaged default)") if str(base.get("market_origin", "")).startswith("default")
+              else "")
+    rates = Message("calibration.rates", "market base rate {market}{origin}: {source}; history base rate {history} ({failed} failed of "
+                    "{cases} cases from {companies} companies)", market=_pct(base["market"]), origin=origin,
+                    source=Value.quoted(str(base["market_source"]).rstrip(".")), history=_pct(base["history"]),
+                    failed=calibration["failed"], cases=calibration["cases"], companies=calibration["companies"])
+    low, high = base.get("history_interval_95") or (0.0, 1.0)
+    reason = prior_message(base["prior_setting"], base["prior"], base["market"], low, high, str(base.get("prior_reason", "")))
+    prior = Message("calibration.prior", "the {kind} rate is the prior in force ({reason})", kind=Value.term("calibration.prior_kind", base["prior"]),
+                    reason=reason)
+    feature = str(bl["feature"])
+    figures = Message("calibration.figures", "{method}, no company on both sides of a fold: skill score {skill} against always predicting "
+                      "the base rate (Brier {brier} vs {reference}), AUC {auc}; best single rubric ({feature}): skill {baseline_skill}, "
+                      "AUC {baseline_auc}", method=scheme_message(v["scheme"]), skill=_fig(m["skill"], True), brier=_fig(m["brier"]),
+                      reference=fmt.number(m["brier_reference"], 3), auc=_fig(m["auc"]),
+                      feature=Message(f"{feature}.title", feature.replace("{", "{{").replace("}", "}}")),
+                      baseline_skill=_fig(bl["skill"], True), baseline_auc=_fig(bl["auc"]))
+    rule = Message("calibration.label_rule", "Label rule: {rule}.", rule=rule_message(calibration["label"]))
+    return {"figures": figures, "rates": rates, "prior": prior, "rule": rule}
+
+
+def calibration_line(calibration: dict[str, Any], assessment: Any) -> Message:
+    """The probability with what it rests on; the base rate instead when the model has no demonstrated skill
+    or cannot be fitted without the company's own cases. A message: English as it is, or translated."""
+    base, v = calibration["base_rate"], calibration["validation"]
+    parts = _parts(calibration)
     model, held_out = model_for(calibration, assessment.profile_id)
+    rate = _pct(base["prior_rate"])
     if not v["demonstrated_skill"]:
-        return (f"Base rate of failure: {_pct(base['prior_rate'])}, not a probability for this company. The calibration model has no demonstrated "
-                f"skill: {figures}. Rates: {rates}; {prior}. {rule}")
+        return Message("calibration.no_skill", "Base rate of failure: {rate}, not a probability for this company. The calibration model has "
+                       "no demonstrated skill: {figures}. Rates: {rates}; {prior}. {rule}", rate=rate, **parts)
     if not model["fitted"]:
-        return (f"Base rate of failure: {_pct(base['prior_rate'])}, not a probability for this company: without this company's own cases the "
-                f"history holds no case of one outcome, so no model could be fitted that never saw them. Rates: {rates}; {prior}. {rule}")
-    basis = (f"a logistic model that never saw this company's filings ({model['cases']} cases of the other companies)" if held_out
-             else f"a logistic model fitted on {calibration['cases']} past cases of {calibration['companies']} companies, none of them this one")
-    return (f"Estimated probability that the listing fails: {fmt.share(probability(calibration, assessment))}, from {basis}, its intercept "
-            f"set to the {base['prior']} base rate. Validation: {figures}. Rates: {rates}; {prior}. {rule} "
-            f"With this few cases the estimate is rough; read it beside the scores, not instead of them.")
+        return Message("calibration.not_fitted", "Base rate of failure: {rate}, not a probability for this company: without this company's "
+                       "own cases the history holds no case of one outcome, so no model could be fitted that never saw them. Rates: "
+                       "{rates}; {prior}. {rule}", rate=rate, rates=parts["rates"], prior=parts["prior"], rule=parts["rule"])
+    basis = (Message("calibration.basis.held_out", "a logistic model that never saw this company's filings ({cases} cases of the other "
+                     "companies)", cases=model["cases"]) if held_out
+             else Message("calibration.basis.final", "a logistic model fitted on {cases} past cases of {companies} companies, none of them "
+                          "this one", cases=calibration["cases"], companies=calibration["companies"]))
+    return Message("calibration.estimate", "Estimated probability that the listing fails: {probability}, from {basis}, its intercept set to "
+                   "the {kind} base rate. Validation: {figures}. Rates: {rates}; {prior}. {rule} With this few cases the estimate is "
+                   "rough; read it beside the scores, not instead of them.", probability=fmt.share(probability(calibration, assessment)),
+                   basis=basis, kind=Value.term("calibration.prior_kind", base["prior"]), **parts)

@@ -132,8 +132,10 @@ def _calibration_text(calibration: dict[str, Any], points: list[TrendPoint]) -> 
     model, _ = model_for(calibration, points[-1].assessment.profile_id)
     if not calibration["validation"]["demonstrated_skill"] or not model["fitted"]:
         return latest
-    at = "; ".join(f"{p.date}: {fmt.share(probability(calibration, p.assessment))}" for p in points)
-    return f"Estimated probability that the listing fails, on what was known at each point: {at}. At the latest point: {latest}"
+    at = Value.join([Message("calibration.trend.point", "{date}: {probability}", date=Value.date(p.date.isoformat()),
+                             probability=fmt.share(probability(calibration, p.assessment))) for p in points], "; ")
+    return Message("calibration.trend", "Estimated probability that the listing fails, on what was known at each point: {points}. "
+                   "At the latest point: {latest}", points=at, latest=latest)
 
 
 def _step(start: TrendPoint, end: TrendPoint) -> Step:

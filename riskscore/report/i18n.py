@@ -272,6 +272,13 @@ class Value(Localizable):
         return cls("lower_first", text, always)
 
     @classmethod
+    def quoted(cls, text: str) -> Value:
+        """Text someone wrote in configuration (a source's citation), not ours to translate: as written in English;
+        in another language the catalogue's translation keyed by the text itself (riskscore's own defaults have one),
+        else the original in quotation marks (``“…”``), as a quote from a source is shown."""
+        return cls("quoted", str(text))
+
+    @classmethod
     def term(cls, vocabulary: str, key: str) -> Value:
         """A word from a fixed vocabulary (filing status, source kind…): message id ``vocabulary.key``, English ``key``."""
         return cls("term", vocabulary, key)
@@ -282,6 +289,13 @@ def _term(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     if tr is None:
         return str(key).replace("_", " ")
     return tr.lookup(f"{vocabulary}.{key}") or str(key).replace("_", " ")
+
+
+def _quoted(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
+    text = str(args[0])
+    if tr is None or lang == "en":
+        return text
+    return tr.messages.get(text) or f"“{text}”"  # not recorded as missing: a user's own text has no translation to miss
 
 
 def _unit(text: str, lang: str) -> str:
@@ -353,6 +367,7 @@ _VALUE_KINDS: dict[str, Callable[[tuple[Any, ...], str, Translator | None], str]
     "lower_first": _lower_first,
     "band": _band,
     "term": _term,
+    "quoted": _quoted,
     "join": _join,
     "unit": lambda a, lang, tr: _unit(a[0], lang),
 }
@@ -440,8 +455,9 @@ EN_COMMENT = "#. en: "
 """The extracted comment that records an entry's English source text: ``#. en: "Majority reliance on one customer"``."""
 
 
-def parse_po_entries(text: str, path: Path | str = "<po>") -> list[PoEntry]:
-    """Every entry of a gettext ``.po`` file, the header (empty msgid) included, with its line and recorded English."""
+def parse_po_entries(text: str, path: Path | str = "<po>", english: bool = True) -> list[PoEntry]:
+    """Every entry of a gettext ``.po`` file, the header (empty msgid) included, with its line and recorded English
+    (not read with ``english=False``: a memo needs only the translations)."""
     path = Path(path)
     entries: list[PoEntry] = []
     current: dict[str, str] = {}
@@ -470,7 +486,7 @@ def parse_po_entries(text: str, path: Path | str = "<po>") -> list[PoEntry]:
             start = start or number
             if line.startswith("#,") and "fuzzy" in line:
                 fuzzy = True
-            elif line.startswith(EN_COMMENT.rstrip()):
+            elif english and line.startswith(EN_COMMENT.rstrip()):
                 if en is not None:
                     raise ValueError(f"{path}:{number}: a second English comment for one entry")
                 en, en_line = _unquote(line[len(EN_COMMENT.rstrip()):].strip(), path, number), number
@@ -499,7 +515,7 @@ def parse_po(text: str, path: Path | str = "<po>") -> dict[str, str]:
     the header (empty msgid) too. Plural forms are not used by riskscore's messages.
     """
     entries: dict[str, str] = {}
-    for entry in parse_po_entries(text, path):
+    for entry in parse_po_entries(text, path, english=False):
         if entry.msgid and entry.msgstr and not entry.fuzzy:
             if entry.key in entries:
                 raise ValueError(f"{Path(path)}: duplicate msgid {entry.key!r}")
