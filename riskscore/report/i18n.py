@@ -19,7 +19,9 @@ Catalogues are gettext ``.po`` files, the format every translation tool reads (B
 Weblate), parsed here on first use by a small cached reader: no compile step, no committed
 build artefact, and nothing is read for an English document. The core catalogue is
 ``riskscore/locale/<lang>.po``; a rubric ships its own as ``locale/<lang>.po`` beside its
-module, or as a ``messages = {"zh": {id: text}}`` class attribute.
+module, or as a ``messages = {"zh": {id: text}}`` class attribute. An entry keyed by a message id
+records the English it was translated from (``#. en: "…"``), which :mod:`riskscore.report.catalogues`
+checks against the code; a memo never reads it.
 
 This module sits with :mod:`riskscore.report.format` in the profile layer: every layer writes
 its sentences with it, and it needs only the formatter and the standard library.
