@@ -1,0 +1,115 @@
+"""The renderer's fast paths give exactly what the slower, general code they replace gives.
+
+Each fast path (the templates' own ``_()``, the HTML helpers that were Jinja2 macros, the
+per-process caches) is compared here with the code it replaces, on inputs chosen to reach
+every branch: escaping, translation, missing translations, empty inputs.
+"""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from riskscore.report import render
+from riskscore.report.i18n import Message, Translator, Value, catalogue
+from riskscore.report.memo import Cited, QuoteNote
+
+ZH = Translator("zh", catalogue("zh"))
+
+# The macros the HTML memo used before they became Python (riskscore/report/templates/_cite.html.j2).
+MACROS = """\
+{% macro cite(refs) %}{% if refs %}<span class="cite">[{% for r in refs %}<a href="#src-{{ r }}">{{ r }}</a>{% if not loop.last %}, {% endif %}{% endfor %}]</span>{% endif %}{% endmacro %}
+{% macro quotes(cited) %}{% if cited.unverified %} <span class="unverified">{{ _("(unverified)") }}</span>{% endif %}{% for q in cited.quotes %}<a class="quote" href="#q-{{ q.number }}" title="{{ q.text }}">“{{ q.number }}”</a>{% endfor %}{% endmacro %}
+{% macro band_class(band) %}{% set band = band_keys.get(band, band) %}band-{{ band if band in ("Low", "Moderate", "Elevated", "High", "Severe") else "none" }}{% endmacro %}
+"""
+
+
+def jinja_env(fmt: str, lang: str) -> jinja2.Environment:
+    """An environment with Jinja2's own new-style gettext and the old macros: the reference."""
+    env = jinja2.Environment(loader=jinja2.DictLoader({"_m.j2": MACROS}), autoescape=fmt == "html", trim_blocks=True,
+                             lstrip_blocks=True, undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(render._gettext, render._ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["band_keys"] = render._band_keys(lang)
+    return env
+
+
+def rendered(env: jinja2.Environment, tr: Translator, source: str, **context: object) -> str:
+    token = render._TRANSLATOR.set(tr)
+    try:
+        return env.from_string(source).render(**context)
+    finally:
+        render._TRANSLATOR.reset(token)
+
+
+def both(fmt: str, tr: Translator, source: str, **context: object) -> tuple[str, str]:
+    """``source`` rendered by the reference environment and by the memo's own, under ``tr``."""
+    prefix = '{% from "_m.j2" import cite, quotes, band_class %}' if fmt == "html" else ""
+    return (rendered(jinja_env(fmt, tr.lang), tr, prefix + source, **context),
+            rendered(render._environment(fmt, tr.lang), tr, source, **context))  # type: ignore[arg-type]
+
+
+GETTEXT_CASES = [
+    '{{ _("Summary") }}',
+    '{{ _("Summary") }}{{ _("Summary") }}',  # the second from the English cache
+    '{{ _("No red flags.") }} {{ _(", ") }}{{ _(".") }}',
+    '{{ _("As of %(date)s", date=d) }}',
+    '{{ _("IPO listing-risk memo: %(company)s", company=c) }}',
+    '{{ _("Peer set: %(set)s (%(count)s companies: %(names)s).", set=c, count=3, names=c) }}',
+    '{{ _("not in any catalogue <b> & 100%% sure") }}',
+    '{{ _("not in any catalogue %(x)s", x=c) }}',
+    '{{ gettext("Summary") }}',
+]
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("source", GETTEXT_CASES)
+def test_template_gettext_matches_jinja_newstyle_gettext(fmt: str, lang: str, source: str) -> None:
+    tr = ZH if lang == "zh" else Translator()
+    company = Message("test.company", "A <b>&</b> \"Co\" 's")
+    reference, ours = both(fmt, tr, source, d=Value.date("2025-06-30"), c=company)
+    assert ours == reference
+
+
+def test_template_gettext_records_missing_translations_as_before() -> None:
+    source = '{{ _("not in any catalogue") }}{{ _("Summary") }}{{ _("also missing %(x)s", x=1) }}'
+    reference, ours = Translator("zh", catalogue("zh")), Translator("zh", catalogue("zh"))
+    rendered(jinja_env("html", "zh"), reference, source)
+    rendered(render._environment("html", "zh"), ours, source)
+    assert ours.missing == reference.missing == {"not in any catalogue", "also missing %(x)s"}
+
+
+def test_template_gettext_refuses_a_missing_parameter_as_before() -> None:
+    for env in (jinja_env("html", "en"), render._environment("html", "en")):
+        with pytest.raises(KeyError):
+            env.from_string('{{ _("As of %(date)s") }}').render()
+
+
+CITED = [
+    Cited("", ()),
+    Cited("x", (1,)),
+    Cited("x", (1, 2, 13)),
+    Cited("x", (), (QuoteNote(1, 2, 'a "quote" <with> & \'marks\''),)),
+    Cited("x", (3,), (QuoteNote(4, 3, "一句话"), QuoteNote(5, 3, "second")), unverified=True),
+    Cited("x", (), (), unverified=True),
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("cited", CITED)
+def test_cite_and_quotes_match_the_macros(lang: str, cited: Cited) -> None:
+    tr = ZH if lang == "zh" else Translator()
+    reference, ours = both("html", tr, "{{ cite(c.refs) }}|{{ quotes(c) }}", c=cited)
+    assert ours == reference
+
+
+BANDS = ["Low", "Moderate", "Elevated", "High", "Severe", "Not scored", "", "<b>", "低", "高", "严重", "中等"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_band_class_matches_the_macro(lang: str) -> None:
+    tr = ZH if lang == "zh" else Translator()
+    values = [*BANDS, *(Value.band(b).localize(ZH) for b in ("Low", "High", "Severe")), Value.band("High"), Value.band(None)]
+    for band in values:
+        reference, ours = both("html", tr, '<div class="{{ band_class(b) }}">', b=band)
+        assert ours == reference, band
