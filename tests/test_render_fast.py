@@ -10,9 +10,10 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from riskscore.report import render
+from riskscore.report import memo, render
 from riskscore.report.i18n import Message, Translator, Value, catalogue
 from riskscore.report.memo import Cited, QuoteNote
+from riskscore.scoring.scale import Grid
 
 ZH = Translator("zh", catalogue("zh"))
 
@@ -113,3 +114,32 @@ def test_band_class_matches_the_macro(lang: str) -> None:
     for band in values:
         reference, ours = both("html", tr, '<div class="{{ band_class(b) }}">', b=band)
         assert ours == reference, band
+
+
+# ------------------------------------------------------------------------- memo model caches
+
+
+def uncached_grid_text(grid: Grid, unit: str) -> str:
+    """The grid column as the memo wrote it before it was cached."""
+    return (grid.describe(unit) if unit in ("%", "×") else
+            Message("memo.grid_unit", "{grid} ({unit})", grid=grid.describe(), unit=unit) if unit else grid.describe())
+
+
+@pytest.mark.parametrize("unit", ["%", "×", "", "years", "RMB 亿"])
+def test_cached_grid_text_is_the_grid_as_written(unit: str) -> None:
+    grid = Grid.of([[0, 0], [12.5, 40], [1e6, 100]])
+    for tr in (Translator(), ZH):
+        assert tr(memo._grid_text(grid, unit)) == tr(uncached_grid_text(grid, unit))
+        assert tr(memo._grid_text(Grid.of([[0, 0], [12.5, 40], [1e6, 100]]), unit)) == tr(uncached_grid_text(grid, unit))
+    assert memo._grid_text(Grid.of([[0, 10], [1, 20]]), unit) != memo._grid_text(grid, unit)  # another grid, another text
+
+
+def test_cached_rubric_texts_are_the_rubrics_own() -> None:
+    from rubrics.margin import Margin
+
+    description, method = memo._rubric_texts(Margin, "margin")
+    assert (description.id, str(description)) == ("margin.description", Margin.description())
+    assert (method.id, str(method)) == ("margin.method", Margin.method())
+    assert memo.rubric_title("margin", "Margin {x}") == "Margin {x}"  # braces kept literally, cached or not
+    assert memo.rubric_title("margin", "Margin").id == "margin.title"
+    assert memo.rubric_title("margin", "Margin").localize(ZH) == Message("margin.title", "Margin").localize(ZH)
