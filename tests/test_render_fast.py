@@ -143,3 +143,26 @@ def test_cached_rubric_texts_are_the_rubrics_own() -> None:
     assert memo.rubric_title("margin", "Margin {x}") == "Margin {x}"  # braces kept literally, cached or not
     assert memo.rubric_title("margin", "Margin").id == "margin.title"
     assert memo.rubric_title("margin", "Margin").localize(ZH) == Message("margin.title", "Margin").localize(ZH)
+
+
+# ------------------------------------------------------------------------- marking Chinese
+
+
+def test_the_quick_cjk_test_never_misses_what_the_exact_one_finds() -> None:
+    """Every code point (surrogates included), alone in ASCII text: the quick test says "maybe" wherever the exact one matches."""
+    for code in range(0x110000):
+        text = f"a<b>{chr(code)}</b>"
+        if render._CJK.search(text):
+            assert render._may_have_cjk(text), hex(code)
+
+
+@pytest.mark.parametrize("text", ["", "plain ASCII", "“quoted” — 4.55× → ≤ 100%", "\u2e7f"])
+def test_the_quick_cjk_test_passes_text_without_chinese(text: str) -> None:
+    assert not render._may_have_cjk(text)
+    assert render.mark_chinese(f"<p>{text}</p>") == f"<p>{text}</p>"
+
+
+@pytest.mark.parametrize("text", ["微医", "\u2e80", "\u2fdf", "\uff01", "\U00020000", "（", "ア"])
+def test_chinese_is_still_marked(text: str) -> None:
+    assert render._may_have_cjk(f"x {text} y")
+    assert render.mark_chinese(f"<p>x {text} y</p>") == f'<p>x <span lang="zh">{text}</span> y</p>'

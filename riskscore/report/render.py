@@ -59,6 +59,21 @@ _RAW = ("style", "title", "svg", "script", "textarea")  # elements whose text mu
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 
 
+_BELOW_CJK = bytes(range(0xE3))
+_RADICALS = re.compile(rb"\xe2[\xba-\xbf]")  # U+2E80-U+2FFF in UTF-8
+
+
+def _may_have_cjk(text: str) -> bool:
+    """False only when ``text`` has none of the characters :data:`_CJK` matches; a quick test first.
+
+    Every such character is U+2E80 or above, so in UTF-8 it starts with a byte of 0xE3 or more,
+    or with 0xE2 0xBA-0xBF (U+2E80-U+2FFF). Finding neither takes a few C passes over the
+    bytes, where the character class tests each character against its ranges: an English memo (55 kB, no
+    Chinese) is checked several times faster. Typography (“ ” — → ≤) is below U+2E80."""
+    data = text.encode("utf-8", "surrogatepass")
+    return bool(data.translate(None, _BELOW_CJK)) or _RADICALS.search(data) is not None
+
+
 def mark_chinese(html: str) -> str:
     """Wrap each run of Chinese characters in the document's text in ``<span lang="zh">``, so
     browsers, screen readers and print pick Chinese fonts and rules for it.
@@ -67,7 +82,7 @@ def mark_chinese(html: str) -> str:
     ``<title>``, ``<svg>`` (the charts carry their own ``lang``) or ``<script>``; text already
     inside an element marked ``lang="zh"`` (a span, a quote) is left as it is.
     """
-    if not _CJK.search(html):
+    if not _may_have_cjk(html) or not _CJK.search(html):
         return html
     out: list[str] = []
     skip: list[str] = []
