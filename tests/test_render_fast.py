@@ -166,3 +166,24 @@ def test_the_quick_cjk_test_passes_text_without_chinese(text: str) -> None:
 def test_chinese_is_still_marked(text: str) -> None:
     assert render._may_have_cjk(f"x {text} y")
     assert render.mark_chinese(f"<p>x {text} y</p>") == f'<p>x <span lang="zh">{text}</span> y</p>'
+
+
+# ------------------------------------------------------------------------- chart pieces made once
+
+
+def test_cached_legends_are_the_legends_drawn_afresh() -> None:
+    from riskscore.report import charts
+
+    items = [("#2e7d32", Message("memo.chart.consolidated", "Consolidated")), ("#e07b00", "Core <segment> & “AI”"), ("#6a1b9a", "微医")]
+    fresh = charts._legend_markup.__wrapped__(tuple((c, str(n)) for c, n in items), 10, 36, 9, 200.0)
+    assert charts._legend(items, 10, 36, size=9, width=200.0) == fresh
+    assert charts._legend([(c, str(n)) for c, n in items], 10, 36, size=9, width=200.0) == fresh  # a message draws as its text
+    assert charts._legend(items, 10, 36, size=9, width=80.0) != fresh  # narrower: wraps to more rows
+
+
+def test_cached_score_axis_is_drawn_afresh_for_each_height() -> None:
+    from riskscore.report import charts
+
+    for bottom in (82.0, 222.0):
+        assert charts._score_axis(220.0, 400.0, 54.0, bottom) == charts._score_axis.__wrapped__(220.0, 400.0, 54.0, bottom)
+    assert charts._score_axis(220.0, 400.0, 54.0, 82.0) != charts._score_axis(220.0, 400.0, 54.0, 222.0)
