@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import itertools
 import math
 import re
@@ -140,8 +141,10 @@ def _svg(title: str, height: float, body: Sequence[str]) -> str:
                width="100%", role="img", aria_label=title, font_family=_LANGUAGE.get()[1])
 
 
+@functools.lru_cache(maxsize=4096)
 def _text_width(text: str, size: float) -> float:
-    """Rough rendered width: wide (CJK) characters take a full em, others about half."""
+    """Rough rendered width: wide (CJK) characters take a full em, others about half.
+    Remembered per text and size: labels (periods, values, band names) recur across panels and memos."""
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text) * size
 
 
@@ -175,12 +178,7 @@ def score_weight_chart(bars: Sequence[ScoreBar], title: str | None = None) -> st
     x0, plot_w, row_h, bar_h, top = 220.0, 400.0, 28.0, 14.0, 54.0
     bottom = top + row_h * max(1, len(bars))
     to_x = lambda score: x0 + plot_w * max(0.0, min(100.0, score)) / 100  # noqa: E731
-    body = []
-    for tick in range(0, 101, 20):
-        body.append(_text(to_x(tick), top - 10, str(tick), size=10, anchor="middle", fill=MUTED))
-        if 0 < tick < 100:
-            body.append(_line(to_x(tick), top - 4, to_x(tick), bottom, GRID, class_="gridline"))
-    body.append(_line(x0, top - 4, x0, bottom, AXIS))
+    body = [_score_axis(x0, plot_w, top, bottom)]
     if not bars:
         body.append(_text(x0 + plot_w / 2, top + row_h / 2 + 4, _("no data on file"), anchor="middle", fill=MUTED))
     for i, bar in enumerate(bars):
@@ -188,6 +186,19 @@ def score_weight_chart(bars: Sequence[ScoreBar], title: str | None = None) -> st
     legend_y = bottom + 22
     body.append(_legend([(c, _(n)) for n, c in BAND_COLOURS.items()] + [(NOT_SCORED, _("not scored"))], 12, legend_y))
     return _svg(title, legend_y + 14, body)
+
+
+@functools.lru_cache(maxsize=32)
+def _score_axis(x0: float, plot_w: float, top: float, bottom: float) -> str:
+    """The score chart's 0-100 ticks, gridlines and axis down to ``bottom``: the same in every memo with as many rubrics."""
+    parts = []
+    for tick in range(0, 101, 20):
+        x = x0 + plot_w * tick / 100
+        parts.append(_text(x, top - 10, str(tick), size=10, anchor="middle", fill=MUTED))
+        if 0 < tick < 100:
+            parts.append(_line(x, top - 4, x, bottom, GRID, class_="gridline"))
+    parts.append(_line(x0, top - 4, x0, bottom, AXIS))
+    return "".join(parts)
 
 
 def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x) -> str:
@@ -213,6 +224,12 @@ def _score_row(bar: ScoreBar, y: float, h: float, x0: float, plot_w: float, to_x
 def _legend(items: Sequence[tuple[str, str]], x: float, y: float, size: float = 10, width: float | None = None) -> str:
     """Colour swatches with names, left to right from ``(x, y)`` (text baseline), starting a new
     row rather than running past ``width`` (see :func:`_legend_rows`)."""
+    return _legend_markup(tuple((colour, str(name)) for colour, name in items), x, y, size, width)
+
+
+@functools.lru_cache(maxsize=256)
+def _legend_markup(items: tuple[tuple[str, str], ...], x: float, y: float, size: float, width: float | None) -> str:
+    """:func:`_legend`, made once per legend: the band legend is the same in every memo, the series legends nearly so."""
     parts = []
     left, line = x, size + 4
     for colour, name in items:

@@ -341,18 +341,22 @@ def _lower_first(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str
     return shown[0].lower() + shown[1:]
 
 
-def _cell(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
+@functools.lru_cache(maxsize=64)
+def _unit_of(text: str) -> Any:
+    """The :class:`~riskscore.profile.units.Unit` a unit text names, parsed once (a Unit is frozen): a memo writes some thirty cells in one unit."""
     from riskscore.profile.units import Unit
 
+    return Unit.parse(text)
+
+
+def _cell(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     obs, unit = args
-    return fmt.cell(obs, Unit.parse(unit), lang=lang)
+    return fmt.cell(obs, _unit_of(unit), lang=lang)
 
 
 def _observation(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
-    from riskscore.profile.units import Unit
-
     obs, unit = args
-    return fmt.observation(obs, Unit.parse(unit), lang=lang)
+    return fmt.observation(obs, _unit_of(unit), lang=lang)
 
 
 _VALUE_KINDS: dict[str, Callable[[tuple[Any, ...], str, Translator | None], str]] = {

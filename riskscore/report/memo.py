@@ -6,6 +6,7 @@ Nothing here reads the clock: the same inputs give byte-identical memos.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from riskscore.scoring.config import Config
     from riskscore.scoring.contract import Metric, Rubric, Scenario
     from riskscore.scoring.engine import Assessment, ObservationReport, RubricOutcome
+    from riskscore.scoring.scale import Grid
 
 
 @dataclass(frozen=True)
@@ -387,8 +389,12 @@ def _text(value: str | None) -> Text | None:
     return None if value is None else Text(value)
 
 
+@functools.lru_cache(maxsize=1024)
 def rubric_title(rubric_id: str, title: str) -> Message:
-    """A rubric's title as a message (``<id>.title``), so that a catalogue can translate it."""
+    """A rubric's title as a message (``<id>.title``), so that a catalogue can translate it.
+
+    Made once per process for each title (a memo names each rubric some twenty times, and
+    every memo of a run names the same rubrics); a message is immutable, so one can be shared."""
     return Message(f"{rubric_id}.title", _literal(title))
 
 
@@ -831,11 +837,7 @@ def _section(o: RubricOutcome, cls: type[Rubric] | None, cite: Callable[..., Cit
     # A weight column only means something when the rubric weighs its metrics differently.
     weighted = result is not None and len({m.weight for m in result.metrics}) > 1
     for m in result.metrics if result else []:
-        if m.grid:
-            grid = (m.grid.describe(m.unit) if m.unit in ("%", "×") else
-                    Message("memo.grid_unit", "{grid} ({unit})", grid=m.grid.describe(), unit=m.unit) if m.unit else m.grid.describe())
-        else:
-            grid = m.note or ""
+        grid = _grid_text(m.grid, m.unit) if m.grid else m.note or ""
         when = Value.period(m.period) if m.period else Value.date(m.date) if m.date else ""
         metrics.append(MetricRow(m.label, _metric_value(m), when, grid, fmt.score(m.score), fmt.plain(m.weight) if weighted else fmt.MISSING))
     scored = o.score is not None and o.status != "error"
@@ -845,8 +847,8 @@ def _section(o: RubricOutcome, cls: type[Rubric] | None, cite: Callable[..., Cit
         weight=fmt.share(o.weight, 1), configured_weight=fmt.plain(o.configured_weight),
         score_value=o.score if scored else None, weight_pct=100 * o.weight,
         contribution=fmt.score(o.contribution), coverage=fmt.share(o.coverage),
-        description=Message(f"{o.id}.description", _literal(cls.description())) if cls else "",
-        method=Message(f"{o.id}.method", _literal(cls.method())) if cls else "",
+        description=_rubric_texts(cls, o.id)[0] if cls else "",
+        method=_rubric_texts(cls, o.id)[1] if cls else "",
         narrative=result.narrative if result else "",
         error=o.error,
         metrics=metrics,
@@ -857,6 +859,27 @@ def _section(o: RubricOutcome, cls: type[Rubric] | None, cite: Callable[..., Cit
         data_gaps=[Message("memo.rubric_gap", "{field}: {reason}", field=g.field, reason=g.reason) for g in (result.data_gaps if result else [])],
         scenarios=[ScenarioRow(s.label, fmt.score(s.score), Value.band(s.band), s.headline, s.note or "") for s in (result.scenarios if result else [])],
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _grid_text(grid: Grid, unit: str) -> str:
+    """A metric's grid as its table shows it, made once per grid and unit: rubrics score every profile on the same grids
+    (a grid is frozen, so hashable, and equal only to a grid of the same type and points)."""
+    if unit in ("%", "×"):
+        return grid.describe(unit)
+    return Message("memo.grid_unit", "{grid} ({unit})", grid=grid.describe(), unit=unit) if unit else grid.describe()
+
+
+_RUBRIC_TEXTS: dict[tuple[object, str], tuple[Message, Message]] = {}
+
+
+def _rubric_texts(cls: type[Rubric], rubric_id: str) -> tuple[Message, Message]:
+    """A rubric's description and method as messages, made once per rubric class (they come from its docstring)."""
+    found = _RUBRIC_TEXTS.get((cls, rubric_id))
+    if found is None:
+        found = _RUBRIC_TEXTS[(cls, rubric_id)] = (Message(f"{rubric_id}.description", _literal(cls.description())),
+                                                  Message(f"{rubric_id}.method", _literal(cls.method())))
+    return found
 
 
 def _literal(text: str) -> str:
