@@ -149,3 +149,55 @@ def test_a_correction_counts_only_once_disclosed(build) -> None:  # type: ignore
     assert [o.amount for o in before.periods[0].revenue] == [10]
     assert [f.id for f in before.filings] == ["hk-2021", "hk-2025"]
     assert ev.value(profile, profile.periods[0].revenue).amount == 12  # type: ignore[union-attr]
+
+
+def test_a_lone_observation_superseded_by_nothing_is_refused(make_profile_data) -> None:  # type: ignore[no-untyped-def]
+    """A figure of one observation is checked too (the cross-reference walk skips only figures with nothing to check)."""
+    data = make_profile_data({"periods": [{"id": "FY2025", "revenue": money(13.7, "m", superseded_by="r")}]})
+    with pytest.raises(ValidationError, match="no other observation of this figure comes from 'r'"):
+        Profile.model_validate(data)
+
+
+@pytest.mark.parametrize(("written", "decimals"), [
+    (250, 0), (250.0, 1), (13.68, 2), ("13.70", 2), ("13", 0), (1e-3, 3), (1.5e-5, 6),
+])
+def test_an_amount_keeps_the_decimals_it_was_written_with(make_profile_data, written, decimals) -> None:  # type: ignore[no-untyped-def]
+    profile = Profile.model_validate(make_profile_data({"periods": [{"id": "FY2025", "revenue": {"amount": written, "unit": "RMB", "source": "m"}}]}))
+    assert profile.periods[0].revenue is not None and profile.periods[0].revenue.root[0].decimals == decimals
+
+
+@pytest.mark.parametrize(("written", "decimals"), [("77.60%", 2), ("77%", 0), (" 5.5 % ", 1), ("-0.125%", 3), ("+3.0%", 1)])
+def test_a_percentage_keeps_the_decimals_it_was_written_with(make_profile_data, written, decimals) -> None:  # type: ignore[no-untyped-def]
+    profile = Profile.model_validate(make_profile_data({"periods": [{"id": "FY2025", "gross_margin": {"value": written, "source": "m"}}]}))
+    assert profile.periods[0].gross_margin is not None and profile.periods[0].gross_margin.root[0].decimals == decimals
+
+
+def _figures_by_generators(node: Any, loc: tuple) -> Any:
+    """How iter_figures walked the profile before it collected into a list: nested generators."""
+    from pydantic import BaseModel
+
+    from riskscore.profile.model import MoneyFigure, PercentFigure, _container_fields
+
+    if isinstance(node, (MoneyFigure, PercentFigure)):
+        yield loc, node
+    elif isinstance(node, BaseModel):
+        for name in _container_fields(type(node)):
+            value = getattr(node, name)
+            if value is not None:
+                yield from _figures_by_generators(value, loc + (name,))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            if isinstance(item, BaseModel):
+                yield from _figures_by_generators(item, loc + (i,))
+
+
+def test_iter_figures_finds_every_figure_in_order() -> None:
+    from pathlib import Path
+
+    total = 0
+    for path in sorted((Path(__file__).resolve().parents[1] / "companies").glob("*.yaml")):
+        profile = load_profile(path)
+        found = list(profile.iter_figures())
+        assert [(loc, id(f)) for loc, f in found] == [(loc, id(f)) for loc, f in _figures_by_generators(profile, ())]
+        total += len(found)
+    assert total > 100

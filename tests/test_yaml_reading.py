@@ -112,3 +112,36 @@ def test_bad_yaml_gives_the_loader_s_error(tmp_path: Path, text: str) -> None:
 def test_nesting_deeper_than_the_direct_build_still_reads(tmp_path: Path) -> None:
     text = "a: " + "[" * 900 + "]" * 900 + "\n"
     assert _same(_read(tmp_path, text), _reference(text))
+
+
+def _nodes(node: yaml.Node) -> list[tuple]:
+    """Every node of a tree, depth first, as (kind, tag, scalar text, line, column)."""
+    out = [(type(node).__name__, node.tag, node.value if isinstance(node, yaml.ScalarNode) else None,
+            node.start_mark.line, node.start_mark.column)]
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            out += _nodes(key) + _nodes(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            out += _nodes(item)
+    return out
+
+
+def _compose(loader_class: type, text: str) -> yaml.Node:
+    loader = loader_class(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def test_the_strict_loader_tags_every_node_as_pyyaml_does() -> None:
+    """The strict loader resolves tags its own way (remembered per plain scalar, no path resolvers):
+    every node gets the tag, text and position PyYAML's own safe loader gives it."""
+    import random
+
+    rng = random.Random(5)
+    texts = [SCALARS, "q: 'yes'\nd: \"2025-01-01\"\nt: ! 12\nn: !!null ''\n", "a: ! 13\nb: 13\nc: '13'\nd: 13\n"]
+    texts += [profile_yaml(i, rng) for i in range(10)]
+    for text in texts + texts:  # twice: the second time from what the loader remembered
+        assert _nodes(_compose(L._StrictLoader, text)) == _nodes(_compose(yaml.SafeLoader, text))

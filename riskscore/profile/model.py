@@ -95,12 +95,14 @@ class _Observation(Strict):
     @classmethod
     def _keep_written_precision(cls, data: Any, handler: Any) -> Any:
         obs = handler(data)
+        # written into the private attributes' dict: assigning obs._decimals goes through
+        # BaseModel.__setattr__, a tenth of the cost of validating an observation
         raw = data.get(cls.value_key) if isinstance(data, dict) else None
         if isinstance(raw, str):
             raw = raw.strip().rstrip("%").strip()
-            obs._decimals = len(raw.split(".", 1)[1]) if "." in raw else 0
+            obs.__pydantic_private__["_decimals"] = len(raw.split(".", 1)[1]) if "." in raw else 0
         elif isinstance(raw, (int, float)):
-            obs._decimals = decimals_of(raw)
+            obs.__pydantic_private__["_decimals"] = decimals_of(raw)
         return obs
 
     @property
@@ -764,12 +766,14 @@ class Profile(Strict):
                     yield loc + (j,), f"unknown source id {sid!r}; declared sources: {', '.join(sorted(source_ids))}", sid
 
         for loc, figure in self.iter_figures():
-            for j, obs in enumerate(figure):
+            observations = figure.root
+            for j, obs in enumerate(observations):
                 if obs.source not in source_ids:
                     yield loc + (j, "source"), f"unknown source id {obs.source!r}; declared sources: {', '.join(sorted(source_ids))}", obs.source
                 if obs.filing is not None and obs.filing not in filing_ids:
                     yield loc + (j, "filing"), f"unknown filing id {obs.filing!r}", obs.filing
-            yield from _supersession_errors(loc, list(figure))
+            if len(observations) > 1 or observations[0].superseded_by is not None:  # else nothing to check
+                yield from _supersession_errors(loc, list(observations))
         seen: dict[str, dict[str, int]] = {"filings": {}, "periods": {}, "people": {}, "governance_events": {}}
         groups: tuple[tuple[str, Sequence[Filing | Period | Person | GovernanceEvent]], ...] = (
             ("filings", self.filings), ("periods", self.periods), ("people", self.people), ("governance_events", self.governance_events or []))
@@ -875,7 +879,9 @@ class Profile(Strict):
 
     def iter_figures(self) -> Iterator[tuple[tuple, MoneyFigure | PercentFigure]]:
         """Every figure in the profile with its location, in document order."""
-        yield from _walk(self, ())
+        found: list[tuple[tuple, MoneyFigure | PercentFigure]] = []
+        _collect_figures(self, (), found)
+        return iter(found)
 
     def iter_statements(self) -> Iterator[tuple[tuple, Statement]]:
         """Every fact stated in words (loss-making, concentration), with its location."""
@@ -973,18 +979,19 @@ def _holds_model(annotation: Any) -> bool:
     return any(_holds_model(arg) for arg in get_args(annotation))
 
 
-def _walk(node: Any, loc: tuple) -> Iterator[tuple[tuple, Any]]:
+def _collect_figures(node: Any, loc: tuple, found: list[tuple[tuple, Any]]) -> None:
+    """Append the figures in ``node`` to ``found`` with their locations, in document order."""
     if isinstance(node, (MoneyFigure, PercentFigure)):
-        yield loc, node
+        found.append((loc, node))
     elif isinstance(node, BaseModel):
         for name in _container_fields(type(node)):
             value = getattr(node, name)
             if value is not None:
-                yield from _walk(value, loc + (name,))
+                _collect_figures(value, loc + (name,), found)
     elif isinstance(node, list):
         for i, item in enumerate(node):
             if isinstance(item, BaseModel):
-                yield from _walk(item, loc + (i,))
+                _collect_figures(item, loc + (i,), found)
 
 
 def describe_loc(data: Any, loc: tuple) -> str:
