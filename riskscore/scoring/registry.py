@@ -248,12 +248,28 @@ def check_metadata(cls: type[Rubric]) -> None:
         raise RubricLoadError(f"red_flag_ids must be None or a tuple of red-flag ids; got {flags!r}")
 
 
+def _origin(dist: Any, seen: dict[int, str]) -> str:
+    """``name version`` of the distribution an entry point belongs to.
+
+    Every entry point of a distribution shares its distribution object, and reading ``name``
+    and ``version`` parses the distribution's METADATA file each time: parse it once. ``seen``
+    is keyed by ``id``, so it must not outlive the entry points that hold the distributions.
+    """
+    key = id(dist)
+    if key not in seen:
+        metadata = dist.metadata
+        seen[key] = f"{metadata['Name']} {metadata['Version']}"
+    return seen[key]
+
+
 def _from_entry_points() -> list[LoadedRubric]:
     from importlib.metadata import entry_points
 
     found = []
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
-        origin = f"{ep.dist.name} {ep.dist.version}" if ep.dist else ep.value
+    eps = sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value))
+    origins: dict[int, str] = {}  # one distribution's metadata parsed once, not twice per entry point
+    for ep in eps:
+        origin = _origin(ep.dist, origins) if ep.dist else ep.value
         source = f"{ep.name} = {ep.value}"
         try:
             loaded = ep.load()
