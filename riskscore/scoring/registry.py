@@ -19,7 +19,6 @@ import functools
 import hashlib
 import importlib.util
 import sys
-import tomllib
 import traceback
 import types
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,7 +29,7 @@ from typing import Any, Literal, overload
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from riskscore.errors import InputError, Problem, RubricLoadError
-from riskscore.scoring.config import DEFAULTS, Config, check_against_rubrics
+from riskscore.scoring.config import Config, check_against_rubrics, packaged_defaults
 from riskscore.scoring.contract import CONTRACT_VERSION, SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams
 
 GROUP = "riskscore.rubrics"
@@ -174,7 +173,7 @@ def load_failures(loaded: Iterable[LoadedRubric]) -> list[LoadFailure]:
 @functools.cache
 def _packaged_params() -> dict[str, dict[str, Any]]:
     """``[rubrics.<id>]`` of the packaged defaults.toml: where the built-ins' parameters default from."""
-    return dict(tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get("rubrics", {}))
+    return dict(packaged_defaults().get("rubrics", {}))
 
 
 def check_params(cls: type[Rubric]) -> None:
