@@ -425,3 +425,18 @@ def test_param_typo_for_a_plugin_rubric_is_named(tmp_path: Path) -> None:
     result = run("score", WEDOCTOR, "--config", cfg, "--rubrics-dir", plugins)
     assert result.exit_code == 2
     assert "rubrics.steady.levle: steady has no parameter 'levle'" in result.stderr
+
+
+def test_packaged_defaults_are_read_once_and_every_caller_gets_its_own_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_config and rubric discovery share one parse of defaults.toml; changing a copy changes nothing else."""
+    from riskscore.scoring import config as config_module
+
+    on_disk = tomllib.loads(config_module.DEFAULTS.read_text(encoding="utf-8"))
+    mine = config_module.packaged_defaults()
+    assert mine == on_disk
+    mine["weights"]["margin"] = 999
+    mine["rubrics"].clear()
+    assert config_module.packaged_defaults() == on_disk
+    assert load_config(None).weights["margin"] == on_disk["weights"]["margin"]
+    monkeypatch.setattr(config_module, "_parse", lambda *args: pytest.fail("defaults.toml parsed again"))
+    assert load_config(None).rubric_params == on_disk["rubrics"]

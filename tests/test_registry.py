@@ -492,3 +492,27 @@ def test_under_riskscore_debug_a_plugin_import_traceback_is_shown(tmp_path: Path
     assert result.exit_code == 1
     assert f"warning: rubric plugin broken ({bad}) not loaded: RuntimeError: kaput\nTraceback (most recent call last):" in result.stderr
     assert f'File "{bad}", line 5, in boom' in result.stderr
+
+
+def test_entry_point_origin_is_its_distribution_name_and_version_read_once_per_distribution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every entry point's origin is ``name version`` of its distribution, whose METADATA is parsed once, not twice per entry point."""
+    import importlib.metadata
+
+    real = importlib.metadata.entry_points
+    found = list(real(group=registry.GROUP))
+    dists = {id(ep.dist): ep.dist for ep in found}
+    assert len(found) >= 6 and len(dists) == 1  # the built-ins share riskscore's distribution
+    expected = {ep.name: f"{ep.dist.name} {ep.dist.version}" for ep in found}
+    reads: list[str] = []
+    dist_type = type(next(iter(dists.values())))
+    read_text = dist_type.read_text
+
+    def counting(self, filename):  # type: ignore[no-untyped-def]
+        reads.append(filename)
+        return read_text(self, filename)
+
+    monkeypatch.setattr(dist_type, "read_text", counting)
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **params: importlib.metadata.EntryPoints(found))
+    loaded = registry.discover()
+    assert {item.name: item.origin for item in loaded} == expected
+    assert reads.count("METADATA") == len(dists)

@@ -115,9 +115,9 @@ def mark_chinese(html: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _markdown_parser():
-    from markdown_it import MarkdownIt  # markdown-it-py, only when an HTML document is rendered
+    from riskscore.report import methodhtml  # markdown-it-py, only for a method not rendered in advance
 
-    return MarkdownIt("commonmark", {"html": False})  # raw HTML in the text is escaped, never passed through
+    return methodhtml.parser()  # raw HTML in the text is escaped, never passed through
 
 
 def _markdown(text: object) -> object:
@@ -127,10 +127,14 @@ def _markdown(text: object) -> object:
 
 @functools.lru_cache(maxsize=256)
 def _markdown_html(text: str) -> object:
-    """Rendered once per text: every memo of a run shows the same few rubric methods."""
+    """Rendered once per text: every memo of a run shows the same few rubric methods
+    (the built-ins' are rendered in advance: :mod:`riskscore.report.methodhtml`)."""
     from markupsafe import Markup
 
-    return Markup(_markdown_parser().render(text))
+    from riskscore.report import methodhtml
+
+    stored = methodhtml.lookup(text)
+    return Markup(stored if stored is not None else _markdown_parser().render(text))
 
 
 def _css_string(text: object) -> str:

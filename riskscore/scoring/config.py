@@ -17,6 +17,8 @@ the key, never a silent default.
 
 from __future__ import annotations
 
+import copy
+import functools
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -195,6 +197,20 @@ def _parse(text: str, name: str, table: str | None = None) -> dict[str, Any]:
     return data
 
 
+@functools.cache
+def _packaged() -> dict[str, Any]:
+    return _parse(DEFAULTS.read_text(encoding="utf-8"), DEFAULTS_LABEL)
+
+
+def packaged_defaults() -> dict[str, Any]:
+    """The packaged ``defaults.toml``, parsed and validated once per process; a copy, the caller's to change.
+
+    The configuration starts from it and rubric discovery reads the built-ins' parameter
+    defaults from it: one parse serves both.
+    """
+    return copy.deepcopy(_packaged())
+
+
 def _read_file(path: Path) -> tuple[str, dict[str, Any]]:
     name = str(path)
     text = read_text_limited(path, MAX_CONFIG_BYTES, "configuration")
@@ -233,7 +249,7 @@ def load_config(
     """
     origins: dict[str, str] = {}
     default_label = f"default ({DEFAULTS_LABEL})"
-    data = _merge({}, _parse(DEFAULTS.read_text(encoding="utf-8"), DEFAULTS_LABEL), origins, default_label)
+    data = _merge({}, packaged_defaults(), origins, default_label)
     names = [DEFAULTS_LABEL]
     file_dir: Path | None = None
     key_prefix = ""

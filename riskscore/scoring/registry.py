@@ -19,7 +19,6 @@ import functools
 import hashlib
 import importlib.util
 import sys
-import tomllib
 import traceback
 import types
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,7 +29,7 @@ from typing import Any, Literal, overload
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from riskscore.errors import InputError, Problem, RubricLoadError
-from riskscore.scoring.config import DEFAULTS, Config, check_against_rubrics
+from riskscore.scoring.config import Config, check_against_rubrics, packaged_defaults
 from riskscore.scoring.contract import CONTRACT_VERSION, SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams
 
 GROUP = "riskscore.rubrics"
@@ -174,7 +173,7 @@ def load_failures(loaded: Iterable[LoadedRubric]) -> list[LoadFailure]:
 @functools.cache
 def _packaged_params() -> dict[str, dict[str, Any]]:
     """``[rubrics.<id>]`` of the packaged defaults.toml: where the built-ins' parameters default from."""
-    return dict(tomllib.loads(DEFAULTS.read_text(encoding="utf-8")).get("rubrics", {}))
+    return dict(packaged_defaults().get("rubrics", {}))
 
 
 def check_params(cls: type[Rubric]) -> None:
@@ -248,12 +247,28 @@ def check_metadata(cls: type[Rubric]) -> None:
         raise RubricLoadError(f"red_flag_ids must be None or a tuple of red-flag ids; got {flags!r}")
 
 
+def _origin(dist: Any, seen: dict[int, str]) -> str:
+    """``name version`` of the distribution an entry point belongs to.
+
+    Every entry point of a distribution shares its distribution object, and reading ``name``
+    and ``version`` parses the distribution's METADATA file each time: parse it once. ``seen``
+    is keyed by ``id``, so it must not outlive the entry points that hold the distributions.
+    """
+    key = id(dist)
+    if key not in seen:
+        metadata = dist.metadata
+        seen[key] = f"{metadata['Name']} {metadata['Version']}"
+    return seen[key]
+
+
 def _from_entry_points() -> list[LoadedRubric]:
     from importlib.metadata import entry_points
 
     found = []
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
-        origin = f"{ep.dist.name} {ep.dist.version}" if ep.dist else ep.value
+    eps = sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value))
+    origins: dict[int, str] = {}  # one distribution's metadata parsed once, not twice per entry point
+    for ep in eps:
+        origin = _origin(ep.dist, origins) if ep.dist else ep.value
         source = f"{ep.name} = {ep.value}"
         try:
             loaded = ep.load()
