@@ -169,8 +169,10 @@ def main() -> None:
         print(f"{name:<44} {value:>18}  {note}")
     print(f"\nwhere a profile's CPU goes (in one process, over {len(sample):,} profiles; YAML and validation are "
           "inside load_profile, not added to the total):")
-    for name, ms in per_stage.items():
-        print(f"  {name:<44} {ms:>8.2f} ms")
+    order = ["YAML", "validation", "load_profile (YAML + validation + checks)", "scoring (assess)", "memo model",
+             "  of which: what would change the verdict", "Markdown render", "HTML render", "JSON"]
+    for name in order:
+        print(f"  {name:<44} {per_stage[name]:>8.2f} ms")
     counted = sum(ms for name, ms in per_stage.items() if name not in ("YAML", "validation") and not name.startswith(" "))
     print(f"  {'total':<44} {counted:>8.2f} ms; the 20 s target allows {20 * (os.cpu_count() or 1) / 10:.1f} ms a profile on these CPUs")
     print(json.dumps({"n": args.n, "wall_s": round(wall_big, 2), "cpu_s": round(cpu_big, 2), "scoring_ms": round(scoring * 1000, 3), "per_profile_ms": round(per_profile * 1000, 3),
