@@ -143,13 +143,6 @@ class GoingConcern(Rubric):
         )
 
 
-def _value(profile: Profile, figure: MoneyFigure | None) -> MoneyObservation | None:
-    """The observation of a money figure that the engine's source ranking chose."""
-    obs = value(profile, figure)
-    assert obs is None or isinstance(obs, MoneyObservation)
-    return obs
-
-
 def _latest(profile: Profile, get: Callable[[Period], MoneyFigure | None]) -> tuple[Period, MoneyObservation] | tuple[None, None]:
     """The money figure in the most recent period that holds it, with that period."""
     period, obs = latest(profile, get)
@@ -172,7 +165,7 @@ class _Indicator:
 
 def _net_liabilities(profile: Profile, params: GoingConcern.Params) -> _Indicator:
     cs = profile.capital_structure
-    obs = _value(profile, cs.net_liabilities) if cs is not None else None
+    obs = value(profile, cs.net_liabilities) if cs is not None else None
     rule = Message("going_concern.rule.above", "+{points} if above 0", points=f"{params.net_liabilities_points:g}")
     name = Message("going_concern.indicator.net_liabilities", "net liabilities")
     label = Message("going_concern.metric.net_liabilities", "Net liabilities")
@@ -204,7 +197,7 @@ def _converting_instruments(profile: Profile, net_liabilities: MoneyObservation)
     cs = profile.capital_structure
     currency = profile.presentation_unit.currency
     converting = [inst.amount for inst in (cs.instruments or []) if inst.converts_at_listing] if cs is not None else []
-    amounts = [obs for obs in (_value(profile, figure) for figure in converting) if obs is not None]
+    amounts = [obs for obs in (value(profile, figure) for figure in converting) if obs is not None]
     if not amounts or any(a.unit.currency != currency for a in amounts) or net_liabilities.unit.currency != currency:
         return []
     total = sum(a.base for a in amounts)
@@ -257,7 +250,7 @@ def _net_loss(profile: Profile, params: GoingConcern.Params) -> _Indicator:
                       Message("going_concern.no_loss", "The {basis} net result for {period:period} was not a loss: {amount}.", basis=basis,
                               period=period.id, amount=shown))
     used = [obs]
-    ifrs = _value(profile, period.net_profit) if adjusted else None
+    ifrs = value(profile, period.net_profit) if adjusted else None
     if ifrs is not None:
         statement = Message("going_concern.with_ifrs", "{statement} The IFRS net result was {amount}.", statement=statement, amount=fmt_obs(profile, ifrs))
         used.append(ifrs)
@@ -272,7 +265,7 @@ def _cash(profile: Profile) -> tuple[MoneyObservation | None, Message | None]:
     fye = profile.fiscal_year_end_month
     period, latest = _latest(profile, lambda p: p.cash)
     cs = profile.capital_structure
-    stated = _value(profile, cs.cash) if cs is not None else None
+    stated = value(profile, cs.cash) if cs is not None else None
     if stated is not None:
         assert cs is not None
         if period is None or cs.period is None or profile.period(cs.period).end_date(fye) >= period.end_date(fye):
