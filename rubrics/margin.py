@@ -103,7 +103,7 @@ class Margin(Rubric):
                                   path=path(seg_period, f"segments[{core[0][0]}]", "gross_margin") if len(core) == 1 else None))
             evidence.append(Evidence(statement=Message("margin.core", "{names} carried {share:percent} of revenue in {period:period} at a gross margin of {margin:percent}.",
                                                        names=names, share=share_total, period=seg_period.id, margin=core_margin), **cited(*core_obs)))
-            evidence.extend(_segment_history(profile, [name for name, *_ in core]))
+            evidence.extend(_segment_history(profile, [name for name, *_ in core], zh))
             if consolidated and consolidated[-1][0].id == seg_period.id and consolidated[-1][1] - core_margin >= 5:
                 evidence.append(Evidence(
                     statement=Message("margin.propped_up",
@@ -166,9 +166,8 @@ def _names_zh(profile: Profile) -> dict[str, str]:
     return {seg.name: seg.name_zh for period in profile.periods for seg in period.segments if seg.name_zh}
 
 
-def _segment_history(profile: Profile, names: list[str]) -> list[Evidence]:
+def _segment_history(profile: Profile, names: list[str], zh: dict[str, str]) -> list[Evidence]:
     out = []
-    zh = _names_zh(profile)
     for name in names:
         points = []
         observations = []
