@@ -143,7 +143,7 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         wall_big, cpu_big, peak_big = run_batch(big, root / "out-big", args.workers)
         files = sum(1 for _ in (root / "out-big").iterdir())
-        wall_small, _, peak_small = run_batch(small, root / "out-small", args.workers)
+        _, _, peak_small = run_batch(small, root / "out-small", args.workers)
         wall_one, _, _ = run_batch(sample_dir, root / "out-one", 1)
         bare, scoring = bare_work(sample)
         per_stage = stages(sample)
