@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from riskscore.profile.model import Profile
 from riskscore.scoring.config import Config, load_config
 
 BASE_PROFILE_PATH = Path(__file__).parent / "rubric_cases" / "_base.yaml"
@@ -39,6 +40,16 @@ def make_profile_data(_base_profile_data: dict[str, Any]) -> Callable[..., dict[
 
     def make(fragment: dict[str, Any] | None = None) -> dict[str, Any]:
         return _deep_merge(_base_profile_data, fragment or {})
+
+    return make
+
+
+@pytest.fixture
+def make_profile(make_profile_data: Callable[..., dict[str, Any]]) -> Callable[..., Profile]:
+    """``make_profile(fragment)``: :func:`make_profile_data`'s mapping, validated as a :class:`Profile`."""
+
+    def make(fragment: dict[str, Any] | None = None) -> Profile:
+        return Profile.model_validate(make_profile_data(fragment))
 
     return make
 

@@ -38,14 +38,6 @@ def rubrics() -> list[type[Rubric]]:
     return registry.select(load_config(None))
 
 
-@pytest.fixture
-def build(make_profile_data):
-    def build(fragment: dict[str, Any] | None = None) -> Profile:
-        return Profile.model_validate(make_profile_data(fragment))
-
-    return build
-
-
 def config_file(tmp_path: Path, text: str) -> Config:
     path = tmp_path / "riskscore.toml"
     path.write_text(text, encoding="utf-8")
@@ -59,8 +51,8 @@ def outcome(assessment: Assessment, rubric_id: str):
 # --------------------------------------------------------------------------- weights and missing data
 
 
-def test_reallocate_normalises_weights_over_scored_rubrics(build, default_config, rubrics) -> None:
-    a = assess(build(CC20_GOV0), default_config, rubrics)
+def test_reallocate_normalises_weights_over_scored_rubrics(make_profile, default_config, rubrics) -> None:
+    a = assess(make_profile(CC20_GOV0), default_config, rubrics)
     assert a.missing_data_policy == "reallocate"
     statuses = {o.id: o.status for o in a.rubrics}
     assert statuses == {
@@ -75,8 +67,8 @@ def test_reallocate_normalises_weights_over_scored_rubrics(build, default_config
     assert a.adjusted_score == a.indicated_score and a.floor_applied is None
 
 
-def test_coverage_is_evidence_backed_share_of_configured_weight(build, default_config, rubrics) -> None:
-    a = assess(build(CC20_GOV0), default_config, rubrics)
+def test_coverage_is_evidence_backed_share_of_configured_weight(make_profile, default_config, rubrics) -> None:
+    a = assess(make_profile(CC20_GOV0), default_config, rubrics)
     # customer concentration backs 0.7 of its 20 (no top-five share); governance all of its 15.
     assert outcome(a, "customer_concentration").coverage == pytest.approx(0.7)
     assert a.coverage == pytest.approx((20 * 0.7 + 15) / 100)
@@ -85,9 +77,9 @@ def test_coverage_is_evidence_backed_share_of_configured_weight(build, default_c
     }
 
 
-def test_neutral_policy_keeps_weights_at_neutral_score(tmp_path, build, rubrics) -> None:
+def test_neutral_policy_keeps_weights_at_neutral_score(tmp_path, make_profile, rubrics) -> None:
     config = config_file(tmp_path, '[engine]\nmissing_data = "neutral"\n')
-    a = assess(build(CC20_GOV0), config, rubrics)
+    a = assess(make_profile(CC20_GOV0), config, rubrics)
     assert a.missing_data_policy == "neutral"
     no_data = [o for o in a.rubrics if o.status == "no_data"]
     assert len(no_data) == 4 and all(o.score == 50 for o in no_data)
@@ -97,20 +89,20 @@ def test_neutral_policy_keeps_weights_at_neutral_score(tmp_path, build, rubrics)
     assert "margin" not in a.drivers                                                   # neutral scores are not drivers
 
 
-def test_neutral_score_is_configurable(tmp_path, build, rubrics) -> None:
+def test_neutral_score_is_configurable(tmp_path, make_profile, rubrics) -> None:
     config = config_file(tmp_path, '[engine]\nmissing_data = "neutral"\nneutral_score = 30\n')
-    a = assess(build(CC20_GOV0), config, rubrics)
+    a = assess(make_profile(CC20_GOV0), config, rubrics)
     assert a.indicated_score == pytest.approx((20 * 40 + 65 * 30) / 100)             # 27.5
 
 
-def test_configured_weights_override_defaults(tmp_path, build, rubrics) -> None:
+def test_configured_weights_override_defaults(tmp_path, make_profile, rubrics) -> None:
     config = config_file(tmp_path, "[weights]\ncustomer_concentration = 60\n")
-    a = assess(build(CC20_GOV0), config, rubrics)
+    a = assess(make_profile(CC20_GOV0), config, rubrics)
     assert a.indicated_score == pytest.approx(40 * 60 / 75)                            # 32
 
 
-def test_nothing_scored(build, default_config, rubrics) -> None:
-    a = assess(build(), default_config, rubrics)
+def test_nothing_scored(make_profile, default_config, rubrics) -> None:
+    a = assess(make_profile(), default_config, rubrics)
     assert a.indicated_score is None and a.adjusted_score is None and a.indicated_band is None
     assert a.coverage == 0 and a.drivers == [] and a.red_flags == []
     assert all(o.status == "no_data" for o in a.rubrics)
@@ -119,34 +111,34 @@ def test_nothing_scored(build, default_config, rubrics) -> None:
 # --------------------------------------------------------------------------- red-flag floors
 
 
-def test_red_flag_floor_raises_a_lower_score(build, default_config, rubrics) -> None:
-    a = assess(build(CC50_GOV0), default_config, rubrics)
+def test_red_flag_floor_raises_a_lower_score(make_profile, default_config, rubrics) -> None:
+    a = assess(make_profile(CC50_GOV0), default_config, rubrics)
     assert a.indicated_score == pytest.approx(80 * 20 / 35, abs=0.01)                 # 45.71
     assert a.indicated_band == "Elevated"
     assert [(f.rubric, f.id, f.floor) for f in a.red_flags] == [("customer_concentration", "largest_customer_majority", 60)]
     assert a.adjusted_score == 60 and a.adjusted_band == "High" and a.floor_applied == 60
 
 
-def test_red_flag_floor_leaves_a_higher_score(build, default_config, rubrics) -> None:
-    a = assess(build(largest_share("50%")), default_config, rubrics)
+def test_red_flag_floor_leaves_a_higher_score(make_profile, default_config, rubrics) -> None:
+    a = assess(make_profile(largest_share("50%")), default_config, rubrics)
     assert a.indicated_score == 80
     assert len(a.red_flags) == 1
     assert a.adjusted_score == 80 and a.floor_applied is None
 
 
-def test_general_floor_is_configurable(tmp_path, build, rubrics) -> None:
-    a = assess(build(CC50_GOV0), config_file(tmp_path, "[engine]\nred_flag_floor = 70\n"), rubrics)
+def test_general_floor_is_configurable(tmp_path, make_profile, rubrics) -> None:
+    a = assess(make_profile(CC50_GOV0), config_file(tmp_path, "[engine]\nred_flag_floor = 70\n"), rubrics)
     assert a.adjusted_score == 70 and a.floor_applied == 70
 
 
-def test_per_flag_floor_overrides_the_general_one(tmp_path, build, rubrics) -> None:
+def test_per_flag_floor_overrides_the_general_one(tmp_path, make_profile, rubrics) -> None:
     config = config_file(tmp_path, "[engine]\nred_flag_floors = { largest_customer_majority = 80 }\n")
-    a = assess(build(CC50_GOV0), config, rubrics)
+    a = assess(make_profile(CC50_GOV0), config, rubrics)
     assert [f.floor for f in a.red_flags] == [80]
     assert a.adjusted_score == 80 and a.adjusted_band == "Severe"
 
 
-def test_highest_floor_of_several_flags_applies(tmp_path, build, rubrics) -> None:
+def test_highest_floor_of_several_flags_applies(tmp_path, make_profile, rubrics) -> None:
     fragment = {
         **CC50_GOV0,
         "capital_structure": {
@@ -157,7 +149,7 @@ def test_highest_floor_of_several_flags_applies(tmp_path, build, rubrics) -> Non
         },
     }
     config = config_file(tmp_path, "[engine]\nred_flag_floors = { redemption_claim_exceeds_resources = 75 }\n")
-    a = assess(build(fragment), config, rubrics)
+    a = assess(make_profile(fragment), config, rubrics)
     assert sorted((f.id, f.floor) for f in a.red_flags) == [("largest_customer_majority", 60), ("redemption_claim_exceeds_resources", 75)]
     assert a.indicated_score == pytest.approx((80 * 20 + 0 * 15 + 70 * 20) / 55, abs=0.01)   # 54.55
     assert a.adjusted_score == 75
@@ -211,8 +203,8 @@ class BadBand(Rubric):
         (BadBand, "returned an invalid result"),
     ],
 )
-def test_failing_rubric_is_an_error_and_the_others_still_score(build, default_config, rubrics, bad, message) -> None:
-    a = assess(build(CC20_GOV0), default_config, [*rubrics, bad])
+def test_failing_rubric_is_an_error_and_the_others_still_score(make_profile, default_config, rubrics, bad, message) -> None:
+    a = assess(make_profile(CC20_GOV0), default_config, [*rubrics, bad])
     failed = outcome(a, bad.id)
     assert failed.status == "error" and message in failed.error
     assert failed.score is None and failed.weight == 0 and failed.result is None
@@ -227,14 +219,14 @@ def test_failing_rubric_is_an_error_and_the_others_still_score(build, default_co
 # --------------------------------------------------------------------------- drivers
 
 
-def test_drivers_ordered_by_contribution(build, default_config, rubrics) -> None:
+def test_drivers_ordered_by_contribution(make_profile, default_config, rubrics) -> None:
     fragment = {
         "periods": [{"id": "FY2025", "gross_margin": {"value": "25%", "source": "p"},
                      "customers": {"largest_share": {"value": "20%", "source": "p"}}}],
         "technology": {"core": [{"name": "Engine", "control": "proprietary", "sources": ["p"]}]},
         "governance_events": [],
     }
-    a = assess(build(fragment), default_config, rubrics)
+    a = assess(make_profile(fragment), default_config, rubrics)
     # customer 40 × 20, margin 40 × 15, technology 10 × 10, governance 0 × 15; over weight 60.
     assert a.drivers == ["customer_concentration", "margin", "technology_dependence", "governance"]
     contributions = {o.id: o.contribution for o in a.rubrics}
@@ -251,25 +243,25 @@ def money(amount: float, source: str, **extra: Any) -> dict[str, Any]:
     return {"amount": amount, "unit": "RMB 亿", "source": source, **extra}
 
 
-def test_conflicts_reported_for_disagreement_not_for_rounding(build, default_config, rubrics) -> None:
+def test_conflicts_reported_for_disagreement_not_for_rounding(make_profile, default_config, rubrics) -> None:
     fragment = {"periods": [{
         "id": "FY2025",
         "revenue": [money(13.7, "m"), money(13.68, "m2")],                 # 13.65-13.75 overlaps 13.675-13.685
         "adjusted_net_profit": [money(-9.1, "m"), money(-8.17, "m2")],      # -9.15..-9.05 vs -8.175..-8.165
         "operating_cash_flow": [money(0.2, "m", bound="about"), money(0.21, "m2")],
     }]}
-    a = assess(build(fragment), default_config, rubrics)
+    a = assess(make_profile(fragment), default_config, rubrics)
     assert [c.field for c in a.conflicts] == ["periods[FY2025].adjusted_net_profit"]
     [conflict] = a.conflicts
     assert {conflict.chosen.display, *(o.display for o in conflict.others)} == {"RMB -9.1 亿", "RMB -8.17 亿"}
     assert {(o.value, o.unit) for o in (conflict.chosen, *conflict.others)} == {(-9.1, "RMB 亿"), (-8.17, "RMB 亿")}
 
 
-def test_research_beats_media(build, default_config, rubrics) -> None:
+def test_research_beats_media(make_profile, default_config, rubrics) -> None:
     fragment = {"periods": [{"id": "FY2025", "customers": {"largest_share": [
         {"value": "60%", "source": "m"}, {"value": "30%", "source": "r"},
     ]}}]}
-    a = assess(build(fragment), default_config, rubrics)
+    a = assess(make_profile(fragment), default_config, rubrics)
     [conflict] = a.conflicts
     assert (conflict.chosen.source, conflict.chosen.source_kind, conflict.chosen.value, conflict.chosen.unit) == ("r", "research", 30.0, "%")
     assert [o.source for o in conflict.others] == ["m"]
@@ -284,24 +276,24 @@ FILINGS = [
 
 
 @pytest.mark.parametrize("reverse", [False, True], ids=["file_order", "reversed"])
-def test_newer_filing_wins_between_equal_kinds(build, default_config, rubrics, reverse) -> None:
+def test_newer_filing_wins_between_equal_kinds(make_profile, default_config, rubrics, reverse) -> None:
     observations = [money(-9.1, "m", filing="hk-2025"), money(-8.17, "m2", filing="hk-2021")]
     fragment = {"filings": FILINGS, "periods": [{
         "id": "FY2025", "revenue": money(100, "p"),
         "adjusted_net_profit": observations[::-1] if reverse else observations,
     }]}
-    a = assess(build(fragment), default_config, rubrics)
+    a = assess(make_profile(fragment), default_config, rubrics)
     [conflict] = a.conflicts
     assert (conflict.chosen.source, conflict.chosen.filing) == ("m", "hk-2025")       # newer filing beats more decimals
     margin = next(m for m in outcome(a, "losses").result.metrics if m.id == "adjusted_net_margin")
     assert margin.value == pytest.approx(-9.1)
 
 
-def test_prospectus_beats_a_newer_filing_quoted_by_media(build, default_config, rubrics) -> None:
+def test_prospectus_beats_a_newer_filing_quoted_by_media(make_profile, default_config, rubrics) -> None:
     fragment = {"filings": FILINGS, "periods": [{"id": "FY2025", "revenue": [
         money(50, "m", filing="hk-2025"), money(40, "p", filing="hk-2021"),
     ]}]}
-    [conflict] = assess(build(fragment), default_config, rubrics).conflicts
+    [conflict] = assess(make_profile(fragment), default_config, rubrics).conflicts
     assert conflict.chosen.source == "p"
 
 
@@ -340,11 +332,11 @@ def test_enabled_selects_rubrics(tmp_path) -> None:
         ('[rubrics.redemption_overhang]\nheadline_scenario = "best_case"\n', "rubrics.redemption_overhang.headline_scenario"),
     ],
 )
-def test_bad_rubric_param_names_the_key(tmp_path, build, rubrics, toml, field) -> None:
+def test_bad_rubric_param_names_the_key(tmp_path, make_profile, rubrics, toml, field) -> None:
     path = tmp_path / "riskscore.toml"
     path.write_text(toml, encoding="utf-8")
     with pytest.raises(InputError) as info:
-        assess(build(), load_config(path), rubrics)
+        assess(make_profile(), load_config(path), rubrics)
     assert info.value.file == str(path)
     assert [p.field for p in info.value.problems] == [field]
     assert f"{path}: {field}: " in str(info.value)

@@ -31,14 +31,6 @@ def run(*args: Any):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture
-def build(make_profile_data: Callable[..., dict[str, Any]]) -> Callable[..., Profile]:
-    def build(fragment: dict[str, Any]) -> Profile:
-        return Profile.model_validate(make_profile_data(fragment))
-
-    return build
-
-
 def rmb(amount: float, source: str = "p", **extra: Any) -> dict[str, Any]:
     return {"amount": amount, "unit": "RMB 亿", "source": source, **extra}
 
@@ -111,8 +103,8 @@ def test_eight_months_in_a_march_fiscal_year() -> None:
     assert Period(id="2024-8M").end_date(fiscal_year_end_month=3) == dt.date(2023, 11, 30)
 
 
-def test_valid_new_facts_load(build) -> None:  # type: ignore[no-untyped-def]
-    profile = build({
+def test_valid_new_facts_load(make_profile) -> None:  # type: ignore[no-untyped-def]
+    profile = make_profile({
         "filings": [FILING, {"id": "old", "listing_date": "2020-07", "exchange": "HKEX", "status": "listed", "sources": ["p"]}],
         "milestones": [{"filing": "hk", "kind": "sponsor_appointed", "date": "2025-06", "party": "CMBI", "source": "m"},
                        {"filing": "hk", "kind": "hearing_passed", "date": "2026-03", "source": "m", "unverified": True}],
@@ -128,8 +120,8 @@ def test_valid_new_facts_load(build) -> None:  # type: ignore[no-untyped-def]
     assert check_profile(profile) == []                       # 120 / 100 = 120%: the stated ratio matches
 
 
-def test_stated_liabilities_to_assets_is_checked(build) -> None:  # type: ignore[no-untyped-def]
-    profile = build({"capital_structure": {"total_assets": rmb(100), "total_liabilities": rmb(120), "liabilities_to_assets": {"value": "80%", "source": "m"}}})
+def test_stated_liabilities_to_assets_is_checked(make_profile) -> None:  # type: ignore[no-untyped-def]
+    profile = make_profile({"capital_structure": {"total_assets": rmb(100), "total_liabilities": rmb(120), "liabilities_to_assets": {"value": "80%", "source": "m"}}})
     [finding] = check_profile(profile)
     assert finding.field == "capital_structure.liabilities_to_assets" and "120.0%" in finding.message
 
@@ -137,8 +129,8 @@ def test_stated_liabilities_to_assets_is_checked(build) -> None:  # type: ignore
 # --------------------------------------------------------------------------- the one partial-date rule
 
 
-def test_a_year_dated_source_counts_from_its_last_day_but_never_after_as_of(build) -> None:  # type: ignore[no-untyped-def]
-    profile = build({
+def test_a_year_dated_source_counts_from_its_last_day_but_never_after_as_of(make_profile) -> None:  # type: ignore[no-untyped-def]
+    profile = make_profile({
         "sources": [{"id": "y", "title": "Yearly", "publisher": "P", "date": "2026", "kind": "media"},
                     {"id": "p", "title": "Prospectus", "publisher": "HKEX", "date": "2025-03-31", "kind": "prospectus"}],
         "periods": [{"id": "FY2024", "revenue": [rmb(10, "y"), rmb(10, "p")]}],
@@ -177,8 +169,8 @@ def test_score_as_of_bad_dates(value: str, message: str) -> None:
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
 
 
-def test_milestones_and_capital_events_count_from_their_dates(build) -> None:  # type: ignore[no-untyped-def]
-    profile = build({"filings": [FILING],
+def test_milestones_and_capital_events_count_from_their_dates(make_profile) -> None:  # type: ignore[no-untyped-def]
+    profile = make_profile({"filings": [FILING],
                      "milestones": [{"filing": "hk", "kind": "hearing_passed", "date": "2026-03", "source": "m"}],
                      "capital_events": [{"kind": "dividend", "date": "2026-02", "source": "m"}],
                      "periods": [{"id": "FY2025", "loss_making": {"source": "p"}}]})
