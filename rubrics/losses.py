@@ -81,21 +81,29 @@ class Losses(Rubric):
             period, margin, observations, basis = margins[-1]
             srcs = sources_of(observations)
             grid = params.adjusted_net_margin_grid
-            figure = "adjusted_net_profit" if basis == "adjusted" and period.adjusted_net_profit is not None and period.revenue is not None else (
-                "adjusted_net_margin" if basis == "adjusted" else "net_profit")
-            metrics.append(Metric(id="adjusted_net_margin", label=Message("losses.metric.margin_basis", "Net margin ({basis})", basis=_basis(basis)),
+            figure = _FIGURE[basis]
+            if basis == "adjusted" and (period.adjusted_net_profit is None or period.revenue is None):
+                figure = "adjusted_net_margin"  # the stated margin
+            operating = basis == "operating"
+            label = (Message("losses.metric.operating_margin", "Operating margin") if operating
+                     else Message("losses.metric.margin_basis", "Net margin ({basis})", basis=_basis(basis)))
+            metrics.append(Metric(id="adjusted_net_margin", label=label,
                                   value=margin, unit="%", period=period.id,
                                   grid=grid, score=round(grid.score(margin), 2), weight=params.adjusted_net_margin_weight, sources=srcs,
                                   path=path(period, figure)))
-            evidence.append(Evidence(statement=Message("losses.margin", "The {basis} net margin was {margin:percent} in {period:period}.",
-                                                       basis=_basis(basis), margin=margin, period=period.id), **cited(*observations)))
+            was = (Message("losses.operating_margin", "The operating margin was {margin:percent} in {period:period}.", margin=margin, period=period.id)
+                   if operating else Message("losses.margin", "The {basis} net margin was {margin:percent} in {period:period}.",
+                                             basis=_basis(basis), margin=margin, period=period.id))
+            evidence.append(Evidence(statement=was, **cited(*observations)))
             earlier = [m for m in margins[:-1] if m[0].months == period.months]
             if earlier:
                 prev_period, prev, prev_observations, _ = earlier[-1]
                 change = round(margin - prev, 9)  # -3.1 - -5.1 is 1.999…; compare as written
-                evidence.append(Evidence(statement=Message("losses.margin_moved", "The {basis} net margin moved from {prev:percent} ({prev_period:period}) to {margin:percent} ({period:period}).",
-                                                           basis=_basis(basis), prev=prev, prev_period=prev_period.id, margin=margin, period=period.id),
-                                         **cited(*prev_observations, *observations)))
+                moved = (Message("losses.operating_margin_moved", "The operating margin moved from {prev:percent} ({prev_period:period}) to {margin:percent} ({period:period}).",
+                                 prev=prev, prev_period=prev_period.id, margin=margin, period=period.id) if operating
+                         else Message("losses.margin_moved", "The {basis} net margin moved from {prev:percent} ({prev_period:period}) to {margin:percent} ({period:period}).",
+                                      basis=_basis(basis), prev=prev, prev_period=prev_period.id, margin=margin, period=period.id))
+                evidence.append(Evidence(statement=moved, **cited(*prev_observations, *observations)))
                 if margin < 0 or prev < 0:
                     if change >= params.trend_min_change_pp:
                         adjustments.append(Adjustment(label=Message("losses.narrowed", "Loss rate narrowed {change:pp} ({prev:period}→{period:period})",
@@ -238,6 +246,10 @@ _OCF = Message("losses.metric.ocf", "Operating cash flow / revenue")
 _YEARS = Message("unit.years", "years")
 
 
+_FIGURE = {"adjusted": "adjusted_net_profit", "IFRS": "net_profit", "operating": "operating_profit"}
+"""The profit figure each basis of the margin is computed from (its path in the metric)."""
+
+
 def _basis(basis: str) -> Message:
     return Message("losses.basis.adjusted", "adjusted") if basis == "adjusted" else Message("losses.basis.ifrs", "IFRS")
 
@@ -249,9 +261,13 @@ def _narrative(result: RubricResult) -> str:
     parts = []
     if "adjusted_net_margin" in values:
         m = values["adjusted_net_margin"]
-        basis = "adjusted" if "adjusted" in m.label else "IFRS"
-        parts.append(Message("losses.narrative.margin", "net margin ({basis}) of {value:percent} in {period:period}",
-                             basis=_basis(basis), value=m.value, period=m.period or ""))
+        basis = next((b for b, figure in _FIGURE.items() if (m.path or "").endswith("." + figure)), "adjusted")  # the stated margin is adjusted
+        if basis == "operating":
+            parts.append(Message("losses.narrative.operating_margin", "operating margin of {value:percent} in {period:period}",
+                                 value=m.value, period=m.period or ""))
+        else:
+            parts.append(Message("losses.narrative.margin", "net margin ({basis}) of {value:percent} in {period:period}",
+                                 basis=_basis(basis), value=m.value, period=m.period or ""))
     if "consecutive_loss_years" in values:
         parts.append(Message("losses.narrative.loss_years", "{years:plain} consecutive loss-making fiscal years", years=values["consecutive_loss_years"].value))
     if "operating_cash_flow_margin" in values:

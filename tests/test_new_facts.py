@@ -197,3 +197,25 @@ def test_memo_shows_the_stage_each_filing_reached(tmp_path: Path, make_profile_d
     assert result.exit_code == 0, result.output
     md = (tmp_path / "testco.md").read_text(encoding="utf-8")
     assert "| 2025-09 | HKEX | hearing passed (unverified) — sponsor appointed: CMBI 2025-06; hearing passed 2026-03 (unverified) |" in md
+
+
+def test_losses_names_the_operating_margin_when_it_falls_back_to_it(make_profile, default_config) -> None:  # type: ignore[no-untyped-def]
+    """With neither an adjusted nor an IFRS result, the losses rubric scores the operating margin:
+    its label, evidence, narrative and path say so (they used to call it the IFRS net margin and point at net_profit)."""
+    from riskscore.report.i18n import Translator, catalogue
+    from riskscore.scoring import registry
+
+    profile = make_profile({"periods": [
+        {"id": "FY2024", "revenue": rmb(10), "operating_profit": rmb(-3)},
+        {"id": "FY2025", "revenue": rmb(10), "operating_profit": rmb(-1)}]})
+    (losses,) = [r for r in registry.select(default_config) if r.id == "losses"]
+    result = losses().score(profile, registry.params_for(losses, default_config))
+    metric = next(m for m in result.metrics if m.id == "adjusted_net_margin")
+    assert (str(metric.label), metric.value, metric.path) == ("Operating margin", -10.0, "periods[FY2025].operating_profit")
+    statements = [str(e.statement) for e in result.evidence]
+    assert "The operating margin was -10.0% in FY2025." in statements
+    assert "The operating margin moved from -30.0% (FY2024) to -10.0% (FY2025)." in statements
+    assert "net margin" not in " ".join(statements).lower()
+    assert str(result.narrative).startswith("Operating margin of -10.0% in FY2025.")
+    zh = Translator("zh", catalogue("zh", [losses]))
+    assert metric.label.localize(zh) == "经营利润率"
