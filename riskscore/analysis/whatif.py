@@ -56,14 +56,24 @@ def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
-def _select(items: list[Any], selector: str, where: str) -> Any:
+def _select_index(items: list[Any], selector: str) -> int | None:
+    """The index of the item ``selector`` names in a list of models or mappings: an index first, then
+    an id or name (the one rule for a path's ``[...]``, here and in :func:`_figure_at`); None when none."""
     if selector.isdigit() and int(selector) < len(items):
-        return items[int(selector)]
-    for item in items:
-        if isinstance(item, dict) and selector in (item.get("id"), item.get("name")):
-            return item
-    names = ", ".join(str(i.get("id") or i.get("name")) for i in items if isinstance(i, dict))
-    raise ValueError(f"no item {selector!r} in {where} (have: {names or 'none'})")
+        return int(selector)
+    for i, item in enumerate(items):
+        ident = (item.get("id"), item.get("name")) if isinstance(item, dict) else (getattr(item, "id", None), getattr(item, "name", None))
+        if selector in ident:
+            return i
+    return None
+
+
+def _select(items: list[Any], selector: str, where: str) -> Any:
+    at = _select_index(items, selector)
+    if at is None:
+        names = ", ".join(str(i.get("id") or i.get("name")) for i in items if isinstance(i, dict))
+        raise ValueError(f"no item {selector!r} in {where} (have: {names or 'none'})")
+    return items[at]
 
 
 def _figure_value(text: str, kind: type, existing: Any, profile: Profile) -> dict[str, Any]:
@@ -229,17 +239,6 @@ def apply_figure(profile: Profile, path: str, text: str) -> Profile:
     return changed
 
 
-def _select_index(items: list[Any], selector: str) -> int | None:
-    """The index ``_select`` picks for ``selector`` (a number first, then an id or name), on models or mappings."""
-    if selector.isdigit() and int(selector) < len(items):
-        return int(selector)
-    for i, item in enumerate(items):
-        ident = (item.get("id"), item.get("name")) if isinstance(item, dict) else (getattr(item, "id", None), getattr(item, "name", None))
-        if selector in ident:
-            return i
-    return None
-
-
 @dataclass(frozen=True)
 class Change:
     id: str
@@ -364,11 +363,8 @@ def _figure_at(profile: Profile, path: str) -> MoneyFigure | PercentFigure | Non
     node: Any = profile
     for token in paths.parse(path):
         if isinstance(token, paths.Item):
-            items = node if isinstance(node, list) else []
-            sel = token.key
-            node = next((i for i in items if sel in (getattr(i, "id", None), getattr(i, "name", None))), None)
-            if node is None and sel.isdigit() and int(sel) < len(items):
-                node = items[int(sel)]
+            at = _select_index(node, token.key) if isinstance(node, list) else None
+            node = node[at] if at is not None else None
         else:
             node = getattr(node, token, None)
         if node is None:
