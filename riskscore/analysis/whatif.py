@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from riskscore.errors import InputError, Problem
 from riskscore.profile import paths
-from riskscore.profile.model import MoneyFigure, PercentFigure, PercentObservation, Period, Profile, Source, period_value_errors
+from riskscore.profile.model import MoneyFigure, PercentFigure, PercentObservation, Period, Profile, Source, describe_loc, period_value_errors
 
 WHATIF_SOURCE = "what-if"
 @dataclass(frozen=True)
@@ -130,6 +130,12 @@ def _set(data: dict[str, Any], path: str, value: str, profile: Profile) -> None:
             raise ValueError(f"{token} is a list: name an item, e.g. {token}[0]")
 
 
+def _whatif_source(profile: Profile, assignments: list[Assignment]) -> dict[str, Any]:
+    """The source a changed figure cites, naming the assignments."""
+    return {"id": WHATIF_SOURCE, "title": "What-if assumptions: " + "; ".join(f"{a.path}={a.value}" for a in assignments),
+            "publisher": "riskscore whatif", "date": profile.as_of.isoformat(), "kind": "research", "language": "en"}
+
+
 def apply(profile: Profile, assignments: list[Assignment]) -> Profile:
     """A new profile with the assignments applied; raises InputError naming the bad assignment."""
     data = profile.model_dump(mode="json", exclude_none=True, by_alias=True)
@@ -140,15 +146,10 @@ def apply(profile: Profile, assignments: list[Assignment]) -> Profile:
             raise InputError("--set", [Problem(assignment.path, str(exc))]) from None
     sources = data.get("sources")  # an assignment may have replaced the list: validation then says what is wrong
     if isinstance(sources, list) and not any(isinstance(s, dict) and s.get("id") == WHATIF_SOURCE for s in sources):
-        sources.append({
-            "id": WHATIF_SOURCE, "title": "What-if assumptions: " + "; ".join(f"{a.path}={a.value}" for a in assignments),
-            "publisher": "riskscore whatif", "date": profile.as_of.isoformat(), "kind": "research", "language": "en",
-        })
+        sources.append(_whatif_source(profile, assignments))
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        from riskscore.profile.model import describe_loc
-
         raise InputError("--set", [Problem(describe_loc(data, tuple(e["loc"])), e["msg"]) for e in exc.errors()]) from None
 
 
@@ -161,47 +162,58 @@ def apply_figure(profile: Profile, path: str, text: str) -> Profile:
     is validated again with the new figure, so its own validators run as they would; the
     profile is rebuilt around it, and the profile's cross-checks run on the result. The
     outcome equals :func:`apply`'s (the test suite holds them equal, errors included); any
-    path this shortcut does not cover (a figure not yet in the profile, a missing item) goes
-    through :func:`apply`.
+    path this shortcut does not cover (a figure not yet in the profile, a missing item), and
+    any value the checks refuse (so that the error is :func:`apply`'s), goes through :func:`apply`.
     """
+    assignment = Assignment(path, text)
+    changed = _apply_figure_directly(profile, assignment)
+    return changed if changed is not None else apply(profile, [assignment])
+
+
+def _apply_figure_directly(profile: Profile, assignment: Assignment) -> Profile | None:
+    """:func:`apply_figure`'s shortcut; None where :func:`apply` must do it."""
+    path, text = assignment.path, assignment.value
     try:
         tokens = paths.parse(path)
     except ValueError:
-        return apply(profile, [Assignment(path, text)])
+        return None
     if len(tokens) < 2 or isinstance(tokens[0], paths.Item) or tokens[0] not in Profile.model_fields:
-        return apply(profile, [Assignment(path, text)])
+        return None
     top_field = tokens[0]
     top = getattr(profile, top_field)
     rest = tokens[1:]
     index: int | None = None
     if isinstance(rest[0], paths.Item):
         if not isinstance(top, list):
-            return apply(profile, [Assignment(path, text)])
+            return None
         index = _select_index(top, rest[0].key)
         if index is None:
-            return apply(profile, [Assignment(path, text)])
+            return None
         top, rest = top[index], rest[1:]
     if not isinstance(top, BaseModel) or not rest:
-        return apply(profile, [Assignment(path, text)])
-    # Find the figure on the model, as _set would on the dumped data.
+        return None
+    # Find the figure on the model, as _set would on the dumped data, noting each step.
     node: Any = top
+    steps: list[int | str] = []
     for token in rest[:-1]:
         if isinstance(token, paths.Item):
             at = _select_index(node, token.key) if isinstance(node, list) else None
             if at is None:
-                return apply(profile, [Assignment(path, text)])
+                return None
             node = node[at]
+            steps.append(at)
         elif isinstance(node, BaseModel) and token in type(node).model_fields:
             node = getattr(node, token)
+            steps.append(token)
         else:
-            return apply(profile, [Assignment(path, text)])
+            return None
     leaf = rest[-1]
     if isinstance(leaf, paths.Item) or not isinstance(node, BaseModel) or leaf not in type(node).model_fields:
-        return apply(profile, [Assignment(path, text)])
+        return None
     kind, _ = _model_of(type(node).model_fields[leaf].annotation)
     figure = getattr(node, leaf)
     if kind not in (MoneyFigure, PercentFigure) or figure is None:
-        return apply(profile, [Assignment(path, text)])
+        return None
     existing = [obs.model_dump(mode="json", by_alias=True) for obs in figure]
     try:
         observation = _figure_value(text, kind, existing, profile)
@@ -209,20 +221,16 @@ def apply_figure(profile: Profile, path: str, text: str) -> Profile:
         raise InputError("--set", [Problem(path, str(exc))]) from None
     data = top.model_dump(mode="json", exclude_none=True, by_alias=True)
     target: Any = data
-    for token in rest[:-1]:  # the same steps on the dumped item: the path resolved on the model above
-        target = target[_select_index(target, token.key) or 0] if isinstance(token, paths.Item) else target[token]
+    for step in steps:  # the same steps on the dumped item
+        target = target[step]
     target[leaf] = [observation]
-    assignment = Assignment(path, text)
     sources = list(profile.sources)
     if not any(s.id == WHATIF_SOURCE for s in sources):
-        sources.append(Source.model_validate({
-            "id": WHATIF_SOURCE, "title": "What-if assumptions: " + f"{assignment.path}={assignment.value}",
-            "publisher": "riskscore whatif", "date": profile.as_of.isoformat(), "kind": "research", "language": "en",
-        }))
+        sources.append(Source.model_validate(_whatif_source(profile, [assignment])))
     try:
         rebuilt = type(top).model_validate(data)
     except ValidationError:
-        return apply(profile, [assignment])  # apply names the error as the full validation does
+        return None  # apply names the error as the full validation does
     if index is not None:
         items = list(getattr(profile, top_field))
         items[index] = rebuilt
@@ -233,7 +241,7 @@ def apply_figure(profile: Profile, path: str, text: str) -> Profile:
     # citing the what-if source (declared above, dated as_of) with no filing and nothing it
     # supersedes, so of those checks only the ones on values can fail now.
     if isinstance(rebuilt, Period) and index is not None and next(period_value_errors(index, rebuilt), None) is not None:
-        return apply(profile, [assignment])  # apply raises with the full validation's message
+        return None  # apply raises with the full validation's message
     changed = profile.model_copy(update={top_field: replacement, "sources": sources})
     changed._periods_by_end = None  # a cache of the old periods: computed again on first use
     return changed
