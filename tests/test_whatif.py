@@ -310,6 +310,7 @@ def test_whatif_json_is_only_json_with_changes_deltas_and_bands() -> None:
     ("periods[2025H1].revenu=40", "periods[2025H1].revenu: Period has no field 'revenu'"),
     (f"{LARGEST}=45", f"{LARGEST}: a percentage is written with a % sign, e.g. 45%"),
     ("nonsense", "nonsense: write PATH=VALUE"),
+    ("periods[2025H1].id.x=1", "periods[2025H1].id.x: periods[2025H1].id has no fields; 'x' cannot be set on it"),
 ])
 def test_whatif_bad_assignment_is_exit_2_without_output(assignment: str, expected: str) -> None:
     result = run("whatif", WEDOCTOR, "--set", assignment, "--json")

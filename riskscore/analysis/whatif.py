@@ -104,7 +104,8 @@ def _set(data: dict[str, Any], path: str, value: str, profile: Profile) -> None:
                 raise ValueError(f"{paths.join(tokens[:i])} is not a list")
             node = _select(node, token.key, path)
             continue
-        assert model is not None
+        if model is None:  # a date, a text, a list of texts …: nothing below it to name
+            raise ValueError(f"{paths.join(tokens[:i])} has no fields; {token!r} cannot be set on it")
         if token not in model.model_fields:
             raise ValueError(f"{model.__name__} has no field {token!r}; fields: {', '.join(model.model_fields)}")
         annotation = model.model_fields[token].annotation
