@@ -280,9 +280,6 @@ def check_quotes(profile: Profile, sources_dir: Path | None = None) -> list[Quot
     return problems
 
 
-def figure_count(profile: Profile) -> int:
-    return sum(len(f) for _, f in profile.iter_figures())
-
 def report_quotes(file: str, profile: Profile, node: Any, sources_dir: Path | None) -> tuple[list[str], bool]:
     """Lines for ``riskscore validate`` (``file:line: field: …``) and whether any is an error."""
     from riskscore.profile.load import line_of
