@@ -60,9 +60,10 @@ def _share(obs: Any) -> tuple[float, float]:
 
 def check_profile(profile: Profile) -> list[Finding]:
     """Every data-quality finding, grouped by check, in document order within a check."""
+    selections = ev.selections(profile)  # the figures with more than one observation, for the last two checks
     findings = (_segments(profile) + _growth(profile) + _cumulative(profile) + _stated_margins(profile) + _balance_sheet_ratio(profile)
                 + _stated_shares(profile)
-                + _concepts(profile) + _disagreements(profile) + _superseded(profile))
+                + _concepts(profile) + _disagreements(profile, selections) + _superseded(profile, selections))
     return _apply_reviews(profile, sorted(findings, key=lambda f: _CHECK_ORDER.index(f.check)))
 
 
@@ -381,10 +382,10 @@ def _concepts(profile: Profile) -> list[Finding]:
     return out
 
 
-def _disagreements(profile: Profile) -> list[Finding]:
+def _disagreements(profile: Profile, selections: list[ev.Selection]) -> list[Finding]:
     unit = profile.presentation_unit
     out = []
-    for selection in ev.conflicts(profile):
+    for selection in (s for s in selections if s.conflict):  # ev.conflicts
         where = profile.describe_loc(selection.location)
         # A restatement: two filings themselves give different values (not just another source).
         filed = [o for o in selection.observations if o.filing]
@@ -402,10 +403,10 @@ def _disagreements(profile: Profile) -> list[Finding]:
 
 
 
-def _superseded(profile: Profile) -> list[Finding]:
+def _superseded(profile: Profile, selections: list[ev.Selection]) -> list[Finding]:
     unit = profile.presentation_unit
     out = []
-    for selection in ev.selections(profile):
+    for selection in selections:
         for old in selection.superseded:
             by = (Message("quality.superseded.corrects", "{source} corrects it", source=old.source) if old.superseded_by == old.source else
                   Message("quality.superseded.by", "superseded by {source}", source=old.superseded_by) if old.superseded_by else
