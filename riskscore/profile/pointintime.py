@@ -123,7 +123,7 @@ def profile_as_of(profile: Profile, date: dt.date) -> Profile:
         if "instruments" in cs and profile.capital_structure is not None:  # an instrument counts from its amount's disclosure; one without an amount as a text fact
             cs["instruments"] = [raw for raw, inst in zip(cs["instruments"], profile.capital_structure.instruments or [], strict=True)
                                  if "amount" in raw or (inst.amount is None and text_fact_known(inst))]
-        if cs.get("period") and cs["period"] not in {p["id"] for p in periods}:
+        if cs.get("period") and cs["period"] not in kept_periods:
             cs.pop("period")
         researched_none = profile.capital_structure is not None and profile.capital_structure.instruments == []
         if not has_figures(cs, ("period", "note")) and not researched_none:
