@@ -52,6 +52,8 @@ FIELD_CASES = [
      "governance_events[e1].regulator", r"required key is missing", "- {id: e1"),
     ("bare_fraction_for_percentage", period("gross_margin: {value: 0.776, source: p}"),
      "periods[FY2025].gross_margin[0].value", r"percent sign.*did you mean '77\.6%'", "gross_margin:"),
+    ("one_observation_block_mapping", "periods:\n  - id: FY2025\n    gross_margin:\n      value: 0.776\n      source: p\n",
+     "periods[FY2025].gross_margin[0].value", r"percent sign", "value: 0.776"),
     ("share_over_100pct", period("customers: {largest_share: {value: 120%, source: p}}"),
      "periods[FY2025].customers.largest_share", r"within 0%-100%; got 120", "customers:"),
     ("stake_over_100pct", "people: [{id: f, name: F, roles: [founder], stake: {value: 101%, source: p}, sources: [p]}]\n",

@@ -166,14 +166,14 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     """Line (1-based) of the deepest node along ``loc`` that exists."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
+        if isinstance(node, yaml.MappingNode) and part == 0:
+            continue  # a one-observation figure written as a mapping, not a list
         if isinstance(node, yaml.MappingNode):
             match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
             if match is None:
                 break
             line = match[0].start_mark.line + 1
             node = match[1]
-        elif isinstance(node, yaml.MappingNode) and part == 0:
-            continue  # a one-observation figure written as a mapping, not a list
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
             line = node.start_mark.line + 1
