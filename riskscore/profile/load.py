@@ -162,8 +162,8 @@ def read_yaml(path: Path, max_bytes: int = MAX_BYTES) -> tuple[Any, yaml.Node | 
     return data, node
 
 
-def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
-    """Line (1-based) of the deepest node along ``loc`` that exists."""
+def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Line (1-based) in the profile file of the item at ``loc`` (or of its deepest existing parent)."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         if isinstance(node, yaml.MappingNode) and part == 0:
@@ -191,18 +191,13 @@ def problems_from(exc: ValidationError, data: Any, node: yaml.Node | None) -> li
             msg = "unknown key (check the spelling; `riskscore schema profile` lists the keys)"
         elif err["type"] == "missing":
             msg = "required key is missing"
-        problems.append(Problem(describe_loc(data, loc), msg, _line_of(node, loc)))
+        problems.append(Problem(describe_loc(data, loc), msg, line_of(node, loc)))
     return problems
 
 
 def load_profile(path: str | Path, max_bytes: int | None = None) -> Profile:
     """Read and validate a profile; raises :class:`InputError` listing every problem found."""
     return load_profile_with_lines(path, max_bytes)[0]
-
-
-def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
-    """Line (1-based) in the profile file of the item at ``loc`` (or of its deepest existing parent)."""
-    return _line_of(node, loc)
 
 
 def load_profile_with_lines(path: str | Path, max_bytes: int | None = None) -> tuple[Profile, yaml.Node | None]:
