@@ -22,8 +22,19 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from riskscore.errors import InputError, Problem
+from riskscore.profile import evidence as ev
 from riskscore.profile import paths
-from riskscore.profile.model import MoneyFigure, PercentFigure, PercentObservation, Period, Profile, Source, describe_loc, period_value_errors
+from riskscore.profile.model import (
+    MoneyFigure,
+    MoneyObservation,
+    PercentFigure,
+    PercentObservation,
+    Period,
+    Profile,
+    Source,
+    describe_loc,
+    period_value_errors,
+)
 
 WHATIF_SOURCE = "what-if"
 @dataclass(frozen=True)
@@ -58,7 +69,7 @@ def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
 
 def _select_index(items: list[Any], selector: str) -> int | None:
     """The index of the item ``selector`` names in a list of models or mappings: an index first, then
-    an id or name (the one rule for a path's ``[...]``, here and in :func:`_figure_at`); None when none."""
+    an id or name (the one rule for a path's ``[...]``, here and in :func:`_observation_at`); None when none."""
     if selector.isdigit() and int(selector) < len(items):
         return int(selector)
     for i, item in enumerate(items):
@@ -300,7 +311,6 @@ class Sensitivity:
 
 def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[Any], steps: int = 24) -> list[Sensitivity]:
     """For each rubric with a key metric tied to a figure, how far that figure must move to change the band."""
-    from riskscore.profile import evidence as ev
     from riskscore.scoring.registry import params_for
 
     out = []
@@ -313,10 +323,9 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
             continue
         metric = max(candidates, key=lambda m: m.weight)  # the metric that moves the rubric most
         rubric, params = classes[outcome.id], params_for(classes[outcome.id], config)
-        figure = _figure_at(profile, metric.path)
-        if figure is None:
+        chosen = _observation_at(profile, metric.path)
+        if chosen is None:
             continue
-        chosen = ev.value(profile, figure)
         is_pct = isinstance(chosen, PercentObservation)
         current = chosen.value if isinstance(chosen, PercentObservation) else chosen.amount
         unit = "%" if isinstance(chosen, PercentObservation) else str(chosen.unit)
@@ -368,7 +377,8 @@ def _search_range(path: str, is_pct: bool, current: float) -> tuple[float, float
     return (max(0.0, low) if current >= 0 else low), high
 
 
-def _figure_at(profile: Profile, path: str) -> MoneyFigure | PercentFigure | None:
+def _observation_at(profile: Profile, path: str) -> MoneyObservation | PercentObservation | None:
+    """The observation the engine uses for the figure at ``path`` (:func:`riskscore.profile.evidence.value`), None when none is there."""
     node: Any = profile
     for token in paths.parse(path):
         if isinstance(token, paths.Item):
@@ -378,7 +388,7 @@ def _figure_at(profile: Profile, path: str) -> MoneyFigure | PercentFigure | Non
             node = getattr(node, token, None)
         if node is None:
             return None
-    return node if isinstance(node, (MoneyFigure, PercentFigure)) else None
+    return ev.value(profile, node) if isinstance(node, (MoneyFigure, PercentFigure)) else None
 
 
 def flags_changed(before: Any, after: Any) -> tuple[list[Any], list[Any]]:
@@ -454,7 +464,6 @@ def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list
     is reported with the rubrics that hold it. Figures are assumed to move the score one way
     (monotone), as the grids do.
     """
-    from riskscore.profile import evidence as ev
     from riskscore.scoring.engine import run_rubric
     from riskscore.scoring.registry import params_for
     from riskscore.scoring.scale import BAND_EDGES, band_for
@@ -481,8 +490,7 @@ def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list
         for m in scored:
             if not (m.path and m.grid and m.weight and m.value):
                 continue
-            figure = _figure_at(profile, m.path)
-            chosen = ev.value(profile, figure) if figure is not None else None
+            chosen = _observation_at(profile, m.path)
             if chosen is None:
                 continue
             is_pct = isinstance(chosen, PercentObservation)
