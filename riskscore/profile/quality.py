@@ -382,6 +382,11 @@ def _concepts(profile: Profile) -> list[Finding]:
     return out
 
 
+def _cited(obs: Any) -> str:
+    """``source`` or ``source, filing``: where an observation is from, as the findings name it."""
+    return obs.source + (", " + obs.filing if obs.filing else "")
+
+
 def _disagreements(profile: Profile, selections: list[ev.Selection]) -> list[Finding]:
     unit = profile.presentation_unit
     out = []
@@ -392,7 +397,7 @@ def _disagreements(profile: Profile, selections: list[ev.Selection]) -> list[Fin
         restated = any(a.filing != b.filing and not ev.agree(a, b) for i, a in enumerate(filed) for b in filed[i + 1:])
         kind = "restatement" if restated else "disagreement"
         shown = Value.join([Message("quality.observed", "{value} ({source})", value=Value.observation(o, unit),
-                                    source=o.source + (", " + o.filing if o.filing else "")) for o in selection.observations], "; ")
+                                    source=_cited(o)) for o in selection.observations], "; ")
         text = Message("quality.restatement" if kind == "restatement" else "quality.disagreement",
                        ("the filings give different values: {shown}" if kind == "restatement" else "sources disagree: {shown}")
                        + "; the engine uses {chosen} ({source})", shown=shown, chosen=Value.observation(selection.chosen, unit),
@@ -413,8 +418,8 @@ def _superseded(profile: Profile, selections: list[ev.Selection]) -> list[Findin
                   Message("quality.superseded.amended", "filing {filing} was amended", filing=old.filing))
             out.append(Finding("superseded", profile.describe_loc(selection.location),
                                Message("quality.superseded", "{old} ({old_source}) is superseded ({by}); the engine uses {chosen} ({chosen_source})",
-                                       old=Value.observation(old, unit), old_source=old.source + (", " + old.filing if old.filing else ""), by=by,
+                                       old=Value.observation(old, unit), old_source=_cited(old), by=by,
                                        chosen=Value.observation(selection.chosen, unit),
-                                       chosen_source=selection.chosen.source + (", " + selection.chosen.filing if selection.chosen.filing else "")),
+                                       chosen_source=_cited(selection.chosen)),
                                tuple(ev.sources_of([old, selection.chosen])), "info"))
     return out
