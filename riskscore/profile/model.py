@@ -760,16 +760,19 @@ class Profile(Strict):
         filing_ids = {f.id for f in self.filings}
         person_ids = {p.id for p in self.people}
 
+        def unknown_source(sid: str, loc: tuple) -> tuple[tuple, str, Any]:
+            return loc, f"unknown source id {sid!r}; declared sources: {', '.join(sorted(source_ids))}", sid
+
         def unknown(ids: list[str], loc: tuple) -> Iterator[tuple[tuple, str, Any]]:
             for j, sid in enumerate(ids):
                 if sid not in source_ids:
-                    yield loc + (j,), f"unknown source id {sid!r}; declared sources: {', '.join(sorted(source_ids))}", sid
+                    yield unknown_source(sid, loc + (j,))
 
         for loc, figure in self.iter_figures():
             observations = figure.root
             for j, obs in enumerate(observations):
                 if obs.source not in source_ids:
-                    yield loc + (j, "source"), f"unknown source id {obs.source!r}; declared sources: {', '.join(sorted(source_ids))}", obs.source
+                    yield unknown_source(obs.source, loc + (j, "source"))
                 if obs.filing is not None and obs.filing not in filing_ids:
                     yield loc + (j, "filing"), f"unknown filing id {obs.filing!r}", obs.filing
             if len(observations) > 1 or observations[0].superseded_by is not None:  # else nothing to check
@@ -839,7 +842,7 @@ class Profile(Strict):
                     yield ("capital_structure", "instruments", i, "trigger_date"), "a deadline trigger needs trigger_date", None
         for loc, statement in self.iter_statements():
             if statement.source not in source_ids:
-                yield loc + ("source",), f"unknown source id {statement.source!r}; declared sources: {', '.join(sorted(source_ids))}", statement.source
+                yield unknown_source(statement.source, loc + ("source",))
             if statement.filing is not None and statement.filing not in filing_ids:
                 yield loc + ("filing",), f"unknown filing id {statement.filing!r}", statement.filing
         for i, period in enumerate(self.periods):
@@ -848,7 +851,7 @@ class Profile(Strict):
         for i, m in enumerate(self.milestones):
             loc = ("milestones", i)
             if m.source not in source_ids:
-                yield loc + ("source",), f"unknown source id {m.source!r}; declared sources: {', '.join(sorted(source_ids))}", m.source
+                yield unknown_source(m.source, loc + ("source",))
             if m.date.start > as_of:
                 yield loc + ("date",), f"dated {m.date} which is after as_of {as_of}", str(m.date)
             m_filing = by_id.get(m.filing)
@@ -862,7 +865,7 @@ class Profile(Strict):
         for i, cap in enumerate(self.capital_events):
             loc = ("capital_events", i)
             if cap.source not in source_ids:
-                yield loc + ("source",), f"unknown source id {cap.source!r}; declared sources: {', '.join(sorted(source_ids))}", cap.source
+                yield unknown_source(cap.source, loc + ("source",))
             if cap.filing is not None and cap.filing not in filing_ids:
                 yield loc + ("filing",), f"unknown filing id {cap.filing!r}", cap.filing
             if cap.period is not None and cap.period not in period_ids_all:
