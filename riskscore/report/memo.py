@@ -16,6 +16,7 @@ from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure
 from riskscore.profile.quality import check_profile
 from riskscore.report import format as fmt
 from riskscore.report.i18n import Message, Text, Value
+from riskscore.report.i18n import text as _text  # a profile text that may be missing
 from riskscore.scoring import facts
 
 if TYPE_CHECKING:
@@ -382,11 +383,6 @@ def build_memo(profile: Profile, assessment: Assessment, config: Config, rubrics
         **_verdict_change(profile, assessment, config, rubrics),
         paper=paper or config.memo.paper,
     )
-
-
-def _text(value: str | None) -> Text | None:
-    """A profile text, which a Chinese memo shows in the Chinese form the profile's translation file gives."""
-    return None if value is None else Text(value)
 
 
 @functools.lru_cache(maxsize=1024)
