@@ -540,9 +540,6 @@ def _verdict_change(profile: Profile, assessment: Assessment, config: Config, ru
     if found is None or not found.edges:
         return empty
 
-    def amount(value: float, unit: str, decimals: int) -> str:
-        return fmt.percent(value, decimals) if unit == "%" else Value.money(value, unit, decimals)
-
     ids = {o.title: o.id for o in assessment.rubrics}  # the analysis names rubrics by title
 
     def title(text: str) -> str:
@@ -566,9 +563,9 @@ def _verdict_change(profile: Profile, assessment: Assessment, config: Config, ru
             label = Value.lower_first(m.metric)
             figure = (Message("memo.verdict.figure_period", "{rubric}: {label}, {period:period}", rubric=title(m.rubric), label=label, period=m.period)
                       if m.period else Message("memo.verdict.figure", "{rubric}: {label}", rubric=title(m.rubric), label=label))
-            to = (Message("memo.verdict.to_more", "{amount} or more (up {by})", amount=amount(m.crossing, m.unit, m.shown_decimals), by=by) if moved > 0
-                  else Message("memo.verdict.to_less", "{amount} or less (down {by})", amount=amount(m.crossing, m.unit, m.shown_decimals), by=by))
-            rows.append(EdgeRow(edge, distance, figure, m.path, Value.bounded(amount(m.current, m.unit, m.decimals), m.bound), to,
+            to = (Message("memo.verdict.to_more", "{amount} or more (up {by})", amount=_amount(m.crossing, m.unit, m.shown_decimals), by=by) if moved > 0
+                  else Message("memo.verdict.to_less", "{amount} or less (down {by})", amount=_amount(m.crossing, m.unit, m.shown_decimals), by=by))
+            rows.append(EdgeRow(edge, distance, figure, m.path, Value.bounded(_amount(m.current, m.unit, m.decimals), m.bound), to,
                                 Message("memo.verdict.after", "{score:score} ({band})", score=m.score_after, band=Value.band(m.band_after))))
         elif e.held_by:
             held = [title(t) for t in e.held_by]
@@ -583,6 +580,11 @@ def _verdict_change(profile: Profile, assessment: Assessment, config: Config, ru
     text = Message("memo.verdict.distance", "The headline, {score:score} ({band}), sits {distances}.", score=found.score, band=Value.band(found.band),
                    distances=Value.join(distances, " and "))
     return {"verdict_distance": text, "verdict_edges": rows}
+
+
+def _amount(value: float, unit: str, decimals: int) -> str:
+    """A figure the analysis moves, in its unit: a percentage, else money (``Value.money``)."""
+    return fmt.percent(value, decimals) if unit == "%" else Value.money(value, unit, decimals)
 
 
 def _percentile_text(r: Rank) -> str:
@@ -771,18 +773,15 @@ def _calibration_skill(calibration: dict[str, Any]) -> bool:
 def _sensitivity(profile: Profile, assessment: Assessment, config: Config, rubrics: Sequence[type[Rubric]]) -> list[SensitivityRow]:
     from riskscore.analysis.whatif import sensitivity
 
-    def amount(s: Sensitivity, value: float, decimals: int) -> str:
-        return fmt.percent(value, decimals) if s.unit == "%" else Value.money(value, s.unit, decimals)
-
     def crossing(s: Sensitivity, c: Crossing | None, up: bool) -> str:
         # Thresholds to one decimal for a percentage, two for money: finer than any figure is written.
         if c is None:
             return Message("memo.sensitivity.no_change", "no band change in range")
-        shown = dict(amount=amount(s, c.value, 1 if s.unit == "%" else 2), band=Value.band(c.band))
+        shown = dict(amount=_amount(c.value, s.unit, 1 if s.unit == "%" else 2), band=Value.band(c.band))
         return (Message("memo.sensitivity.above", "above {amount} → {band}", **shown) if up
                 else Message("memo.sensitivity.below", "below {amount} → {band}", **shown))
 
-    return [SensitivityRow(rubric_title(s.rubric, s.title), s.path, amount(s, s.current, s.decimals), Value.band(s.band), crossing(s, s.down, False),
+    return [SensitivityRow(rubric_title(s.rubric, s.title), s.path, _amount(s.current, s.unit, s.decimals), Value.band(s.band), crossing(s, s.down, False),
                            crossing(s, s.up, True))
             for s in sensitivity(profile, assessment, config, list(rubrics))]
 
