@@ -842,8 +842,8 @@ def _section(o: RubricOutcome, cls: type[Rubric] | None, cite: Callable[..., Cit
         weight=fmt.share(o.weight, 1), configured_weight=fmt.plain(o.configured_weight),
         score_value=o.score if scored else None, weight_pct=100 * o.weight,
         contribution=fmt.score(o.contribution), coverage=fmt.share(o.coverage),
-        description=_rubric_texts(cls, o.id)[0] if cls else "",
-        method=_rubric_texts(cls, o.id)[1] if cls else "",
+        description=rubric_texts(cls, o.id)[0] if cls else "",
+        method=rubric_texts(cls, o.id)[1] if cls else "",
         narrative=result.narrative if result else "",
         error=o.error,
         metrics=metrics,
@@ -868,8 +868,9 @@ def _grid_text(grid: Grid, unit: str) -> str:
 _RUBRIC_TEXTS: dict[tuple[object, str], tuple[Message, Message]] = {}
 
 
-def _rubric_texts(cls: type[Rubric], rubric_id: str) -> tuple[Message, Message]:
-    """A rubric's description and method as messages, made once per rubric class (they come from its docstring)."""
+def rubric_texts(cls: type[Rubric], rubric_id: str) -> tuple[Message, Message]:
+    """A rubric's description and method as messages (``<id>.description``, ``<id>.method``), made once per
+    rubric class (they come from its docstring)."""
     found = _RUBRIC_TEXTS.get((cls, rubric_id))
     if found is None:
         found = _RUBRIC_TEXTS[(cls, rubric_id)] = (Message(f"{rubric_id}.description", _literal(cls.description())),
