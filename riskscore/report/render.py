@@ -283,9 +283,8 @@ def _environment(fmt: Format, lang: str = "en"):
     env.filters["quotes_md"] = _quotes_md
     env.filters["markdown"] = _markdown
     env.globals["html_lang"] = "zh-CN" if lang == "zh" else "en"
-    band_keys = env.globals["band_keys"] = _band_keys(lang)  # a translated band's name -> the band, for its CSS class
     if fmt == "html":
-        env.globals.update(_html_helpers(band_keys, gettext))
+        env.globals.update(_html_helpers(_band_keys(lang), gettext))  # a translated band's name -> the band, for its CSS class
     return env
 
 
