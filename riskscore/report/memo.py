@@ -394,6 +394,11 @@ def rubric_title(rubric_id: str, title: str) -> Message:
     return Message(f"{rubric_id}.title", _literal(title))
 
 
+def _titled(title: str, ids: Mapping[str, str]) -> str:
+    """A rubric the analysis names by its title, as its title message when ``ids`` (title -> id) knows it."""
+    return rubric_title(ids[title], title) if title in ids else title
+
+
 def _reason(o: RubricOutcome) -> str:
     """A rubric's score with the metric that weighs most in it: ``Margin, 77.4 (High): core segment gross margin 3.3% (2025H1)``."""
     head = dict(title=rubric_title(o.id, o.title), score=o.score, band=Value.band(o.band))
@@ -542,9 +547,6 @@ def _verdict_change(profile: Profile, assessment: Assessment, config: Config, ru
 
     ids = {o.title: o.id for o in assessment.rubrics}  # the analysis names rubrics by title
 
-    def title(text: str) -> str:
-        return rubric_title(ids[text], text) if text in ids else text
-
     rows, distances = [], []
     for e in found.edges:
         up = e.direction == "up"
@@ -561,14 +563,14 @@ def _verdict_change(profile: Profile, assessment: Assessment, config: Config, ru
             moved = m.crossing - m.current
             by = Value.pp(abs(moved)) if m.unit == "%" else fmt.percent(100 * abs(moved) / abs(m.current))
             label = Value.lower_first(m.metric)
-            figure = (Message("memo.verdict.figure_period", "{rubric}: {label}, {period:period}", rubric=title(m.rubric), label=label, period=m.period)
-                      if m.period else Message("memo.verdict.figure", "{rubric}: {label}", rubric=title(m.rubric), label=label))
+            figure = (Message("memo.verdict.figure_period", "{rubric}: {label}, {period:period}", rubric=_titled(m.rubric, ids), label=label, period=m.period)
+                      if m.period else Message("memo.verdict.figure", "{rubric}: {label}", rubric=_titled(m.rubric, ids), label=label))
             to = (Message("memo.verdict.to_more", "{amount} or more (up {by})", amount=_amount(m.crossing, m.unit, m.shown_decimals), by=by) if moved > 0
                   else Message("memo.verdict.to_less", "{amount} or less (down {by})", amount=_amount(m.crossing, m.unit, m.shown_decimals), by=by))
             rows.append(EdgeRow(edge, distance, figure, m.path, Value.bounded(_amount(m.current, m.unit, m.decimals), m.bound), to,
                                 Message("memo.verdict.after", "{score:score} ({band})", score=m.score_after, band=Value.band(m.band_after))))
         elif e.held_by:
-            held = [title(t) for t in e.held_by]
+            held = [_titled(t, ids) for t in e.held_by]
             holders = Message("memo.and", "{first} and {last}", first=Value.join(held[:-1]), last=held[-1]) if len(held) > 1 else held[0]
             rows.append(EdgeRow(edge, distance, "", "", "", "", "", Message(
                 "memo.verdict.held", "No single figure: red flags from {holders} hold the score at {floor:plain} or more, and no one figure clears them all.",
@@ -607,7 +609,7 @@ def _rank_label(r: Rank, ids: Mapping[str, str]) -> str:
     from riskscore.analysis.peers import KEY_METRICS
 
     if r.kind == "score":
-        return rubric_title(ids[r.label], r.label) if r.label in ids else r.label
+        return _titled(r.label, ids)
     metric = next((m for _, m, label in KEY_METRICS if label == r.label), None)
     return Message(f"peers.metric.{metric}", _literal(r.label)) if metric else r.label
 
@@ -692,7 +694,7 @@ def _peer_fields(assessment: Assessment, peers: Sequence[Peer] | None, peer_set:
     ids = {o.title: o.id for o in assessment.rubrics}
     uncovered, share, heaviest = pr.uncovered_heaviest(assessment, list(peers))
     if uncovered:
-        names = dict(rubrics=Value.join([rubric_title(ids[t], t) if t in ids else t for t in uncovered], " or "), share=share)
+        names = dict(rubrics=Value.join([_titled(t, ids) for t in uncovered], " or "), share=share)
         if heaviest == 1:
             notes.append(Message("memo.peers.uncovered_heaviest", "No peer has a score for {rubrics}, the heaviest rubric of this company "
                                  "({share:share} of the configured weight): the comparison below says nothing about it.", **names))
