@@ -165,9 +165,7 @@ class Message(Localizable):
 
     def localize(self, tr: Translator) -> str:
         template = tr.lookup(self.id)
-        if template is None:
-            return _render(self.default, dict(self.params), _specs(self.default), tr)
-        return _render(template, dict(self.params), _specs(self.default), tr)
+        return _render(self.default if template is None else template, dict(self.params), _specs(self.default), tr)
 
     def ids(self) -> Iterable[str]:
         yield self.id
