@@ -137,7 +137,7 @@ def test_cached_grid_text_is_the_grid_as_written(unit: str) -> None:
 def test_cached_rubric_texts_are_the_rubrics_own() -> None:
     from rubrics.margin import Margin
 
-    description, method = memo._rubric_texts(Margin, "margin")
+    description, method = memo.rubric_texts(Margin, "margin")
     assert (description.id, str(description)) == ("margin.description", Margin.description())
     assert (method.id, str(method)) == ("margin.method", Margin.method())
     assert memo.rubric_title("margin", "Margin {x}") == "Margin {x}"  # braces kept literally, cached or not

@@ -167,8 +167,7 @@ def _band_colour(band: str | None, score: float) -> str:
     """The band's colour; a missing or unknown band is derived from the score (edges 20/40/60/80)."""
     if band in BAND_COLOURS:
         return BAND_COLOURS[band]
-    names = ("Low", "Moderate", "Elevated", "High", "Severe")
-    return BAND_COLOURS[names[min(4, max(0, int(score // 20)))]]
+    return list(BAND_COLOURS.values())[min(4, max(0, int(score // 20)))]
 
 
 def score_weight_chart(bars: Sequence[ScoreBar], title: str | None = None) -> str:

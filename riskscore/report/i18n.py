@@ -165,9 +165,7 @@ class Message(Localizable):
 
     def localize(self, tr: Translator) -> str:
         template = tr.lookup(self.id)
-        if template is None:
-            return _render(self.default, dict(self.params), _specs(self.default), tr)
-        return _render(template, dict(self.params), _specs(self.default), tr)
+        return _render(self.default if template is None else template, dict(self.params), _specs(self.default), tr)
 
     def ids(self) -> Iterable[str]:
         yield self.id
@@ -304,9 +302,7 @@ def _unit(text: str, lang: str) -> str:
     """A money unit: ``RMB 亿`` (``亿元``)."""
     if lang != "zh":
         return text
-    from riskscore.profile.units import Unit
-
-    unit = Unit.parse(text)
+    unit = _unit_of(text)
     return fmt.SCALE_ZH.get(unit.scale, unit.scale) + fmt.CURRENCY_ZH.get(unit.currency, unit.currency)
 
 
@@ -316,7 +312,7 @@ _ZH_SEPARATORS = {", ": "、", "; ": "；", " + ": " + ", " or ": "或", " to ":
 
 def _join(args: tuple[Any, ...], lang: str, tr: Translator | None) -> str:
     items, sep, capitalize = args
-    texts = [it.localize(tr) if tr is not None and isinstance(it, Localizable) else str(it) for it in items]
+    texts = [_text_of(it, tr) for it in items]
     if lang == "zh":
         return _ZH_SEPARATORS.get(sep, sep).join(texts)
     out = sep.join(texts)

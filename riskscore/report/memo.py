@@ -16,6 +16,7 @@ from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure
 from riskscore.profile.quality import check_profile
 from riskscore.report import format as fmt
 from riskscore.report.i18n import Message, Text, Value
+from riskscore.report.i18n import text as _text  # a profile text that may be missing
 from riskscore.scoring import facts
 
 if TYPE_CHECKING:
@@ -384,11 +385,6 @@ def build_memo(profile: Profile, assessment: Assessment, config: Config, rubrics
     )
 
 
-def _text(value: str | None) -> Text | None:
-    """A profile text, which a Chinese memo shows in the Chinese form the profile's translation file gives."""
-    return None if value is None else Text(value)
-
-
 @functools.lru_cache(maxsize=1024)
 def rubric_title(rubric_id: str, title: str) -> Message:
     """A rubric's title as a message (``<id>.title``), so that a catalogue can translate it.
@@ -396,6 +392,11 @@ def rubric_title(rubric_id: str, title: str) -> Message:
     Made once per process for each title (a memo names each rubric some twenty times, and
     every memo of a run names the same rubrics); a message is immutable, so one can be shared."""
     return Message(f"{rubric_id}.title", _literal(title))
+
+
+def _titled(title: str, ids: Mapping[str, str]) -> str:
+    """A rubric the analysis names by its title, as its title message when ``ids`` (title -> id) knows it."""
+    return rubric_title(ids[title], title) if title in ids else title
 
 
 def _reason(o: RubricOutcome) -> str:
@@ -544,13 +545,7 @@ def _verdict_change(profile: Profile, assessment: Assessment, config: Config, ru
     if found is None or not found.edges:
         return empty
 
-    def amount(value: float, unit: str, decimals: int) -> str:
-        return fmt.percent(value, decimals) if unit == "%" else Value.money(value, unit, decimals)
-
     ids = {o.title: o.id for o in assessment.rubrics}  # the analysis names rubrics by title
-
-    def title(text: str) -> str:
-        return rubric_title(ids[text], text) if text in ids else text
 
     rows, distances = [], []
     for e in found.edges:
@@ -568,14 +563,14 @@ def _verdict_change(profile: Profile, assessment: Assessment, config: Config, ru
             moved = m.crossing - m.current
             by = Value.pp(abs(moved)) if m.unit == "%" else fmt.percent(100 * abs(moved) / abs(m.current))
             label = Value.lower_first(m.metric)
-            figure = (Message("memo.verdict.figure_period", "{rubric}: {label}, {period:period}", rubric=title(m.rubric), label=label, period=m.period)
-                      if m.period else Message("memo.verdict.figure", "{rubric}: {label}", rubric=title(m.rubric), label=label))
-            to = (Message("memo.verdict.to_more", "{amount} or more (up {by})", amount=amount(m.crossing, m.unit, m.shown_decimals), by=by) if moved > 0
-                  else Message("memo.verdict.to_less", "{amount} or less (down {by})", amount=amount(m.crossing, m.unit, m.shown_decimals), by=by))
-            rows.append(EdgeRow(edge, distance, figure, m.path, Value.bounded(amount(m.current, m.unit, m.decimals), m.bound), to,
+            figure = (Message("memo.verdict.figure_period", "{rubric}: {label}, {period:period}", rubric=_titled(m.rubric, ids), label=label, period=m.period)
+                      if m.period else Message("memo.verdict.figure", "{rubric}: {label}", rubric=_titled(m.rubric, ids), label=label))
+            to = (Message("memo.verdict.to_more", "{amount} or more (up {by})", amount=_amount(m.crossing, m.unit, m.shown_decimals), by=by) if moved > 0
+                  else Message("memo.verdict.to_less", "{amount} or less (down {by})", amount=_amount(m.crossing, m.unit, m.shown_decimals), by=by))
+            rows.append(EdgeRow(edge, distance, figure, m.path, Value.bounded(_amount(m.current, m.unit, m.decimals), m.bound), to,
                                 Message("memo.verdict.after", "{score:score} ({band})", score=m.score_after, band=Value.band(m.band_after))))
         elif e.held_by:
-            held = [title(t) for t in e.held_by]
+            held = [_titled(t, ids) for t in e.held_by]
             holders = Message("memo.and", "{first} and {last}", first=Value.join(held[:-1]), last=held[-1]) if len(held) > 1 else held[0]
             rows.append(EdgeRow(edge, distance, "", "", "", "", "", Message(
                 "memo.verdict.held", "No single figure: red flags from {holders} hold the score at {floor:plain} or more, and no one figure clears them all.",
@@ -587,6 +582,11 @@ def _verdict_change(profile: Profile, assessment: Assessment, config: Config, ru
     text = Message("memo.verdict.distance", "The headline, {score:score} ({band}), sits {distances}.", score=found.score, band=Value.band(found.band),
                    distances=Value.join(distances, " and "))
     return {"verdict_distance": text, "verdict_edges": rows}
+
+
+def _amount(value: float, unit: str, decimals: int) -> str:
+    """A figure the analysis moves, in its unit: a percentage, else money (``Value.money``)."""
+    return fmt.percent(value, decimals) if unit == "%" else Value.money(value, unit, decimals)
 
 
 def _percentile_text(r: Rank) -> str:
@@ -609,7 +609,7 @@ def _rank_label(r: Rank, ids: Mapping[str, str]) -> str:
     from riskscore.analysis.peers import KEY_METRICS
 
     if r.kind == "score":
-        return rubric_title(ids[r.label], r.label) if r.label in ids else r.label
+        return _titled(r.label, ids)
     metric = next((m for _, m, label in KEY_METRICS if label == r.label), None)
     return Message(f"peers.metric.{metric}", _literal(r.label)) if metric else r.label
 
@@ -694,7 +694,7 @@ def _peer_fields(assessment: Assessment, peers: Sequence[Peer] | None, peer_set:
     ids = {o.title: o.id for o in assessment.rubrics}
     uncovered, share, heaviest = pr.uncovered_heaviest(assessment, list(peers))
     if uncovered:
-        names = dict(rubrics=Value.join([rubric_title(ids[t], t) if t in ids else t for t in uncovered], " or "), share=share)
+        names = dict(rubrics=Value.join([_titled(t, ids) for t in uncovered], " or "), share=share)
         if heaviest == 1:
             notes.append(Message("memo.peers.uncovered_heaviest", "No peer has a score for {rubrics}, the heaviest rubric of this company "
                                  "({share:share} of the configured weight): the comparison below says nothing about it.", **names))
@@ -775,18 +775,15 @@ def _calibration_skill(calibration: dict[str, Any]) -> bool:
 def _sensitivity(profile: Profile, assessment: Assessment, config: Config, rubrics: Sequence[type[Rubric]]) -> list[SensitivityRow]:
     from riskscore.analysis.whatif import sensitivity
 
-    def amount(s: Sensitivity, value: float, decimals: int) -> str:
-        return fmt.percent(value, decimals) if s.unit == "%" else Value.money(value, s.unit, decimals)
-
     def crossing(s: Sensitivity, c: Crossing | None, up: bool) -> str:
         # Thresholds to one decimal for a percentage, two for money: finer than any figure is written.
         if c is None:
             return Message("memo.sensitivity.no_change", "no band change in range")
-        shown = dict(amount=amount(s, c.value, 1 if s.unit == "%" else 2), band=Value.band(c.band))
+        shown = dict(amount=_amount(c.value, s.unit, 1 if s.unit == "%" else 2), band=Value.band(c.band))
         return (Message("memo.sensitivity.above", "above {amount} → {band}", **shown) if up
                 else Message("memo.sensitivity.below", "below {amount} → {band}", **shown))
 
-    return [SensitivityRow(rubric_title(s.rubric, s.title), s.path, amount(s, s.current, s.decimals), Value.band(s.band), crossing(s, s.down, False),
+    return [SensitivityRow(rubric_title(s.rubric, s.title), s.path, _amount(s.current, s.unit, s.decimals), Value.band(s.band), crossing(s, s.down, False),
                            crossing(s, s.up, True))
             for s in sensitivity(profile, assessment, config, list(rubrics))]
 
@@ -847,8 +844,8 @@ def _section(o: RubricOutcome, cls: type[Rubric] | None, cite: Callable[..., Cit
         weight=fmt.share(o.weight, 1), configured_weight=fmt.plain(o.configured_weight),
         score_value=o.score if scored else None, weight_pct=100 * o.weight,
         contribution=fmt.score(o.contribution), coverage=fmt.share(o.coverage),
-        description=_rubric_texts(cls, o.id)[0] if cls else "",
-        method=_rubric_texts(cls, o.id)[1] if cls else "",
+        description=rubric_texts(cls, o.id)[0] if cls else "",
+        method=rubric_texts(cls, o.id)[1] if cls else "",
         narrative=result.narrative if result else "",
         error=o.error,
         metrics=metrics,
@@ -873,8 +870,9 @@ def _grid_text(grid: Grid, unit: str) -> str:
 _RUBRIC_TEXTS: dict[tuple[object, str], tuple[Message, Message]] = {}
 
 
-def _rubric_texts(cls: type[Rubric], rubric_id: str) -> tuple[Message, Message]:
-    """A rubric's description and method as messages, made once per rubric class (they come from its docstring)."""
+def rubric_texts(cls: type[Rubric], rubric_id: str) -> tuple[Message, Message]:
+    """A rubric's description and method as messages (``<id>.description``, ``<id>.method``), made once per
+    rubric class (they come from its docstring)."""
     found = _RUBRIC_TEXTS.get((cls, rubric_id))
     if found is None:
         found = _RUBRIC_TEXTS[(cls, rubric_id)] = (Message(f"{rubric_id}.description", _literal(cls.description())),

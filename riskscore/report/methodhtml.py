@@ -51,7 +51,8 @@ def parser() -> MarkdownIt:
 
 def methods() -> list[str]:
     """Every built-in rubric's method as the memo shows it, in every language riskscore translates to."""
-    from riskscore.report.i18n import LANGS, Message, Translator, catalogue
+    from riskscore.report.i18n import LANGS, Translator, catalogue
+    from riskscore.report.memo import rubric_texts
     from riskscore.scoring import registry
 
     texts: list[str] = []
@@ -59,8 +60,7 @@ def methods() -> list[str]:
         cls = item.rubric
         if cls is None or not item.origin.startswith("riskscore "):  # built-ins only: a plugin's are rendered when used
             continue
-        english = cls.method()
-        message = Message(f"{cls.id}.method", english.replace("{", "{{").replace("}", "}}"))
+        message = rubric_texts(cls, cls.id)[1]
         for lang in LANGS:
             texts.append(message.localize(Translator(lang, catalogue(lang, [cls]))))
     return sorted(t for t in dict.fromkeys(texts) if t)

@@ -283,9 +283,8 @@ def _environment(fmt: Format, lang: str = "en"):
     env.filters["quotes_md"] = _quotes_md
     env.filters["markdown"] = _markdown
     env.globals["html_lang"] = "zh-CN" if lang == "zh" else "en"
-    band_keys = env.globals["band_keys"] = _band_keys(lang)  # a translated band's name -> the band, for its CSS class
     if fmt == "html":
-        env.globals.update(_html_helpers(band_keys, gettext))
+        env.globals.update(_html_helpers(_band_keys(lang), gettext))  # a translated band's name -> the band, for its CSS class
     return env
 
 
@@ -337,9 +336,7 @@ def _render(memo: Memo, fmt: Format, tr: Translator) -> str:
             peer_chart = Markup(charts.peer_chart([charts.PeerRow(r.label, r.company_value, r.peer_values, bands.get(r.label)) for r in scores]))
         score_chart = Markup(charts.score_weight_chart(bars))
         metrics_chart = Markup(charts.period_panels(panels))
-    company = f"{doc.company_zh} ({doc.company})" if tr.lang == "zh" and doc.company_zh else (
-        doc.company + (f" ({doc.company_zh})" if doc.company_zh else ""))
-    running = tr.gettext("IPO listing-risk memo: %(company)s") % {"company": company}
+    running = tr.gettext("IPO listing-risk memo: %(company)s") % {"company": _company(doc.company, doc.company_zh, tr.lang)}
     html = env.get_template("memo.html.j2").render(
         memo=doc,
         peer_chart=peer_chart,
@@ -399,12 +396,17 @@ def _render_trend(trend: Trend, fmt: Format, paper: str, tr: Translator) -> str:
     with charts.language(tr.gettext, tr.lang):
         chart = charts.period_panels(panels, title=_("Scores at each filing"))
     last = trend.points[-1].date.isoformat() if trend.points else ""
-    company = f"{trend.company_zh} ({trend.company})" if tr.lang == "zh" and trend.company_zh else (
-        trend.company + (f" ({trend.company_zh})" if trend.company_zh else ""))
-    running = _("Listing risk across filings: %(company)s") % {"company": company}
+    running = _("Listing risk across filings: %(company)s") % {"company": _company(trend.company, trend.company_zh, tr.lang)}
     latest = _("Latest point %(date)s") % {"date": localize(Value.date(last), tr)} if last else ""
     return _marked(template.render(trend=document, css=Markup(_css()), chart=Markup(chart),
                                    page_css=Markup(page_css(running, latest, paper, tr))), tr)
+
+
+def _company(name: str, name_zh: str | None, lang: str) -> str:
+    """The company as a page header names it: its Chinese name first in a Chinese document, ``中文名 (Name)``, else ``Name (中文名)``."""
+    if lang == "zh" and name_zh:
+        return f"{name_zh} ({name})"
+    return name + (f" ({name_zh})" if name_zh else "")
 
 
 def _marked(html: str, tr: Translator) -> str:
