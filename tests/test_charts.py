@@ -334,3 +334,14 @@ def test_dated_keys_are_spaced_in_proportion_to_time() -> None:
     even = Panel("x", "", [Series("s", [(d, 50.0) for d in dates])], "line", dates, interims=False)
     xs = [float(e.get("cx")) for e in by_class(parse(period_panels([even])), "point")]  # type: ignore[arg-type]
     assert max(xs[i + 1] - xs[i] for i in range(3)) - min(xs[i + 1] - xs[i] for i in range(3)) < 0.5  # periods stay in even slots
+
+
+def test_an_empty_period_chart_says_so_in_the_documents_language() -> None:
+    from riskscore.report import charts
+    from riskscore.report.i18n import Translator, catalogue
+
+    assert "no data on file" in charts.period_panels([])
+    zh = Translator("zh", catalogue("zh", []))
+    with charts.language(zh.gettext, "zh"):
+        drawn = charts.period_panels([])
+    assert "no data on file" not in drawn and zh.gettext("no data on file") in drawn

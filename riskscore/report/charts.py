@@ -281,7 +281,7 @@ def period_panels(panels: Sequence[Panel], title: str | None = None) -> str:
     cols = max(1, len(panels) if len(panels) < 3 else 2)
     rows = max(1, math.ceil(len(panels) / cols))
     panel_w = (WIDTH - 2 * pad - (cols - 1) * gap) / cols
-    body = [] if panels else [_text(WIDTH / 2, header + 40, "no data on file", anchor="middle", fill=MUTED)]
+    body = [] if panels else [_text(WIDTH / 2, header + 40, _("no data on file"), anchor="middle", fill=MUTED)]
     for i, panel in enumerate(panels):
         x, y = pad + (i % cols) * (panel_w + gap), header + (i // cols) * (panel_h + gap)
         body.append(_el("g", _panel(panel, panel_w, panel_h), class_="panel", transform=f"translate({x:.1f} {y:.1f})"))
