@@ -22,7 +22,7 @@ from riskscore.profile.model import Profile
 from riskscore.profile.pointintime import filing_dates, profile_as_of
 from riskscore.profile.quality import Finding, check_profile
 from riskscore.report import format as fmt
-from riskscore.report.i18n import Message, Text, Value
+from riskscore.report.i18n import Message, Text, Value, metric_text
 from riskscore.scoring.engine import Assessment, assess
 
 
@@ -169,12 +169,12 @@ def _reasons(old: Any, new: Any) -> list[str]:
         previous = m0.get(metric.id)
         if previous is None or previous.value is None and previous.display is None:
             if metric.value is not None or metric.display is not None:
-                reasons.append(Message("trend.on_file", "{label}: {value} now on file", label=metric.label, value=_at(_shown(metric), metric)))
+                reasons.append(Message("trend.on_file", "{label}: {value} now on file", label=metric.label, value=_at(metric_text(metric), metric)))
             continue
         if (previous.value, previous.display, _when(previous)) != (metric.value, metric.display, _when(metric)):
-            before_text, after_text = _shown(previous), _shown(metric)
+            before_text, after_text = metric_text(previous), metric_text(metric)
             if before_text == after_text and previous.value is not None and metric.value is not None:
-                before_text, after_text = _shown(previous, 3), _shown(metric, 3)  # moved within the display's rounding
+                before_text, after_text = metric_text(previous, 3), metric_text(metric, 3)  # moved within the display's rounding
             moved = dict(label=metric.label, before=_at(before_text, previous), after=_at(after_text, metric))
             if metric.note and metric.note != previous.note:
                 reasons.append(Message("trend.moved_note", "{label}: {before} → {after} [{note}]", **moved, note=metric.note))
@@ -197,20 +197,6 @@ def _reasons(old: Any, new: Any) -> list[str]:
     if not reasons and old is not None and old.score != new.score:
         reasons.append(Message("trend.recency", "recency: the same facts, seen from a later date"))
     return reasons
-
-
-def _shown(metric: Any, decimals: int | None = None) -> str:
-    """:func:`riskscore.report.format.metric` as a text a translation can say: units and words as messages."""
-    if metric.display is not None and decimals is None:
-        return metric.display
-    if metric.value is None:
-        return Message("memo.not_on_file", "not on file")
-    if metric.unit == "%":
-        return fmt.percent(metric.value, 1 if decimals is None else decimals)
-    if metric.unit == "×":
-        return Message("memo.ratio", "{value:ratio}", value=metric.value) if decimals is None else fmt.ratio(metric.value, decimals)
-    shown = fmt.plain(metric.value, 2 if decimals is None else decimals)
-    return Message("memo.value_unit", "{value} {unit}", value=shown, unit=metric.unit) if metric.unit else shown
 
 
 def _at(value: str, metric: Any) -> str:

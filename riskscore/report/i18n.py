@@ -404,6 +404,21 @@ class Text(Localizable):
         return tr.profile_texts.get(str(self), str(self))
 
 
+def metric_text(metric: Any, decimals: int | None = None) -> str:
+    """A rubric metric's value as the memo and the trend memo show it (:func:`riskscore.report.format.metric`),
+    with units and words as messages a translation can say; ``decimals`` overrides the usual precision."""
+    if metric.display is not None and decimals is None:
+        return metric.display
+    if metric.value is None:
+        return Message("memo.not_on_file", "not on file")
+    if metric.unit == "%":
+        return fmt.percent(metric.value, 1 if decimals is None else decimals)
+    if metric.unit == "×":
+        return Message("memo.ratio", "{value:ratio}", value=metric.value) if decimals is None else fmt.ratio(metric.value, decimals)
+    shown = fmt.plain(metric.value, 2 if decimals is None else decimals)
+    return Message("memo.value_unit", "{value} {unit}", value=shown, unit=metric.unit) if metric.unit else shown
+
+
 def text(value: str | None, zh: str | None = None, path: str | None = None) -> Text | None:
     """:class:`Text` for a profile text that may be missing (None stays None)."""
     return None if value is None else Text(value, zh, path)

@@ -15,7 +15,7 @@ from riskscore.profile.listing import stage
 from riskscore.profile.model import MoneyFigure, MoneyObservation, PercentFigure, PercentObservation, Period, Profile
 from riskscore.profile.quality import check_profile
 from riskscore.report import format as fmt
-from riskscore.report.i18n import Message, Text, Value
+from riskscore.report.i18n import Message, Text, Value, metric_text
 from riskscore.report.i18n import text as _text  # a profile text that may be missing
 from riskscore.scoring import facts
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from riskscore.analysis.trend import Trend
     from riskscore.analysis.whatif import Crossing, Sensitivity
     from riskscore.scoring.config import Config
-    from riskscore.scoring.contract import Metric, Rubric, Scenario
+    from riskscore.scoring.contract import Rubric, Scenario
     from riskscore.scoring.engine import Assessment, ObservationReport, RubricOutcome
     from riskscore.scoring.scale import Grid
 
@@ -408,9 +408,9 @@ def _reason(o: RubricOutcome) -> str:
     m = max(metrics, key=lambda m: m.weight * (m.score or 0.0))
     if m.period:
         return Message("memo.summary.reason_metric_period", "{title}, {score:score} ({band}): {label} {value} ({period:period})", **head,
-                       label=Value.lower_first(m.label), value=_metric_value(m), period=m.period)
+                       label=Value.lower_first(m.label), value=metric_text(m), period=m.period)
     return Message("memo.summary.reason_metric", "{title}, {score:score} ({band}): {label} {value}", **head,
-                   label=Value.lower_first(m.label), value=_metric_value(m))
+                   label=Value.lower_first(m.label), value=metric_text(m))
 
 
 _CARRY = {
@@ -836,7 +836,7 @@ def _section(o: RubricOutcome, cls: type[Rubric] | None, cite: Callable[..., Cit
     for m in result.metrics if result else []:
         grid = _grid_text(m.grid, m.unit) if m.grid else m.note or ""
         when = Value.period(m.period) if m.period else Value.date(m.date) if m.date else ""
-        metrics.append(MetricRow(m.label, _metric_value(m), when, grid, fmt.score(m.score), fmt.plain(m.weight) if weighted else fmt.MISSING))
+        metrics.append(MetricRow(m.label, metric_text(m), when, grid, fmt.score(m.score), fmt.plain(m.weight) if weighted else fmt.MISSING))
     scored = o.score is not None and o.status != "error"
     return RubricSection(
         id=o.id, title=rubric_title(o.id, o.title), version=o.version, status=o.status,
@@ -883,21 +883,6 @@ def rubric_texts(cls: type[Rubric], rubric_id: str) -> tuple[Message, Message]:
 def _literal(text: str) -> str:
     """``text`` as a message's English, braces kept literally."""
     return text.replace("{", "{{").replace("}", "}}")
-
-
-def _metric_value(m: Metric) -> str:
-    """:func:`riskscore.report.format.metric`, as a text a Chinese memo can translate."""
-    if m.display is not None:
-        return m.display
-    if m.value is None:
-        return Message("memo.not_on_file", "not on file")
-    if m.unit == "%":
-        return fmt.percent(m.value, 1)
-    if m.unit == "×":
-        return Message("memo.ratio", "{value:ratio}", value=m.value)
-    if m.unit:
-        return Message("memo.value_unit", "{value} {unit}", value=fmt.plain(m.value, 2), unit=m.unit)
-    return fmt.plain(m.value, 2)
 
 
 def _key_metrics(profile: Profile) -> list[KeyMetric]:
