@@ -53,14 +53,12 @@ from typing import Any
 from riskscore import io
 from riskscore.errors import BusyError, InputError, Problem
 from riskscore.profile.load import expand_inputs
+from riskscore.report.format import LANGS
 
 FORMATS = ("md", "html", "json")
 RESERVED_STEMS = frozenset({"summary"})
 SUMMARY_FORMATS = ("parquet", "xlsx")
 _SUMMARY_ENGINES = {"parquet": ("pyarrow", "pip install pyarrow"), "xlsx": ("openpyxl", "pip install openpyxl")}
-
-
-LANGS = ("en", "zh")  # the languages a memo is written in (riskscore.report.format.LANGS)
 
 
 @dataclass(frozen=True)
@@ -233,12 +231,11 @@ def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
     assessment = pipeline.assess(profile)
     options = pipeline.memo_options(lang=settings.lang)
     documents = pipeline.render(profile, assessment, [f for f in FORMATS if f in settings.formats], options, source=Path(path))
-    language = "" if options.lang == "en" else f".{options.lang}"
     temps: dict[str, str] = {}
     name = ""
     try:
         for fmt, text in documents.items():
-            name = f"{stem}{language if fmt != 'json' else ''}.{fmt}"
+            name = f"{stem}{options.suffix if fmt != 'json' else ''}.{fmt}"
             temps[name] = _write_temp(settings.out, name, text, _STATE["token"], index)
     except OSError as exc:  # disk full, permissions: this profile fails, the batch goes on
         for tmp in temps.values():

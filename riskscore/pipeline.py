@@ -53,6 +53,11 @@ class MemoOptions:
     paper: str = "a4"                # the page the HTML memo prints on: "a4" or "letter"
     lang: str = "en"                 # en or zh: the language of the memo (the model is the same)
 
+    @property
+    def suffix(self) -> str:
+        """What a memo's file name carries for its language: nothing for English, ``.zh`` for Chinese."""
+        return "" if self.lang == "en" else f".{self.lang}"
+
 
 @dataclass
 class Pipeline:

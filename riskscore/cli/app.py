@@ -219,17 +219,8 @@ def _write_documents(documents: dict[Path, str], quiet: bool = False) -> None:
             _err(f"wrote {path}")
 
 
-def _num(v: float | None) -> str:
-    return formatting.score(v)
-
-
 LangOption = Annotated[Literal["en", "zh"] | None, typer.Option(
     "--lang", metavar="[en|zh]", help="Language of the memo: en or zh (default: memo.lang, en); zh writes <id>.zh.md / .html.", show_default=False)]
-
-
-def _suffix(lang: str) -> str:
-    """What a memo's file name carries for its language: nothing for English, ``.zh`` for Chinese."""
-    return "" if lang == "en" else f".{lang}"
 
 
 @app.command(cls=_Command, short_help="Write the risk memo for a profile (Markdown and/or HTML).",
@@ -258,7 +249,7 @@ def memo(
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
         documents = pipeline.render(prof, assessment, formats, options, source=profile)
-        return pipeline, assessment, {out / f"{assessment.profile_id}{_suffix(options.lang)}.{f}": text for f, text in documents.items()}  # the id as loaded
+        return pipeline, assessment, {out / f"{assessment.profile_id}{options.suffix}.{f}": text for f, text in documents.items()}  # the id as loaded
 
     pipeline, assessment, documents = _guard(build)
     if out.exists() and not out.is_dir():
@@ -442,10 +433,10 @@ def trend(
         prof = pipeline.load(path)
         stem = prof.id  # as loaded, before any rubric runs: output names never come from a mutated profile
         formats: tuple[Literal["md", "html"], ...] = ("md", "html") if fmt == "all" else (fmt,)
-        followed = pipeline.trend(prof, source=path)
-        language = lang or pipeline.config.memo.lang
-        documents = pipeline.render_trend(followed, formats, language, prof, path)
-        return pipeline, followed, {out / f"{stem}-trend{_suffix(language)}.{f}": text for f, text in documents.items()}
+        options = pipeline.memo_options(lang=lang)
+        followed = pipeline.trend(prof, options, source=path)
+        documents = pipeline.render_trend(followed, formats, options.lang, prof, path)
+        return pipeline, followed, {out / f"{stem}-trend{options.suffix}.{f}": text for f, text in documents.items()}
 
     pipeline, followed, documents = _guard(build)
     _write_documents(documents, quiet)
