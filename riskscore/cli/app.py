@@ -470,12 +470,13 @@ def calibrate(
     from riskscore.io import write_atomic
 
     def run() -> dict[str, Any]:
-        cfg = _config(config, rubric_set, rubrics_dir)
         if len(history) == 1 and history[0].lower().endswith(".csv"):
+            cfg = _config(config, rubric_set, rubrics_dir)
             hist = cal.history_from_csv(history[0])
         else:
             pipeline = _pipeline(config, rubric_set, rubrics_dir)
-            hist = cal.history_from_profiles(history, pipeline.config, pipeline.rubrics)
+            cfg = pipeline.config
+            hist = cal.history_from_profiles(history, cfg, pipeline.rubrics)
         for line in hist.skipped:  # what was left out is information, not progress: shown with --quiet too
             _err(f"skipped: {line}")
         return cal.fit(hist, min_cases=min_cases, min_per_class=min_per_class, settings=cfg.calibration,
@@ -730,7 +731,7 @@ def config_show(
     loaded = registry.discover(cfg.rubrics_dirs)
     broken = [item for item in loaded if not item.ok]
     for item in broken:
-        _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}")
+        _warn_load_failure(item)
     entries = _guard(lambda: effective(cfg, loaded))
     if as_json:
         typer.echo(json.dumps({key: {"value": value, "origin": origin} for key, value, origin in entries}, indent=2, ensure_ascii=False))
