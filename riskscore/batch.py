@@ -54,6 +54,7 @@ from riskscore import io
 from riskscore.errors import BusyError, InputError, Problem
 from riskscore.profile.load import expand_inputs
 from riskscore.report.format import LANGS
+from riskscore.scoring.contract import percent_in_json
 
 FORMATS = ("md", "html", "json")
 RESERVED_STEMS = frozenset({"summary"})
@@ -269,7 +270,7 @@ def summary_row(assessment: Any) -> dict[str, Any]:
         "indicated_score": assessment.indicated_score,
         "indicated_band": assessment.indicated_band,
         "red_flags": len(assessment.red_flags),
-        "coverage": round(100 * assessment.coverage, 4),  # percent, as in the result JSON
+        "coverage": percent_in_json(assessment.coverage),  # percent, as in the result JSON
         "confidence": assessment.confidence,
         "score_low": assessment.score_range.low,
         "score_high": assessment.score_range.high,

@@ -44,7 +44,7 @@ from riskscore.profile import evidence as ev
 from riskscore.profile.model import Profile
 from riskscore.report.i18n import Message, Str, Value
 from riskscore.scoring.config import Config, EngineSettings
-from riskscore.scoring.contract import Rubric, RubricParams, RubricResult, declares_red_flag
+from riskscore.scoring.contract import Rubric, RubricParams, RubricResult, declares_red_flag, percent_in_json
 from riskscore.scoring.registry import LoadFailure, params_for
 from riskscore.scoring.scale import BAND_EDGES, Band, band_for
 
@@ -54,11 +54,6 @@ source conflicts' values as numbers with their unit, a metric's date apart from 
 
 RESULT_SCHEMA_ID = f"urn:riskscore:schema:result:{RESULT_SCHEMA_VERSION}"
 """``$id`` of ``riskscore schema result``."""
-
-
-def percent_in_json(fraction: float) -> float:
-    """A share held as a fraction (0-1) in the model, written in percent (0-100) in JSON."""
-    return round(100 * fraction, 4)
 
 
 class _Model(BaseModel):
