@@ -112,13 +112,6 @@ class Discovery(Sequence[LoadedRubric]):
     def __iter__(self) -> Iterator[LoadedRubric]:
         return iter(self.items)
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Discovery):
-            return self.items == other.items
-        if isinstance(other, (list, tuple)):
-            return list(self.items) == list(other)
-        return NotImplemented
-
     def __add__(self, other: Iterable[LoadedRubric]) -> Discovery:
         """More plugins after these (what concatenating the list did before)."""
         return Discovery([*self.items, *other], self.skipped)
