@@ -29,7 +29,7 @@ from typing import Any, Literal, overload
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from riskscore.errors import InputError, Problem, RubricLoadError
-from riskscore.scoring.config import Config, check_against_rubrics, packaged_defaults
+from riskscore.scoring.config import MAX_WEIGHT, Config, check_against_rubrics, packaged_defaults
 from riskscore.scoring.contract import CONTRACT_VERSION, SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams
 
 GROUP = "riskscore.rubrics"
@@ -224,8 +224,6 @@ def check_metadata(cls: type[Rubric]) -> None:
     number from 0 to MAX_WEIGHT, ``red_flag_ids`` None or a tuple of non-empty strings."""
     import math
     import re
-
-    from riskscore.scoring.config import MAX_WEIGHT
 
     if not isinstance(cls.id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", cls.id):
         raise RubricLoadError(f"id must be a lower-case slug such as 'cash_runway'; got {cls.id!r}")
