@@ -67,7 +67,7 @@ def load(path: str | Path, max_bytes: int | None = None) -> Profile:
 def _pipeline(config: str | Path | Config | None, rubric_set: str | None, rubrics_dirs: Iterable[str | Path]) -> Pipeline:
     from riskscore.pipeline import Pipeline
 
-    return Pipeline.open(configure(config, rubric_set, rubrics_dirs))
+    return Pipeline.open(config, rubric_set=rubric_set, rubrics_dirs=rubrics_dirs)  # a Config, a TOML path or the defaults, as configure()
 
 
 def _profile(profile: Profile | str | Path) -> tuple[Profile, Path | None]:

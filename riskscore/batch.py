@@ -52,15 +52,15 @@ from typing import Any
 
 from riskscore import io
 from riskscore.errors import BusyError, InputError, Problem
+from riskscore.pipeline import DOCUMENT_FORMATS, MEMO_FORMATS, Pipeline
 from riskscore.profile.load import expand_inputs
+from riskscore.report.format import LANGS
+from riskscore.scoring.contract import percent_in_json
 
-FORMATS = ("md", "html", "json")
+FORMATS = DOCUMENT_FORMATS  # md, html, json
 RESERVED_STEMS = frozenset({"summary"})
 SUMMARY_FORMATS = ("parquet", "xlsx")
 _SUMMARY_ENGINES = {"parquet": ("pyarrow", "pip install pyarrow"), "xlsx": ("openpyxl", "pip install openpyxl")}
-
-
-LANGS = ("en", "zh")  # the languages a memo is written in (riskscore.report.format.LANGS)
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,6 @@ def _init_worker(settings: BatchSettings, token: str, parent: int | None = None)
     """Load configuration and rubrics once per worker process (and once in the parent, to
     validate them up front). In a worker (``parent`` is the batch process's pid): exit when
     the parent dies, leave Ctrl-C to the parent, and die of SIGTERM."""
-    from riskscore.pipeline import Pipeline
-
     if parent is not None:
         _bind_to_parent(parent)
     pipeline = Pipeline.open(settings.config_path, rubric_set=settings.rubric_set, rubrics_dirs=settings.rubrics_dirs,
@@ -194,9 +192,7 @@ def _lean_gc() -> Iterator[None]:
     generation every 20,000 allocations instead of 700 spares a collection per few objects of
     a profile's parse tree. Nothing is kept: what a profile leaves behind is freed as before.
     """
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(20_000, threshold[1], threshold[2])
+    threshold = _tune_gc()
     try:
         yield
     finally:
@@ -204,11 +200,18 @@ def _lean_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _tune_gc() -> tuple[int, int, int]:
+    """Freeze what is loaded and collect the young generation less often (see :func:`_lean_gc`); return the previous thresholds."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(20_000, threshold[1], threshold[2])
+    return threshold
+
+
 def _worker_start(settings: BatchSettings, token: str, parent: int | None = None) -> None:
     """A worker process's start: the pipeline, then collection tuned for the rest of its life."""
     _init_worker(settings, token, parent)
-    gc.freeze()
-    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+    _tune_gc()
 
 
 def _process(job: tuple[int, str]) -> Outcome:
@@ -223,22 +226,19 @@ def _process(job: tuple[int, str]) -> Outcome:
 
 
 def _render_one(index: int, path: str, settings: BatchSettings) -> Outcome:
-    from riskscore.pipeline import Pipeline
-
     pipeline: Pipeline = _STATE["pipeline"]
     profile = pipeline.load(path, settings.max_bytes)
-    if safe_name(profile.id) in RESERVED_STEMS:
-        raise InputError(path, [Problem("id", f"{profile.id!r} is reserved for the batch's own files ({', '.join(sorted(RESERVED_STEMS))}); choose another id")])
     stem = safe_name(profile.id)  # as loaded, before any rubric runs
+    if stem in RESERVED_STEMS:
+        raise InputError(path, [Problem("id", f"{profile.id!r} is reserved for the batch's own files ({', '.join(sorted(RESERVED_STEMS))}); choose another id")])
     assessment = pipeline.assess(profile)
     options = pipeline.memo_options(lang=settings.lang)
     documents = pipeline.render(profile, assessment, [f for f in FORMATS if f in settings.formats], options, source=Path(path))
-    language = "" if options.lang == "en" else f".{options.lang}"
     temps: dict[str, str] = {}
     name = ""
     try:
         for fmt, text in documents.items():
-            name = f"{stem}{language if fmt != 'json' else ''}.{fmt}"
+            name = f"{stem}{options.suffix if fmt != 'json' else ''}.{fmt}"
             temps[name] = _write_temp(settings.out, name, text, _STATE["token"], index)
     except OSError as exc:  # disk full, permissions: this profile fails, the batch goes on
         for tmp in temps.values():
@@ -272,7 +272,7 @@ def summary_row(assessment: Any) -> dict[str, Any]:
         "indicated_score": assessment.indicated_score,
         "indicated_band": assessment.indicated_band,
         "red_flags": len(assessment.red_flags),
-        "coverage": round(100 * assessment.coverage, 4),  # percent, as in the result JSON
+        "coverage": percent_in_json(assessment.coverage),  # percent, as in the result JSON
         "confidence": assessment.confidence,
         "score_low": assessment.score_range.low,
         "score_high": assessment.score_range.high,
@@ -528,7 +528,7 @@ def _remove_stale_outputs(outcome: Outcome, out: Path, written_by: dict[str, tup
         if stem in written_by and written_by[stem][0] != outcome.path:
             continue
         # the memos in every language (<id>.md, <id>.zh.md) and the JSON result
-        for name in [f"{stem}.{fmt}" for fmt in FORMATS] + [f"{stem}.{lang}.{fmt}" for lang in LANGS[1:] for fmt in FORMATS if fmt != "json"]:
+        for name in [f"{stem}.{fmt}" for fmt in FORMATS] + [f"{stem}.{lang}.{fmt}" for lang in LANGS[1:] for fmt in MEMO_FORMATS]:
             target = out / name
             if os.path.lexists(target) and (target.is_symlink() or not target.is_dir()):  # never a directory: not ours
                 try:

@@ -20,12 +20,11 @@ them, so a pipeline that only scores stays light.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from riskscore.io import write_set
 from riskscore.scoring import registry
 from riskscore.scoring.config import Config, load_config
 
@@ -53,6 +52,11 @@ class MemoOptions:
     sensitivity: bool = False
     paper: str = "a4"                # the page the HTML memo prints on: "a4" or "letter"
     lang: str = "en"                 # en or zh: the language of the memo (the model is the same)
+
+    @property
+    def suffix(self) -> str:
+        """What a memo's file name carries for its language: nothing for English, ``.zh`` for Chinese."""
+        return "" if self.lang == "en" else f".{self.lang}"
 
 
 @dataclass
@@ -183,12 +187,13 @@ class Pipeline:
         unknown = [f for f in wanted if f not in DOCUMENT_FORMATS]
         if unknown:
             raise ValueError(f"unknown format {unknown[0]!r}; choose from {', '.join(DOCUMENT_FORMATS)}")
+        opts = self.memo_options() if options is None else options
         documents: dict[str, str] = {}
         if "md" in wanted or "html" in wanted:
             from riskscore.report import render as rendering
 
-            model = self.memo(profile, assessment, options, source)
-            tr = self.translator(options.lang if options is not None else self.config.memo.lang, profile, source)
+            model = self.memo(profile, assessment, opts, source)
+            tr = self.translator(opts.lang, profile, source)
             for fmt in MEMO_FORMATS:
                 if fmt in wanted:
                     documents[fmt] = rendering.render(model, fmt, tr)
@@ -212,10 +217,3 @@ class Pipeline:
 
         tr = self.translator(lang or self.config.memo.lang, profile, source)
         return {fmt: rendering.render_trend(trend, fmt, self.config.memo.paper, tr) for fmt in dict.fromkeys(formats)}
-
-    # ------------------------------------------------------------------ write
-
-    @staticmethod
-    def write(documents: Mapping[Path, str]) -> list[Path]:
-        """Write a set of documents all or nothing (:func:`riskscore.io.write_set`)."""
-        return write_set(documents)

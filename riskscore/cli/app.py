@@ -219,17 +219,8 @@ def _write_documents(documents: dict[Path, str], quiet: bool = False) -> None:
             _err(f"wrote {path}")
 
 
-def _num(v: float | None) -> str:
-    return formatting.score(v)
-
-
 LangOption = Annotated[Literal["en", "zh"] | None, typer.Option(
     "--lang", metavar="[en|zh]", help="Language of the memo: en or zh (default: memo.lang, en); zh writes <id>.zh.md / .html.", show_default=False)]
-
-
-def _suffix(lang: str) -> str:
-    """What a memo's file name carries for its language: nothing for English, ``.zh`` for Chinese."""
-    return "" if lang == "en" else f".{lang}"
 
 
 @app.command(cls=_Command, short_help="Write the risk memo for a profile (Markdown and/or HTML).",
@@ -258,7 +249,7 @@ def memo(
         formats = ("md", "html") if fmt == "all" else (fmt,)
         # Render everything before writing anything: a failure leaves no partial output.
         documents = pipeline.render(prof, assessment, formats, options, source=profile)
-        return pipeline, assessment, {out / f"{assessment.profile_id}{_suffix(options.lang)}.{f}": text for f, text in documents.items()}  # the id as loaded
+        return pipeline, assessment, {out / f"{assessment.profile_id}{options.suffix}.{f}": text for f, text in documents.items()}  # the id as loaded
 
     pipeline, assessment, documents = _guard(build)
     if out.exists() and not out.is_dir():
@@ -442,10 +433,10 @@ def trend(
         prof = pipeline.load(path)
         stem = prof.id  # as loaded, before any rubric runs: output names never come from a mutated profile
         formats: tuple[Literal["md", "html"], ...] = ("md", "html") if fmt == "all" else (fmt,)
-        followed = pipeline.trend(prof, source=path)
-        language = lang or pipeline.config.memo.lang
-        documents = pipeline.render_trend(followed, formats, language, prof, path)
-        return pipeline, followed, {out / f"{stem}-trend{_suffix(language)}.{f}": text for f, text in documents.items()}
+        options = pipeline.memo_options(lang=lang)
+        followed = pipeline.trend(prof, options, source=path)
+        documents = pipeline.render_trend(followed, formats, options.lang, prof, path)
+        return pipeline, followed, {out / f"{stem}-trend{options.suffix}.{f}": text for f, text in documents.items()}
 
     pipeline, followed, documents = _guard(build)
     _write_documents(documents, quiet)
@@ -479,12 +470,13 @@ def calibrate(
     from riskscore.io import write_atomic
 
     def run() -> dict[str, Any]:
-        cfg = _config(config, rubric_set, rubrics_dir)
         if len(history) == 1 and history[0].lower().endswith(".csv"):
+            cfg = _config(config, rubric_set, rubrics_dir)
             hist = cal.history_from_csv(history[0])
         else:
             pipeline = _pipeline(config, rubric_set, rubrics_dir)
-            hist = cal.history_from_profiles(history, pipeline.config, pipeline.rubrics)
+            cfg = pipeline.config
+            hist = cal.history_from_profiles(history, cfg, pipeline.rubrics)
         for line in hist.skipped:  # what was left out is information, not progress: shown with --quiet too
             _err(f"skipped: {line}")
         return cal.fit(hist, min_cases=min_cases, min_per_class=min_per_class, settings=cfg.calibration,
@@ -739,7 +731,7 @@ def config_show(
     loaded = registry.discover(cfg.rubrics_dirs)
     broken = [item for item in loaded if not item.ok]
     for item in broken:
-        _err(f"warning: rubric plugin {item.name} ({item.origin}) not loaded: {item.error}")
+        _warn_load_failure(item)
     entries = _guard(lambda: effective(cfg, loaded))
     if as_json:
         typer.echo(json.dumps({key: {"value": value, "origin": origin} for key, value, origin in entries}, indent=2, ensure_ascii=False))

@@ -52,11 +52,10 @@ def _write(files: dict[Path, str], values: dict[str, str]) -> list[Path]:
     existing = [str(p) for p in files if p.exists()]
     if existing:
         raise InputError(existing[0], [Problem("", "already exists; riskscore never overwrites a rubric (choose another NAME or directory)")])
+    from riskscore.io import write_set
+
     texts = {path: Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(values) for path, template in files.items()}
-    for path, text in texts.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return list(files)
+    return write_set(texts)  # all the files or none, as every command writes
 
 
 _VALUES = {

@@ -30,14 +30,9 @@ def effective(config: Config, loaded: Sequence[Any] | None = None) -> list[tuple
     if config.rubrics_dirs:
         entries.append(("rubrics_dirs", [str(d) for d in config.rubrics_dirs], origin("rubrics_dirs")))
     entries.append(("enabled", [r.id for r in rubrics], origin("enabled", "default (every rubric found)")))
-    for key, value in config.engine.model_dump(mode="json").items():
-        entries.append((f"engine.{key}", value, origin(f"engine.{key}")))
-    for key, value in config.memo.model_dump(mode="json").items():
-        entries.append((f"memo.{key}", value, origin(f"memo.{key}")))
-    for key, value in config.calibration.model_dump(mode="json").items():
-        entries.append((f"calibration.{key}", value, origin(f"calibration.{key}")))
-    for key, value in config.limits.model_dump(mode="json").items():
-        entries.append((f"limits.{key}", value, origin(f"limits.{key}")))
+    for table, settings in (("engine", config.engine), ("memo", config.memo), ("calibration", config.calibration), ("limits", config.limits)):
+        for key, value in settings.model_dump(mode="json").items():
+            entries.append((f"{table}.{key}", value, origin(f"{table}.{key}")))
     for rubric in rubrics:
         key = f"weights.{rubric.id}"
         entries.append((key, config.weight_for(rubric.id, rubric.default_weight), origin(key, f"rubric default ({origin_of[rubric.id]})")))

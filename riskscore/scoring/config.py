@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,6 +39,7 @@ sensible ratio, small enough that the weights' sum cannot overflow."""
 
 Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, description="A rubric's weight: finite, 0 to 1,000,000.")]
 Score = Annotated[float, Field(ge=0, le=100)]
+_Settings = TypeVar("_Settings", bound=BaseModel)
 
 
 class EngineSettings(BaseModel):
@@ -283,10 +284,14 @@ def load_config(
         chosen_set = {k: v for k, v in sets[chosen].items() if k in ("enabled", "weights", "rubrics")}
         data = _merge(data, chosen_set, origins, label)
 
-    try:
-        engine = EngineSettings.model_validate(data.get("engine", {}))
-    except ValidationError as exc:
-        raise InputError(names[-1], [Problem(key_prefix + "engine." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    def settings(model: type[_Settings], table: str, values: dict[str, Any]) -> _Settings:
+        """One settings table validated by its model; an error names the file and the key."""
+        try:
+            return model.model_validate(values)
+        except ValidationError as exc:
+            raise InputError(names[-1], [Problem(f"{key_prefix}{table}." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+
+    engine = settings(EngineSettings, "engine", data.get("engine", {}))
     if engine.insufficient_coverage > engine.provisional_coverage:
         raise InputError(names[-1], [Problem(key_prefix + "engine.insufficient_coverage", f"{engine.insufficient_coverage:g} exceeds "
                                              f"engine.provisional_coverage ({engine.provisional_coverage:g}); the insufficient threshold is the lower one")])
@@ -297,18 +302,9 @@ def load_config(
             candidate = file_dir / value
             if candidate.exists() or key == "calibration":
                 memo_data[key] = str(candidate)
-    try:
-        memo = MemoSettings.model_validate(memo_data)
-    except ValidationError as exc:
-        raise InputError(names[-1], [Problem(key_prefix + "memo." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
-    try:
-        limits = LimitsSettings.model_validate(data.get("limits", {}))
-    except ValidationError as exc:
-        raise InputError(names[-1], [Problem(key_prefix + "limits." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
-    try:
-        calibration = CalibrationSettings.model_validate(data.get("calibration", {}))
-    except ValidationError as exc:
-        raise InputError(names[-1], [Problem(key_prefix + "calibration." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    memo = settings(MemoSettings, "memo", memo_data)
+    limits = settings(LimitsSettings, "limits", data.get("limits", {}))
+    calibration = settings(CalibrationSettings, "calibration", data.get("calibration", {}))
     return Config(
         methodology_version=data.get("methodology_version", "unversioned"),
         engine=engine,

@@ -46,6 +46,11 @@ SUPPORTED_CONTRACT_VERSIONS: tuple[int, ...] = (1,)
 """Contract versions this riskscore can run; a rubric built for another is refused at load."""
 
 
+def percent_in_json(fraction: float) -> float:
+    """A share held as a fraction (0-1) in the model, written in percent (0-100) in JSON."""
+    return round(100 * fraction, 4)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -170,7 +175,7 @@ class RubricResult(_Frozen):
     @field_serializer("coverage", when_used="json")
     def _coverage_percent(self, coverage: float) -> float:
         """The result JSON writes every share in percent (0-100)."""
-        return round(100 * coverage, 4)
+        return percent_in_json(coverage)
 
     @model_validator(mode="after")
     def _band_matches_score(self) -> RubricResult:

@@ -44,7 +44,7 @@ from riskscore.profile import evidence as ev
 from riskscore.profile.model import Profile
 from riskscore.report.i18n import Message, Str, Value
 from riskscore.scoring.config import Config, EngineSettings
-from riskscore.scoring.contract import Rubric, RubricParams, RubricResult, declares_red_flag
+from riskscore.scoring.contract import Rubric, RubricParams, RubricResult, declares_red_flag, percent_in_json
 from riskscore.scoring.registry import LoadFailure, params_for
 from riskscore.scoring.scale import BAND_EDGES, Band, band_for
 
@@ -54,11 +54,6 @@ source conflicts' values as numbers with their unit, a metric's date apart from 
 
 RESULT_SCHEMA_ID = f"urn:riskscore:schema:result:{RESULT_SCHEMA_VERSION}"
 """``$id`` of ``riskscore schema result``."""
-
-
-def percent_in_json(fraction: float) -> float:
-    """A share held as a fraction (0-1) in the model, written in percent (0-100) in JSON."""
-    return round(100 * fraction, 4)
 
 
 class _Model(BaseModel):
@@ -195,7 +190,7 @@ def run_rubric(rubric: type[Rubric], profile: Profile, params: RubricParams, tim
     profile and read nothing but the score and the red flags."""
     with contextlib.redirect_stdout(sys.stderr):
         if timeout is not None:
-            return _run_with_timeout(rubric, profile, params, timeout)
+            return _run_with_timeout(rubric, profile, params, timeout, revalidate)
         return _run(rubric, profile, params, revalidate)
 
 
@@ -231,7 +226,8 @@ class _RubricTimeout(BaseException):
     """Raised into a rubric that overran its time (a BaseException so rubrics' ``except Exception`` cannot swallow it)."""
 
 
-def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricParams, timeout: float) -> tuple[RubricResult | None, str | None]:
+def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricParams, timeout: float,
+                      revalidate: bool = True) -> tuple[RubricResult | None, str | None]:
     overran = f"did not finish within {timeout:g} s (engine.rubric_timeout_seconds)"
     if (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
             and signal.getitimer(signal.ITIMER_REAL)[0] == 0):  # never cancel a timer the host program set
@@ -243,7 +239,7 @@ def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricPara
         previous = signal.signal(signal.SIGALRM, interrupt)
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            return _run(rubric, profile, params)
+            return _run(rubric, profile, params, revalidate)
         except _RubricTimeout:
             return None, overran
         finally:
@@ -252,7 +248,7 @@ def _run_with_timeout(rubric: type[Rubric], profile: Profile, params: RubricPara
     # Elsewhere (another thread, no SIGALRM): a Python thread cannot be killed, so a rubric
     # that hangs is abandoned on a daemon thread, which ends with the process.
     box: list[tuple[RubricResult | None, str | None]] = []
-    worker = threading.Thread(target=lambda: box.append(_run(rubric, profile, params)), name=f"rubric-{rubric.id}", daemon=True)
+    worker = threading.Thread(target=lambda: box.append(_run(rubric, profile, params, revalidate)), name=f"rubric-{rubric.id}", daemon=True)
     worker.start()
     worker.join(timeout)
     if box:
@@ -312,7 +308,7 @@ def assess(profile: Profile, config: Config, rubrics: list[type[Rubric]], plugin
     gaps += [GapReport(rubric=o.id, field="", reason=Message("engine.not_scored_error", "Not scored: {error}", error=o.error or ""))
              for o in outcomes if o.status == "error"]
 
-    score_range = _score_range(raw, used, floor)
+    score_range = _score_range(used, floor)
     # Unverified facts (a doubtful report the profile marks `unverified`) behind a scored rubric's evidence
     unverified = [Message(f"{o.id}.title", o.title.replace("{", "{{").replace("}", "}}")) for o in outcomes if o.status == "scored" and o.result
                   and any(c.unverified for e in o.result.evidence for c in e.citations)]
@@ -396,8 +392,7 @@ def _restore(profile: Profile, snapshot: bytes) -> None:
         object.__setattr__(profile, name, getattr(original, name))
 
 
-def _score_range(raw: list[tuple[type[Rubric], float, RubricResult | None, str | None]],
-                 used: _Used, floor: float | None) -> ScoreRange:
+def _score_range(used: _Used, floor: float | None) -> ScoreRange:
     scored = [(w, s) for _, w, s, status in used if status == "scored" and s is not None]
     unscored = [(rubric.id, w) for rubric, w, _, status in used if status != "scored"]
     total = sum(w for w, _ in scored) + sum(w for _, w in unscored)

@@ -29,7 +29,7 @@ from typing import Any, Literal, overload
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from riskscore.errors import InputError, Problem, RubricLoadError
-from riskscore.scoring.config import Config, check_against_rubrics, packaged_defaults
+from riskscore.scoring.config import MAX_WEIGHT, Config, check_against_rubrics, packaged_defaults
 from riskscore.scoring.contract import CONTRACT_VERSION, SUPPORTED_CONTRACT_VERSIONS, Rubric, RubricParams
 
 GROUP = "riskscore.rubrics"
@@ -111,13 +111,6 @@ class Discovery(Sequence[LoadedRubric]):
 
     def __iter__(self) -> Iterator[LoadedRubric]:
         return iter(self.items)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Discovery):
-            return self.items == other.items
-        if isinstance(other, (list, tuple)):
-            return list(self.items) == list(other)
-        return NotImplemented
 
     def __add__(self, other: Iterable[LoadedRubric]) -> Discovery:
         """More plugins after these (what concatenating the list did before)."""
@@ -231,8 +224,6 @@ def check_metadata(cls: type[Rubric]) -> None:
     number from 0 to MAX_WEIGHT, ``red_flag_ids`` None or a tuple of non-empty strings."""
     import math
     import re
-
-    from riskscore.scoring.config import MAX_WEIGHT
 
     if not isinstance(cls.id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", cls.id):
         raise RubricLoadError(f"id must be a lower-case slug such as 'cash_runway'; got {cls.id!r}")
