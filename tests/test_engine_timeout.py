@@ -254,3 +254,27 @@ def test_run_rubric_without_revalidation_returns_a_valid_result_unchanged() -> N
     checked, _ = run_rubric(rubric, profile, params)
     quick, error = run_rubric(rubric, profile, params, revalidate=False)
     assert error is None and quick == checked
+
+
+def test_the_verdict_search_stops_a_rubric_that_hangs_on_a_changed_figure(profile: Profile, config: Config) -> None:
+    """The memo's 'what would change the verdict' re-runs rubrics on changed copies of the profile;
+    each re-run has the engine's timeout, so a rubric that hangs there cannot hang the memo."""
+    from riskscore.analysis.whatif import WHATIF_SOURCE, verdict_change
+
+    rubrics = registry.select(config)
+    hanging: list[type[Rubric]] = []
+    for rubric in rubrics:
+        class HangsOnWhatIf(rubric):  # type: ignore[valid-type,misc]
+            def score(self, profile, params):  # type: ignore[no-untyped-def]
+                if any(s.id == WHATIF_SOURCE for s in profile.sources):
+                    time.sleep(30)
+                return super().score(profile, params)
+
+        hanging.append(HangsOnWhatIf)
+    assessment = assess(profile, config, hanging)
+    assert not assessment.failed
+    start = time.monotonic()
+    change = verdict_change(profile, assessment, config, hanging)
+    assert time.monotonic() - start < 15
+    assert change is not None and change.evaluations > 0
+    assert all(edge.move is None for edge in change.edges)  # every re-run was stopped, so no change was found

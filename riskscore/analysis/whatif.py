@@ -331,15 +331,17 @@ def sensitivity(profile: Profile, assessment: Any, config: Any, rubrics: list[An
         unit = "%" if isinstance(chosen, PercentObservation) else str(chosen.unit)
         band = outcome.band
         low, high = _search_range(metric.path, is_pct, current)
-        search = functools.partial(_band_crossing, profile, rubric, params, metric.path, unit, current, band, steps)
+        search = functools.partial(_band_crossing, profile, rubric, params, metric.path, unit, current, band, steps,
+                                   config.engine.rubric_timeout_seconds)
         out.append(Sensitivity(outcome.id, outcome.title, metric.label, metric.path, current, unit, chosen.decimals,
                                band or "", search(low), search(high)))
     return out
 
 
 def _band_crossing(profile: Profile, rubric: Any, params: Any, path: str, unit: str, current: float, band: str | None,
-                   steps: int, target: float) -> Crossing | None:
-    """Moving the figure at ``path`` from ``current`` towards ``target``: where the rubric's band first changes."""
+                   steps: int, timeout: float | None, target: float) -> Crossing | None:
+    """Moving the figure at ``path`` from ``current`` towards ``target``: where the rubric's band first changes
+    (each re-run of the rubric within ``timeout`` seconds, as the engine runs it)."""
     from riskscore.scoring.engine import run_rubric
     from riskscore.scoring.scale import band_for
 
@@ -349,7 +351,7 @@ def _band_crossing(profile: Profile, rubric: Any, params: Any, path: str, unit: 
             changed = apply_figure(profile, path, text)
         except InputError:
             return None
-        result, _ = run_rubric(rubric, changed, params, revalidate=False)
+        result, _ = run_rubric(rubric, changed, params, timeout, revalidate=False)
         return band_for(result.score) if result is not None and result.score is not None else None
 
     previous = current
@@ -508,7 +510,8 @@ def verdict_change(profile: Profile, assessment: Any, config: Any, rubrics: list
             changed = apply_figure(profile, path, text)
         except InputError:
             return None
-        result, _ = run_rubric(classes[o.id], changed, params_for(classes[o.id], config), revalidate=False)
+        result, _ = run_rubric(classes[o.id], changed, params_for(classes[o.id], config), config.engine.rubric_timeout_seconds,
+                               revalidate=False)  # a re-run that hangs is stopped as the engine stops it
         if result is None or result.score is None:
             return None
         # The engine's arithmetic (engine.assess) with this one rubric's score and flags replaced.
