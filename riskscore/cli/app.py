@@ -311,7 +311,7 @@ def validate(
             from riskscore.profile.quality import check_profile
 
             findings = check_profile(profile)
-            line_of = field_lines(path, [f.field for f in findings]) if findings else {}
+            line_of = field_lines(node, [f.field for f in findings]) if findings else {}  # the tree already read
             for f in findings:
                 report["findings"].append({"line": line_of.get(f.field), "field": f.field, "check": f.check, "severity": f.severity,
                                            "message": f.message, "sources": list(f.sources)})

@@ -284,17 +284,14 @@ def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Unmatc
     return list(paths.values()), missing
 
 
-def field_lines(path: str | Path, fields: Iterable[str]) -> dict[str, int | None]:
-    """The line (1-based) of each field path (``periods[FY2022].segments``) in the profile file, None where not found.
+def field_lines(root: yaml.Node | None, fields: Iterable[str]) -> dict[str, int | None]:
+    """The line (1-based) of each field path (``periods[FY2022].segments``) in a profile's YAML node tree
+    (:func:`load_profile_with_lines` gives it), None where not found.
 
     A list item is found by its ``id`` or ``name`` (or its index), as the path grammar writes it.
     """
     from riskscore.profile import paths
 
-    try:
-        _, root = read_yaml(Path(path))
-    except InputError:
-        return {f: None for f in fields}
     out: dict[str, int | None] = {}
     for text in fields:
         try:
